@@ -1,0 +1,18 @@
+/**
+ * umbra runs real, unmodified Linux programs inside an emulated process world: virtual pids,
+ * parent/group/session ids and exit statuses, driven from Deno.
+ *
+ * @example
+ * ```ts
+ * import { Sandbox } from "./mod.ts";
+ * await using sandbox = await Sandbox.create();
+ * const process = sandbox.spawn({ path: "/bin/sh", args: ["-c", "echo $$"] });
+ * const status = await process.exited; // { kind: "exited", code: 0 }
+ * ```
+ * @module
+ */
+
+export { Sandbox, type SandboxOptions, SandboxProcess, type SpawnOptions, type StartedProcess } from "./src/sandbox.ts";
+export { describeExitStatus, type ExitStatus, shellExitCode } from "./src/kernel/exit_status.ts";
+export { ProgramError } from "./src/program.ts";
+export { LibraryError } from "./src/native/loader.ts";

@@ -1,0 +1,160 @@
+//! The controller: state shared between the policy's threads (next_event, submit) and the one
+//! tracer thread that owns every ptrace request. Rings are bounded; all memory is taken at open.
+
+const std = @import("std");
+const assert = std.debug.assert;
+const protocol = @import("protocol.zig");
+const Message = protocol.Message;
+const Ring = @import("ring.zig").Ring;
+const seccomp = @import("seccomp.zig");
+const spawn = @import("spawn.zig");
+const sys = @import("sys.zig");
+const tracees = @import("tracees.zig");
+
+pub const ring_capacity = 8192;
+pub const spawn_slot_count = 8;
+
+pub const Controller = struct {
+    allocator: std.mem.Allocator,
+
+    /// Guards `events`, `replies`, `spawn_slots`, `interrupted`, `closed`.
+    mutex: std.Thread.Mutex = .{},
+    /// Signalled when events arrive, on interrupt and on close (next_event waits on it).
+    events_ready: std.Thread.Condition = .{},
+    /// Signalled when the tracer frees reply or spawn space (submit waits on it).
+    space_ready: std.Thread.Condition = .{},
+    events: Ring(ring_capacity) = .{},
+    replies: Ring(ring_capacity) = .{},
+    spawn_slots: [spawn_slot_count]spawn.Slot = undefined,
+    interrupted: bool = false,
+    closed: bool = false,
+
+    /// Count of events handed out by next_event; `acknowledged` catches up when the batch's
+    /// replies are submitted. The tracer waits on `acknowledged` briefly before sleeping.
+    delivered: u32 = 0,
+    acknowledged: std.atomic.Value(u32) = .init(0),
+    published: u32 = 0, // tracer thread only
+    /// Events published since the consumer was last woken (tracer thread only).
+    unflushed: u32 = 0,
+
+    /// True while the tracer thread is in (or about to enter) a blocking wait4.
+    sleeping: std.atomic.Value(bool) = .init(false),
+    shutdown: std.atomic.Value(bool) = .init(false),
+    /// A traced helper process; a signal to it wakes the tracer's blocking wait4.
+    doorbell_pid: sys.pid_t = 0,
+
+    filter: seccomp.Filter = .{},
+    program: seccomp.SockFprog = undefined,
+    tgid: sys.pid_t,
+    thread: std.Thread = undefined,
+
+    // Tracer thread only.
+    table: tracees.Table,
+    spawn_pointers: [spawn.strings_count_max + 2]?[*:0]const u8 = undefined,
+
+    pub fn create(allocator: std.mem.Allocator, traced: *const seccomp.Bitmap) !*Controller {
+        const controller = try allocator.create(Controller);
+        errdefer allocator.destroy(controller);
+        controller.* = .{
+            .allocator = allocator,
+            .tgid = sys.getpid(),
+            .table = try tracees.Table.init(allocator),
+        };
+        for (&controller.spawn_slots) |*slot| slot.* = .{};
+        seccomp.build(&controller.filter, traced);
+        controller.program = controller.filter.program();
+        return controller;
+    }
+
+    pub fn destroy(controller: *Controller) void {
+        const allocator = controller.allocator;
+        controller.table.deinit(allocator);
+        allocator.destroy(controller);
+    }
+
+    /// Policy side: copies up to `out.len` events, waiting up to `timeout_ns` for the first.
+    /// Returns the count, 0 on timeout or interrupt, -1 once closed and drained.
+    pub fn next_events(controller: *Controller, out: []Message, timeout_ns: u64) i32 {
+        assert(out.len > 0);
+        controller.mutex.lock();
+        defer controller.mutex.unlock();
+        var timer = std.time.Timer.start() catch unreachable;
+        while (controller.events.count() == 0 and !controller.interrupted and !controller.closed) {
+            const elapsed = timer.read();
+            if (elapsed >= timeout_ns) break;
+            controller.events_ready.timedWait(&controller.mutex, timeout_ns - elapsed) catch {};
+        }
+        controller.interrupted = false;
+        if (controller.events.count() == 0 and controller.closed) return -1;
+        var count: u32 = 0;
+        while (count < out.len) : (count += 1) {
+            out[count] = controller.events.pop() orelse break;
+        }
+        controller.delivered +%= count;
+        if (count > 0) controller.space_ready.broadcast();
+        return @intCast(count);
+    }
+
+    /// Policy side: queues replies (copying spawn specs) and acknowledges every event delivered
+    /// so far. Waits while the rings are full. Returns 0, or a negative code for a bad reply.
+    pub fn submit(controller: *Controller, replies: []const Message) i32 {
+        controller.mutex.lock();
+        for (replies) |reply| {
+            var message = reply;
+            if (reply.kind == protocol.Reply.spawn) {
+                const slot = controller.claim_spawn_slot() orelse {
+                    controller.mutex.unlock();
+                    return -2;
+                };
+                const len = reply.args[1];
+                if (len > spawn.spec_size_max) {
+                    slot.used = false;
+                    controller.mutex.unlock();
+                    return -3;
+                }
+                const source: [*]const u8 = @ptrFromInt(reply.args[0]);
+                @memcpy(slot.bytes[0..len], source[0..len]);
+                slot.len = @intCast(len);
+                slot.request_id = reply.aux;
+                message.args[0] = @intFromPtr(slot);
+            }
+            while (controller.replies.free() == 0 and !controller.closed) controller.space_ready.wait(&controller.mutex);
+            if (controller.closed) break;
+            controller.replies.push_assume_capacity(message);
+        }
+        controller.acknowledged.store(controller.delivered, .seq_cst);
+        controller.mutex.unlock();
+        sys.futex_wake(&controller.acknowledged);
+        controller.ring_doorbell();
+        return 0;
+    }
+
+    /// Caller holds the mutex. Waits for a free slot; null once closed.
+    fn claim_spawn_slot(controller: *Controller) ?*spawn.Slot {
+        while (!controller.closed) {
+            for (&controller.spawn_slots) |*slot| {
+                if (!slot.used) {
+                    slot.used = true;
+                    return slot;
+                }
+            }
+            controller.space_ready.wait(&controller.mutex);
+        }
+        return null;
+    }
+
+    /// Wakes the tracer out of a blocking wait4, if it is in one (or about to be).
+    pub fn ring_doorbell(controller: *Controller) void {
+        if (controller.sleeping.load(.seq_cst) and controller.doorbell_pid > 0) {
+            _ = sys.kill(controller.doorbell_pid, sys.SIGUSR1);
+        }
+    }
+
+    /// Makes a waiting next_event return 0 now (the policy has other work, e.g. commands).
+    pub fn interrupt(controller: *Controller) void {
+        controller.mutex.lock();
+        controller.interrupted = true;
+        controller.events_ready.broadcast();
+        controller.mutex.unlock();
+    }
+};

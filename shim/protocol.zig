@@ -1,0 +1,75 @@
+//! Fixed-size records exchanged between the tracer thread and the TypeScript policy.
+//! The layout is mirrored by `src/native/protocol.ts`; both sides assert the size.
+
+const std = @import("std");
+
+/// One event (tracer -> policy) or one reply (policy -> tracer). 200 bytes, no padding.
+pub const Message = extern struct {
+    kind: u32,
+    /// Native thread id the message is about.
+    tid: i32,
+    aux: i32,
+    aux2: i32,
+    value: i64,
+    args: [6]u64,
+    /// siginfo_t for signal events and siginfo replies; free-form text for errors.
+    payload: [128]u8,
+
+    pub const zero: Message = std.mem.zeroes(Message);
+};
+
+comptime {
+    std.debug.assert(@sizeOf(Message) == 200);
+}
+
+/// Event kinds, tracer -> policy.
+pub const Event = struct {
+    /// seccomp stop at syscall entry: value = syscall number, args = the six arguments.
+    pub const syscall: u32 = 1;
+    /// syscall-exit stop (asked for with `flag_exit_stop`): value = return value, aux = number.
+    pub const syscall_exit: u32 = 2;
+    /// PTRACE_EVENT_FORK/VFORK/CLONE in the parent: aux = child tid, args = the syscall's arguments.
+    pub const fork: u32 = 3;
+    pub const vfork: u32 = 4;
+    pub const clone: u32 = 5;
+    /// PTRACE_EVENT_EXEC: tid = the thread group id after exec, aux = former tid.
+    pub const exec: u32 = 6;
+    /// PTRACE_EVENT_EXIT: value = the wait status the thread will exit with.
+    pub const exiting: u32 = 7;
+    /// The thread is gone and reaped natively: value = wait status,
+    /// args = utime_us, stime_us, maxrss_kib, minflt, majflt, nvcsw + nivcsw.
+    pub const exited: u32 = 8;
+    /// Signal-delivery stop: aux = signal number, payload = siginfo.
+    pub const signal: u32 = 9;
+    /// Group stop: aux = stop signal.
+    pub const group_stop: u32 = 10;
+    /// First stop of an automatically attached new thread or process.
+    pub const attached: u32 = 11;
+    /// A spawn request forked its process: tid = native pid, aux = request id.
+    /// If the process exits before its first exec event, exec failed and the exit code is the errno.
+    pub const spawned: u32 = 12;
+    /// A spawn request failed before a process existed: aux = request id, value = -errno.
+    pub const spawn_failed: u32 = 13;
+    /// The controller rejected a reply (a policy bug): payload = message.
+    pub const protocol_error: u32 = 14;
+};
+
+/// Reply kinds, policy -> tracer.
+pub const Reply = struct {
+    /// Resume (PTRACE_CONT or PTRACE_SYSCALL) the stopped thread: aux = signal to deliver (0: none), aux2 = flags.
+    pub const continue_: u32 = 1;
+    /// At a seccomp stop: skip the syscall; value = its return value.
+    pub const emulate: u32 = 2;
+    /// At a seccomp stop: run syscall number `value` with `args`; aux2 = flags.
+    pub const rewrite: u32 = 3;
+    /// At a syscall-exit stop: set the return value to `value`, then resume; aux2 = flags.
+    pub const set_return: u32 = 4;
+    /// At a signal-delivery stop: replace the siginfo with `payload`, deliver signal aux.
+    pub const deliver_siginfo: u32 = 5;
+    /// Start a program: aux = request id, args[0] = address of the spec, args[1] = its length.
+    /// The spec is copied during submit. See spawn.zig for its format.
+    pub const spawn: u32 = 6;
+};
+
+/// Reply flag: stop again at the exit of the current syscall (PTRACE_SYSCALL).
+pub const flag_exit_stop: i32 = 1;

@@ -1,0 +1,96 @@
+//! libumbra: the controller library Deno loads with dlopen. Mechanism only: it traces, stops,
+//! reads, writes and resumes; every decision comes from the TypeScript policy.
+
+const std = @import("std");
+const linux = std.os.linux;
+const protocol = @import("protocol.zig");
+const Message = protocol.Message;
+const seccomp = @import("seccomp.zig");
+const sys = @import("sys.zig");
+const Controller = @import("controller.zig").Controller;
+const tracer = @import("tracer.zig");
+
+/// Bumped whenever an exported signature or the Message layout changes.
+const abi_version: u32 = 1;
+
+export fn umbra_abi_version() u32 {
+    return abi_version;
+}
+
+export fn umbra_message_size() u32 {
+    return @sizeOf(Message);
+}
+
+/// Starts a controller whose programs trace the syscalls set in `traced` (a 512-bit bitmap).
+/// Returns null on failure.
+export fn umbra_open(traced: *const seccomp.Bitmap) ?*Controller {
+    const controller = Controller.create(std.heap.page_allocator, traced) catch return null;
+    controller.thread = std.Thread.spawn(.{ .stack_size = 1024 * 1024 }, tracer.run, .{controller}) catch {
+        controller.destroy();
+        return null;
+    };
+    return controller;
+}
+
+/// Copies up to `capacity` events into `out`, waiting up to `timeout_ms` for the first.
+/// Returns the count (0: timeout or interrupt), or -1 once the controller has closed.
+export fn umbra_next_events(controller: *Controller, out: [*]Message, capacity: u32, timeout_ms: u32) i32 {
+    std.debug.assert(capacity > 0);
+    return controller.next_events(out[0..capacity], @as(u64, timeout_ms) * std.time.ns_per_ms);
+}
+
+/// Queues `count` replies and acknowledges every event delivered so far. Call it after each
+/// batch, even with no replies. Returns 0, -2 when closed, -3 for an oversized spawn spec.
+export fn umbra_submit(controller: *Controller, replies: [*]const Message, count: u32) i32 {
+    return controller.submit(replies[0..count]);
+}
+
+/// Makes a waiting umbra_next_events return 0 at once. Safe from any thread.
+export fn umbra_interrupt(controller: *Controller) void {
+    controller.interrupt();
+}
+
+/// Kills and reaps every traced process, stops the tracer thread and frees the controller.
+/// A waiting umbra_next_events returns -1. The handle is invalid afterwards.
+export fn umbra_close(controller: *Controller) void {
+    controller.shutdown.store(true, .seq_cst);
+    controller.mutex.lock();
+    controller.closed = true;
+    controller.events_ready.broadcast();
+    controller.space_ready.broadcast();
+    controller.mutex.unlock();
+    if (controller.doorbell_pid > 0) _ = sys.kill(controller.doorbell_pid, sys.SIGUSR1);
+    controller.thread.join();
+    controller.destroy();
+}
+
+/// Reads tracee memory. Returns the byte count read or -errno.
+export fn umbra_read_memory(pid: i32, address: u64, buffer: [*]u8, length: u64) i64 {
+    const local = [_]std.posix.iovec{.{ .base = buffer, .len = length }};
+    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(address), .len = length }};
+    return result(linux.process_vm_readv(pid, &local, &remote, 0));
+}
+
+/// Writes tracee memory. Returns the byte count written or -errno.
+export fn umbra_write_memory(pid: i32, address: u64, buffer: [*]const u8, length: u64) i64 {
+    const local = [_]std.posix.iovec_const{.{ .base = buffer, .len = length }};
+    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(address), .len = length }};
+    return result(linux.process_vm_writev(pid, &local, &remote, 0));
+}
+
+/// tgkill for a traced thread (tgid may be 0: kill(tid)). Returns 0 or -errno.
+export fn umbra_signal(tgid: i32, tid: i32, signal: i32) i32 {
+    const rc = if (tgid == 0) sys.kill(tid, @intCast(signal)) else sys.tgkill(tgid, tid, @intCast(signal));
+    return @intCast(result(rc));
+}
+
+fn result(rc: usize) i64 {
+    const code = sys.errno(rc);
+    return if (code != 0) -@as(i64, code) else @intCast(rc);
+}
+
+test {
+    _ = @import("ring.zig");
+    _ = @import("seccomp.zig");
+    _ = @import("tracees.zig");
+}

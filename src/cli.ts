@@ -1,0 +1,99 @@
+/**
+ * The umbra command line.
+ *
+ * Exit codes: the program's own status for `exec` (128+N when killed by signal N, like a shell);
+ * 2 for bad usage; 126/127 for a program that cannot be run / is not found; 1 for umbra's own
+ * failures (e.g. the native library cannot load).
+ * @module
+ */
+
+import { Command, CommanderError } from "commander";
+import { shellExitCode } from "./kernel/exit_status.ts";
+import { ProgramError } from "./program.ts";
+import { Sandbox } from "./sandbox.ts";
+import denoJson from "../deno.json" with { type: "json" };
+
+/** Exit code for bad usage. */
+export const EXIT_USAGE = 2;
+/** Exit code for umbra's own failures. */
+export const EXIT_FAILURE = 1;
+
+/** `umbra exec`: runs one program with umbra's stdio; returns its shell-style exit code. */
+export async function exec(program: string, args: string[]): Promise<number> {
+  await using sandbox = await Sandbox.create();
+  const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd() });
+  // The terminal delivers Ctrl-C to the program itself (same process group); umbra stays up
+  // to report its status. A SIGTERM/SIGHUP sent to umbra is passed on.
+  const forward = (signal: Deno.Signal) => () => process.kill(signal).catch(() => {});
+  const handlers: [Deno.Signal, () => void][] = [
+    ["SIGINT", () => {}],
+    ["SIGTERM", forward("SIGTERM")],
+    ["SIGHUP", forward("SIGHUP")],
+  ];
+  for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
+  try {
+    const status = await process.exited;
+    if (process.spawnError) console.error(`umbra: cannot run '${program}': ${process.spawnError}`);
+    return shellExitCode(status);
+  } finally {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  }
+}
+
+function program(): Command {
+  const cli = new Command("umbra")
+    .description("Run real Linux programs in an emulated process world (virtual pids, signals, time).")
+    .version(denoJson.version, "-V, --version")
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)) })
+    .showHelpAfterError("(run 'umbra --help' for usage)");
+  cli.command("exec")
+    .description("Run one program under umbra with this terminal's stdio; exit with its status.")
+    .argument("<program>", "program path, or a name looked up in PATH")
+    .argument("[args...]", "arguments for the program (put them after --)")
+    .passThroughOptions()
+    .addHelpText(
+      "after",
+      `
+Examples:
+  umbra exec -- sh -c 'echo $$ $PPID'     # prints "1000 1"
+  umbra exec -- ./static-binary
+`,
+    )
+    .action(async (name: string, args: string[]) => {
+      Deno.exitCode = await exec(name, args);
+    });
+  cli.addHelpText(
+    "after",
+    `
+Examples:
+  umbra exec -- sh -c 'echo $$ $PPID'
+  umbra exec -- python3 -c 'import os; print(os.getpid())'
+
+Exit codes: exec returns the program's status (128+N if killed by signal N);
+2 bad usage; 126 program not executable; 127 program not found; 1 umbra failed.`,
+  );
+  return cli;
+}
+
+/** Runs the CLI with `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  try {
+    Deno.exitCode = 0;
+    await program().parseAsync(args, { from: "user" });
+    return Deno.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (error instanceof ProgramError) {
+      console.error(`umbra: ${error.message}`);
+      return error.exitCode;
+    }
+    console.error(`umbra: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT_FAILURE;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

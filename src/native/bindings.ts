@@ -1,0 +1,24 @@
+/**
+ * The symbols of libumbra (shim/umbra.zig) as Deno FFI declarations.
+ * @module
+ */
+
+/** Must match `abi_version` in shim/umbra.zig. */
+export const ABI_VERSION = 1;
+
+/** FFI declarations for every exported function. */
+export const symbols = {
+  umbra_abi_version: { parameters: [], result: "u32" },
+  umbra_message_size: { parameters: [], result: "u32" },
+  umbra_open: { parameters: ["buffer"], result: "pointer" },
+  umbra_next_events: { parameters: ["pointer", "buffer", "u32", "u32"], result: "i32" },
+  umbra_submit: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
+  umbra_interrupt: { parameters: ["pointer"], result: "void" },
+  umbra_close: { parameters: ["pointer"], result: "void" },
+  umbra_read_memory: { parameters: ["i32", "u64", "buffer", "u64"], result: "i64" },
+  umbra_write_memory: { parameters: ["i32", "u64", "buffer", "u64"], result: "i64" },
+  umbra_signal: { parameters: ["i32", "i32", "i32"], result: "i32" },
+} as const;
+
+/** The loaded library. */
+export type Library = Deno.DynamicLibrary<typeof symbols>;

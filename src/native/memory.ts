@@ -1,0 +1,68 @@
+/**
+ * Reading and writing tracee memory (process_vm_readv/writev through libumbra). Callable from
+ * the policy thread directly: these need no ptrace stop and no tracer thread.
+ * @module
+ */
+
+import type { Library } from "./bindings.ts";
+
+/** Access to the memory of traced processes, by native pid. Failures return -errno. */
+export class TraceeMemory {
+  constructor(private readonly library: Library) {}
+
+  /** Reads `length` bytes at `address`, or returns -errno (e.g. -EFAULT). */
+  read(nativePid: number, address: bigint, length: number): Uint8Array<ArrayBuffer> | number {
+    const buffer = new Uint8Array(length);
+    if (length === 0) return buffer;
+    const rc = Number(this.library.symbols.umbra_read_memory(nativePid, address, buffer, BigInt(length)));
+    if (rc < 0) return rc;
+    if (rc !== length) return -14; // EFAULT: part of the range is unmapped
+    return buffer;
+  }
+
+  /** Writes `bytes` at `address`; returns 0 or -errno. */
+  write(nativePid: number, address: bigint, bytes: Uint8Array): number {
+    if (bytes.length === 0) return 0;
+    const rc = Number(this.library.symbols.umbra_write_memory(nativePid, address, bytes, BigInt(bytes.length)));
+    if (rc < 0) return rc;
+    return rc === bytes.length ? 0 : -14;
+  }
+
+  /** Reads a NUL-terminated string of at most `max` bytes (PATH_MAX by default). */
+  readString(nativePid: number, address: bigint, max = 4096): string | number {
+    const chunk = 256;
+    const parts: Uint8Array[] = [];
+    for (let offset = 0; offset < max; offset += chunk) {
+      // Stay within one page per read so an unmapped next page does not fail a short string.
+      const at = address + BigInt(offset);
+      const toPageEnd = 4096 - Number(at % 4096n);
+      const bytes = this.read(nativePid, at, Math.min(chunk, toPageEnd));
+      if (typeof bytes === "number") return bytes;
+      const end = bytes.indexOf(0);
+      if (end >= 0) {
+        parts.push(bytes.subarray(0, end));
+        return new TextDecoder().decode(concat(parts));
+      }
+      parts.push(bytes);
+      offset += bytes.length - chunk;
+    }
+    return -36; // ENAMETOOLONG
+  }
+
+  /** Writes a little-endian i32. */
+  writeI32(nativePid: number, address: bigint, value: number): number {
+    const bytes = new Uint8Array(4);
+    new DataView(bytes.buffer).setInt32(0, value, true);
+    return this.write(nativePid, address, bytes);
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

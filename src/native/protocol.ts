@@ -1,0 +1,124 @@
+/**
+ * The fixed-size records exchanged with the tracer thread, mirrored from `shim/protocol.zig`.
+ * @module
+ */
+
+/** Size in bytes of one event or reply record. */
+export const MESSAGE_SIZE = 200;
+
+/** Byte offsets of the record's fields. */
+export const Field = {
+  kind: 0,
+  tid: 4,
+  aux: 8,
+  aux2: 12,
+  value: 16,
+  args: 24,
+  payload: 72,
+} as const;
+
+/** Size in bytes of the payload (a siginfo_t, or error text). */
+export const PAYLOAD_SIZE = 128;
+
+/** Event kinds, tracer -> policy (see shim/protocol.zig for each one's fields). */
+export const EventKind = {
+  syscall: 1,
+  syscallExit: 2,
+  fork: 3,
+  vfork: 4,
+  clone: 5,
+  exec: 6,
+  exiting: 7,
+  exited: 8,
+  signal: 9,
+  groupStop: 10,
+  attached: 11,
+  spawned: 12,
+  spawnFailed: 13,
+  protocolError: 14,
+} as const;
+
+/** Reply kinds, policy -> tracer. */
+export const ReplyKind = {
+  continue: 1,
+  emulate: 2,
+  rewrite: 3,
+  setReturn: 4,
+  deliverSiginfo: 5,
+  spawn: 6,
+} as const;
+
+/** Reply flag: stop again at the exit of the current syscall. */
+export const FLAG_EXIT_STOP = 1;
+
+/** A decoded event. `args` are raw 64-bit register values. */
+export interface RawEvent {
+  kind: number;
+  tid: number;
+  aux: number;
+  aux2: number;
+  value: bigint;
+  args: bigint[];
+  /** View of the payload bytes; valid until the next batch. */
+  payload: Uint8Array;
+}
+
+/** Reads event `index` of a batch. */
+export function readEvent(view: DataView, bytes: Uint8Array, index: number): RawEvent {
+  const base = index * MESSAGE_SIZE;
+  const args: bigint[] = [];
+  for (let i = 0; i < 6; i++) args.push(view.getBigUint64(base + Field.args + 8 * i, true));
+  return {
+    kind: view.getUint32(base + Field.kind, true),
+    tid: view.getInt32(base + Field.tid, true),
+    aux: view.getInt32(base + Field.aux, true),
+    aux2: view.getInt32(base + Field.aux2, true),
+    value: view.getBigInt64(base + Field.value, true),
+    args,
+    payload: bytes.subarray(base + Field.payload, base + Field.payload + PAYLOAD_SIZE),
+  };
+}
+
+/** A growable batch of reply records in one buffer, handed to `umbra_submit`. */
+export class ReplyBatch {
+  #bytes: Uint8Array;
+  #view: DataView;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.#bytes = new Uint8Array(capacity * MESSAGE_SIZE);
+    this.#view = new DataView(this.#bytes.buffer);
+  }
+
+  /** The filled part of the buffer. */
+  get bytes(): Uint8Array {
+    return this.#bytes;
+  }
+
+  /** Appends a reply; returns its payload bytes for the caller to fill. */
+  push(
+    kind: number,
+    tid: number,
+    fields: { aux?: number; aux2?: number; value?: bigint; args?: readonly bigint[] } = {},
+  ): Uint8Array {
+    if ((this.count + 1) * MESSAGE_SIZE > this.#bytes.length) this.#grow();
+    const base = this.count * MESSAGE_SIZE;
+    this.#bytes.fill(0, base, base + MESSAGE_SIZE);
+    const view = this.#view;
+    view.setUint32(base + Field.kind, kind, true);
+    view.setInt32(base + Field.tid, tid, true);
+    view.setInt32(base + Field.aux, fields.aux ?? 0, true);
+    view.setInt32(base + Field.aux2, fields.aux2 ?? 0, true);
+    view.setBigInt64(base + Field.value, BigInt.asIntN(64, fields.value ?? 0n), true);
+    fields.args?.forEach((arg, i) => view.setBigUint64(base + Field.args + 8 * i, BigInt.asUintN(64, arg), true));
+    this.count++;
+    return this.#bytes.subarray(base + Field.payload, base + Field.payload + PAYLOAD_SIZE);
+  }
+
+  #grow(): void {
+    const bytes = new Uint8Array(this.#bytes.length * 2);
+    bytes.set(this.#bytes);
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Messages between the Sandbox (main thread) and the policy Worker.
+ * @module
+ */
+
+import type { ExitStatus } from "../kernel/exit_status.ts";
+
+/** Start a program as a new top-level process of `host`. */
+export interface SpawnCommand {
+  type: "spawn";
+  /** Request id chosen by the sandbox, echoed in the answers. */
+  id: number;
+  host: string;
+  path: string;
+  args: string[];
+  /** `NAME=value` strings, exactly the program's environment. */
+  env: string[];
+  /** Working directory ("" keeps umbra's). */
+  cwd: string;
+  /** stdin, stdout, stderr paths ("" inherits umbra's). */
+  stdio: [string, string, string];
+  /**
+   * When set, stdout and stderr go to `<outputDirectory>/<exe>.<pid>.stdout|.stderr` instead,
+   * named after the virtual pid the policy reserves for the process.
+   */
+  outputDirectory: string | null;
+}
+
+/** Main thread -> Worker. */
+export type Command =
+  | SpawnCommand
+  | { type: "signal"; host: string; pid: number; signal: number }
+  | { type: "close" };
+
+/** Worker -> main thread. */
+export type Notice =
+  | { type: "ready"; handle: bigint }
+  | { type: "started"; id: number; pid: number; nativePid: number; name: string }
+  | { type: "spawn-failed"; id: number; errno: number; message: string }
+  | { type: "exited"; id: number; pid: number; status: ExitStatus }
+  | { type: "warning"; message: string }
+  | { type: "fatal"; message: string }
+  | { type: "closed" };

@@ -1,0 +1,84 @@
+/**
+ * The policy Worker: owns the controller handle, pulls event batches with a blocking
+ * `umbra_next_events`, runs the policy on each and submits the batch's replies in one call.
+ * Commands from the main thread arrive as messages; the sandbox interrupts the blocking call
+ * (after bumping a shared counter) so they are read promptly.
+ * @module
+ */
+
+import { parentPort, workerData } from "node:worker_threads";
+import { TraceeMemory } from "../native/memory.ts";
+import { loadLibrary } from "../native/loader.ts";
+import { MESSAGE_SIZE, readEvent, ReplyBatch, ReplyKind } from "../native/protocol.ts";
+import { encodeSpawnSpec } from "../native/spawn_spec.ts";
+import { tracedBitmap } from "../syscalls/table.ts";
+import type { Command, Notice } from "./messages.ts";
+import { Policy } from "./policy.ts";
+
+/** Events pulled per batch at most. */
+const BATCH_MAX = 256;
+/** How long one blocking wait lasts before the loop looks at its messages anyway. */
+const WAIT_MS = 250;
+
+const port = parentPort!;
+const posted = new Int32Array(workerData.commandCounter as SharedArrayBuffer);
+let received = 0;
+const commands: Command[] = [];
+port.on("message", (command: Command) => {
+  commands.push(command);
+  received++;
+});
+
+function notify(notice: Notice): void {
+  port.postMessage(notice);
+}
+
+async function main(): Promise<void> {
+  const library = await loadLibrary();
+  const symbols = library.symbols;
+  const handle = symbols.umbra_open(tracedBitmap());
+  if (handle === null) throw new Error("umbra_open failed: cannot start the tracer thread");
+  const memory = new TraceeMemory(library);
+  const policy = new Policy(memory, (tgid, tid, signal) => symbols.umbra_signal(tgid, tid, signal), notify);
+  notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
+
+  const events = new Uint8Array(BATCH_MAX * MESSAGE_SIZE);
+  const view = new DataView(events.buffer);
+  const replies = new ReplyBatch(BATCH_MAX);
+  let closing = false;
+  while (!closing) {
+    const count = symbols.umbra_next_events(handle, events, BATCH_MAX, WAIT_MS);
+    if (count < 0) break;
+    replies.count = 0;
+    for (let i = 0; i < count; i++) policy.handle(readEvent(view, events, i), replies);
+    symbols.umbra_submit(handle, replies.bytes, replies.count);
+    if (count > 0 && Atomics.load(posted, 0) === received) continue;
+    // Let queued messages in: wait until every command the sandbox posted has arrived.
+    do await new Promise((resolve) => setTimeout(resolve, 0)); while (Atomics.load(posted, 0) !== received);
+    for (const command of commands.splice(0)) {
+      if (command.type === "close") closing = true;
+      else if (command.type === "spawn") {
+        const spec = encodeSpawnSpec(policy.requested(command));
+        replies.count = 0;
+        replies.push(ReplyKind.spawn, 0, {
+          aux: command.id,
+          args: [BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(spec))), BigInt(spec.length)],
+        });
+        symbols.umbra_submit(handle, replies.bytes, replies.count);
+      } else if (command.type === "signal") {
+        const process = policy.kernel.process(command.host, command.pid);
+        if (process?.state.kind === "runnable") symbols.umbra_signal(0, process.common.nativePid, command.signal);
+      }
+    }
+  }
+  symbols.umbra_close(handle);
+  for (const [process, id] of [...policy.topLevel()]) {
+    notify({ type: "exited", id, pid: process.id, status: { kind: "running" } });
+  }
+  library.close();
+  notify({ type: "closed" });
+}
+
+main().catch((error) => {
+  notify({ type: "fatal", message: error instanceof Error ? error.message : String(error) });
+});

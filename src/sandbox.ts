@@ -1,0 +1,267 @@
+/**
+ * The Sandbox: the main-thread face of one emulated process world. It talks to the policy
+ * Worker by messages; every method is async or returns promises.
+ * @module
+ */
+
+import { Worker } from "node:worker_threads";
+import { join } from "node:path";
+import type { ExitStatus } from "./kernel/exit_status.ts";
+import { loadLibrary } from "./native/loader.ts";
+import type { Command, Notice } from "./policy/messages.ts";
+import { parseSignal } from "./abi/signals.ts";
+import { resolveProgram } from "./program.ts";
+
+export type { ExitStatus } from "./kernel/exit_status.ts";
+
+/** Options for {@linkcode Sandbox.create}. */
+export interface SandboxOptions {
+  /**
+   * Where per-process output goes: `<dataDirectory>/hosts/<host>/<exe>.<pid>.stdout|.stderr`.
+   * Without it, spawned programs inherit umbra's stdio unless told otherwise.
+   */
+  dataDirectory?: string;
+}
+
+/** Options for {@linkcode Sandbox.spawn}. */
+export interface SpawnOptions {
+  /** The program: an absolute or relative path, or a name looked up in PATH. */
+  path: string;
+  /** Arguments after argv[0]. @default [] */
+  args?: string[];
+  /** argv[0]. @default path */
+  argv0?: string;
+  /** The program's environment, exactly. @default umbra's environment */
+  env?: Record<string, string>;
+  /** Working directory. @default the host folder with a data directory, else umbra's */
+  cwd?: string;
+  /**
+   * `inherit`: umbra's stdin, stdout, stderr. `files`: stdin /dev/null, output to the data
+   * directory. @default "files" with a data directory, else "inherit"
+   */
+  stdio?: "inherit" | "files";
+  /** The host (pid namespace) to start in. @default "localhost" */
+  host?: string;
+}
+
+/** Identity of a started process. */
+export interface StartedProcess {
+  /** Virtual pid. */
+  pid: number;
+  /** `<host>.<exe>.<pid>`. */
+  name: string;
+}
+
+/** A process started with {@linkcode Sandbox.spawn}. */
+export class SandboxProcess {
+  /** Resolves once the process exists (fork done), with its virtual pid. */
+  readonly started: Promise<StartedProcess>;
+  /** Resolves when the process has ended (it never rejects). */
+  readonly exited: Promise<ExitStatus>;
+  /** Why the program could not be started, if it could not (set before `exited` resolves). */
+  spawnError: string | null = null;
+  #resolveStarted!: (started: StartedProcess) => void;
+  #resolveExited!: (status: ExitStatus) => void;
+  #rejectStarted!: (error: Error) => void;
+  #pid = 0;
+
+  /** @internal */
+  constructor(private readonly sandbox: Sandbox, private readonly host: string) {
+    this.started = new Promise((resolve, reject) => {
+      this.#resolveStarted = resolve;
+      this.#rejectStarted = reject;
+    });
+    this.started.catch(() => {});
+    this.exited = new Promise((resolve) => this.#resolveExited = resolve);
+  }
+
+  /** Sends `signal` (name or number) to the process, as a host-side `kill`. */
+  async kill(signal: string | number = "SIGTERM"): Promise<void> {
+    const number = typeof signal === "number" ? signal : parseSignal(signal);
+    if (number === undefined) throw new TypeError(`Unknown signal: ${signal}`);
+    const { pid } = await this.started;
+    this.sandbox._post({ type: "signal", host: this.host, pid, signal: number });
+  }
+
+  /** @internal */
+  _started(started: StartedProcess): void {
+    this.#pid = started.pid;
+    this.#resolveStarted(started);
+  }
+
+  /** @internal */
+  _failed(message: string): void {
+    this.spawnError = message;
+    this.#rejectStarted(new Error(message));
+  }
+
+  /** @internal */
+  _exited(status: ExitStatus): void {
+    if (this.#pid === 0 && this.spawnError === null) {
+      this.#rejectStarted(new Error("the process ended before it started"));
+    }
+    this.#resolveExited(status);
+  }
+}
+
+/** One emulated process world. Create with {@linkcode Sandbox.create}; close to kill everything. */
+export class Sandbox implements AsyncDisposable {
+  readonly #worker: Worker;
+  readonly #counter: Int32Array;
+  readonly #interrupt: () => void;
+  readonly #closeLibrary: () => void;
+  readonly #processes = new Map<number, SandboxProcess>();
+  readonly #dataDirectory: string | null;
+  #nextId = 1;
+  #closed: Promise<void> | null = null;
+  #resolveClosed!: () => void;
+  #failure: string | null = null;
+
+  private constructor(
+    worker: Worker,
+    counter: Int32Array,
+    interrupt: () => void,
+    closeLibrary: () => void,
+    dataDirectory: string | null,
+  ) {
+    this.#worker = worker;
+    this.#counter = counter;
+    this.#interrupt = interrupt;
+    this.#closeLibrary = closeLibrary;
+    this.#dataDirectory = dataDirectory;
+    worker.on("message", (notice: Notice) => this.#onNotice(notice));
+    worker.on("error", (error: Error) => this.#fail(`policy worker crashed: ${error.message}`));
+    this.#updateRef();
+  }
+
+  /** Starts the controller (tracer thread) and the policy Worker. */
+  static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    const library = await loadLibrary();
+    const counter = new SharedArrayBuffer(4);
+    const worker = new Worker(new URL("./policy/worker.ts", import.meta.url), {
+      workerData: { commandCounter: counter },
+    });
+    const notice = await new Promise<Notice>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    }).catch((error) => ({ type: "fatal", message: String(error?.message ?? error) }) as Notice);
+    if (notice.type !== "ready") {
+      await worker.terminate();
+      library.close();
+      throw new Error(notice.type === "fatal" ? notice.message : `unexpected ${notice.type} from the policy worker`);
+    }
+    const handle = Deno.UnsafePointer.create(notice.handle);
+    const interrupt = () => library.symbols.umbra_interrupt(handle);
+    const dataDirectory = options.dataDirectory ?? null;
+    if (dataDirectory !== null) await Deno.mkdir(dataDirectory, { recursive: true });
+    return new Sandbox(worker, new Int32Array(counter), interrupt, () => library.close(), dataDirectory);
+  }
+
+  /**
+   * Starts a program as a new top-level process (parent, group and session: the sandbox's
+   * init, pid 1). Throws at once for a program that does not exist or cannot be executed.
+   */
+  spawn(options: SpawnOptions): SandboxProcess {
+    if (this.#closed) throw new Error("Sandbox is closed");
+    if (this.#failure) throw new Error(this.#failure);
+    const env = options.env ?? Deno.env.toObject();
+    const path = resolveProgram(options.path, env.PATH);
+    const host = options.host ?? "localhost";
+    const stdio = options.stdio ?? (this.#dataDirectory !== null ? "files" : "inherit");
+    let outputDirectory: string | null = null;
+    let cwd = options.cwd ?? "";
+    if (stdio === "files") {
+      if (this.#dataDirectory === null) throw new TypeError('stdio "files" needs a sandbox data directory');
+      outputDirectory = join(Deno.realPathSync(this.#dataDirectory), "hosts", host);
+      Deno.mkdirSync(outputDirectory, { recursive: true });
+      cwd = options.cwd ?? outputDirectory;
+    }
+    const id = this.#nextId++;
+    const process = new SandboxProcess(this, host);
+    this.#processes.set(id, process);
+    this._post({
+      type: "spawn",
+      id,
+      host,
+      path,
+      args: [options.argv0 ?? options.path, ...(options.args ?? [])],
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      cwd,
+      stdio: stdio === "files" ? ["/dev/null", "", ""] : ["", "", ""],
+      outputDirectory,
+    });
+    this.#updateRef();
+    return process;
+  }
+
+  /** Kills and reaps every process of the sandbox and stops its threads. A second call is harmless. */
+  close(): Promise<void> {
+    if (this.#closed) return this.#closed;
+    this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
+    if (this.#failure) this.#finish();
+    else this._post({ type: "close" });
+    this.#updateRef();
+    return this.#closed;
+  }
+
+  /** Same as {@linkcode Sandbox.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** @internal Sends a command and wakes the Worker out of its blocking wait. */
+  _post(command: Command): void {
+    // Count first, interrupt next, post last: the Worker waits for the message it was told of.
+    Atomics.add(this.#counter, 0, 1);
+    this.#interrupt();
+    this.#worker.postMessage(command);
+  }
+
+  #onNotice(notice: Notice): void {
+    switch (notice.type) {
+      case "started":
+        this.#processes.get(notice.id)?._started({ pid: notice.pid, name: notice.name });
+        break;
+      case "spawn-failed":
+        this.#processes.get(notice.id)?._failed(notice.message);
+        break;
+      case "exited":
+        this.#processes.get(notice.id)?._exited(notice.status);
+        this.#processes.delete(notice.id);
+        this.#updateRef();
+        break;
+      case "warning":
+        console.error(`umbra: warning: ${notice.message}`);
+        break;
+      case "fatal":
+        this.#fail(notice.message);
+        break;
+      case "closed":
+        this.#finish();
+        break;
+      case "ready":
+        break;
+    }
+  }
+
+  #fail(message: string): void {
+    this.#failure = message;
+    console.error(`umbra: ${message}`);
+    for (const process of this.#processes.values()) process._exited({ kind: "running" });
+    this.#processes.clear();
+    if (this.#closed) this.#finish();
+    else this.#updateRef();
+  }
+
+  #finish(): void {
+    this.#worker.terminate().catch(() => {});
+    this.#closeLibrary();
+    this.#resolveClosed?.();
+  }
+
+  /** Keeps Deno alive while processes run (or a close is under way), not longer. */
+  #updateRef(): void {
+    if (this.#processes.size > 0 || (this.#closed && !this.#failure)) this.#worker.ref();
+    else this.#worker.unref();
+  }
+}
