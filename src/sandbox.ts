@@ -54,7 +54,7 @@ export interface StartedProcess {
 
 /** A process started with {@linkcode Sandbox.spawn}. */
 export class SandboxProcess {
-  /** Resolves once the process exists (fork done), with its virtual pid. */
+  /** Resolves once the program runs (its execve succeeded), with its virtual pid; rejects if it could not start. */
   readonly started: Promise<StartedProcess>;
   /** Resolves when the process has ended (it never rejects). */
   readonly exited: Promise<ExitStatus>;

@@ -199,8 +199,12 @@ export class Policy implements KernelObserver {
   #exec(event: RawEvent, replies: ReplyBatch): void {
     const thread = this.kernel.thread(event.aux);
     const path = thread?.execPath ?? thread?.process.common.executable ?? "";
-    this.kernel.exec(event.tid, event.aux, path);
-    this.#beforeExec.delete(event.tid);
+    const process = this.kernel.exec(event.tid, event.aux, path);
+    const request = this.#beforeExec.get(event.tid);
+    if (process && request !== undefined) {
+      this.#beforeExec.delete(event.tid);
+      this.notify({ type: "started", id: request, pid: process.id, nativePid: event.tid, name: process.common.name });
+    }
     replies.push(ReplyKind.continue, event.tid);
   }
 
@@ -241,7 +245,6 @@ export class Policy implements KernelObserver {
     const process = this.kernel.createProcess(command.host, pid, command.path, event.tid);
     this.#topLevel.set(process, command.id);
     this.#beforeExec.set(event.tid, command.id);
-    this.notify({ type: "started", id: command.id, pid: process.id, nativePid: event.tid, name: process.common.name });
   }
 
   #spawnFailed(id: number, errno: number): void {

@@ -1,0 +1,60 @@
+// The command line: exit codes and one-line errors.
+import { deepEqual, equal, match } from "node:assert/strict";
+import { runUmbra, UMBRA, umbraTest } from "./_util.ts";
+
+async function umbra(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(UMBRA, { args, stdout: "piped", stderr: "piped", env: { NO_COLOR: "1" } })
+    .output();
+  const decoder = new TextDecoder();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+umbraTest("exec of a missing program: one line, exit 127", async () => {
+  const result = await runUmbra(["/nonexistent/tool"]);
+  deepEqual(result, {
+    code: 127,
+    stdout: "",
+    stderr: "umbra: cannot run '/nonexistent/tool': No such file or directory\n",
+  });
+});
+
+umbraTest("exec of a program not in PATH: one line, exit 127", async () => {
+  const result = await runUmbra(["no-such-program-anywhere"]);
+  equal(result.code, 127);
+  equal(result.stderr, "umbra: cannot run 'no-such-program-anywhere': No such file or directory\n");
+});
+
+umbraTest("exec of a non-executable file or a directory: one line, exit 126", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    const result = await runUmbra([file]);
+    deepEqual(result, { code: 126, stdout: "", stderr: `umbra: cannot run '${file}': Permission denied\n` });
+    equal((await runUmbra(["/tmp"])).stderr, "umbra: cannot run '/tmp': Is a directory\n");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+umbraTest("bad usage exits 2 with a short message", async () => {
+  const none = await umbra(["exec"]);
+  equal(none.code, 2);
+  match(none.stderr, /missing required argument 'program'/);
+  const unknown = await umbra(["frobnicate"]);
+  equal(unknown.code, 2);
+  match(unknown.stderr, /unknown command 'frobnicate'/);
+  equal(unknown.stderr.includes("    at "), false, "no stack trace");
+});
+
+umbraTest("--version and --help exit 0", async () => {
+  const version = await umbra(["--version"]);
+  equal(version.code, 0);
+  match(version.stdout, /^\d+\.\d+\.\d+\n$/);
+  const help = await umbra(["--help"]);
+  equal(help.code, 0);
+  match(help.stdout, /umbra exec -- sh -c/);
+});
+
+umbraTest("exec passes arguments through untouched, including ones that look like options", async () => {
+  const result = await runUmbra(["/bin/echo", "--version", "-x", "a b"]);
+  deepEqual(result, { code: 0, stdout: "--version -x a b\n", stderr: "" });
+});
