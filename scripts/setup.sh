@@ -21,5 +21,5 @@ if [ ! -x "$zig_bin" ] || [ "$("$zig_bin" version 2>/dev/null)" != "$ZIG_VERSION
   echo "umbra setup: installing zig $ZIG_VERSION into .tools/zig" >&2
   py="$(command -v python3 || command -v python)" || { echo "umbra setup: python3 is required to install zig" >&2; exit 1; }
   rm -rf "$tools/zig"
-  "$py" -m pip install --quiet --disable-pip-version-check --target "$tools/zig" "ziglang==$ZIG_VERSION" >&2
+  "$py" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$tools/zig" "ziglang==$ZIG_VERSION" >&2
 fi

@@ -6,5 +6,5 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export NO_COLOR=1
 "$root/scripts/build.sh"
-"$root/.tools/zig/ziglang/zig" build test --summary all 2>&1 | grep -E "tests? passed|error|fail" || true
+"$root/.tools/zig/ziglang/zig" build test --summary all 2>&1 | grep -E "passed|error|fail" || true
 "$root/.tools/deno/node_modules/deno/deno" test --allow-all "${@:-tests/}"
