@@ -134,3 +134,10 @@ umbraTest("Deno exiting mid-run leaves no sandboxed process behind", async () =>
   `);
   equal(result.code, 0);
 });
+
+umbraTest("an argument list over the controller's bound fails the spawn clearly (E2BIG)", async () => {
+  await using sandbox = await Sandbox.create();
+  const process = sandbox.spawn({ path: "/bin/true", args: ["x".repeat(300 * 1024)], env: markedEnv() });
+  await rejects(process.started, /Argument list too long/);
+  deepEqual(await process.exited, { kind: "exited", code: 126 });
+});

@@ -60,6 +60,12 @@ export class Policy implements KernelObserver {
     return { ...command, stdio: [command.stdio[0], `${base}.stdout`, `${base}.stderr`] };
   }
 
+  /** A spawn request that never reached the tracer: it fails with `errno`. */
+  refused(id: number, errno: number): void {
+    this.#spawnFailed(id, errno);
+    this.notify({ type: "exited", id, pid: 0, status: { kind: "exited", code: 126 } });
+  }
+
   /** Live top-level processes with their request ids. */
   topLevel(): Iterable<[Process, number]> {
     return this.#topLevel.entries();

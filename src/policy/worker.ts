@@ -7,6 +7,7 @@
  */
 
 import { parentPort, workerData } from "node:worker_threads";
+import { Errno } from "../abi/errno.ts";
 import { TraceeMemory } from "../native/memory.ts";
 import { loadLibrary } from "../native/loader.ts";
 import { MESSAGE_SIZE, readEvent, ReplyBatch, ReplyKind } from "../native/protocol.ts";
@@ -17,6 +18,8 @@ import { Policy } from "./policy.ts";
 
 /** Events pulled per batch at most. */
 const BATCH_MAX = 256;
+/** The largest spawn spec libumbra accepts (spawn.zig `spec_size_max`). */
+const SPAWN_SPEC_MAX = 256 * 1024;
 /** How long one blocking wait lasts before the loop looks at its messages anyway. */
 const WAIT_MS = 250;
 
@@ -59,6 +62,10 @@ async function main(): Promise<void> {
       if (command.type === "close") closing = true;
       else if (command.type === "spawn") {
         const spec = encodeSpawnSpec(policy.requested(command));
+        if (spec.length > SPAWN_SPEC_MAX) {
+          policy.refused(command.id, Errno.E2BIG);
+          continue;
+        }
         replies.count = 0;
         replies.push(ReplyKind.spawn, 0, {
           aux: command.id,

@@ -1,0 +1,55 @@
+/**
+ * `deno task bench`: runs every benchmark row natively, under strace (same traced syscall set)
+ * and under umbra, prints the table, the targets umbra misses and notes, and writes the same
+ * table to docs/benchmarks.md. Takes about 1–2 minutes on a 2-core VM; not part of CI.
+ * @module
+ */
+
+import { compilePrograms } from "./compile.ts";
+import { loadAverage, machineFacts } from "./machine.ts";
+import { DOC_PATH, writeMarkdown } from "./markdown.ts";
+import { measureRow } from "./measure.ts";
+import { sizeComputeLoop, warmUp } from "./prepare.ts";
+import { misses, notes, type RowSummary, summarise, textTable } from "./report.ts";
+import { buildRows, PROGRAMS } from "./rows.ts";
+
+function progress(started: number, text: string): void {
+  console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${text}`);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const facts = await machineFacts();
+  progress(started, `compiling bench/programs (load average ${facts.loadAtStart})`);
+  const bin = await compilePrograms(PROGRAMS);
+  progress(started, "warming up native, strace and umbra");
+  const { variants, warnings } = await warmUp();
+  const compute = await sizeComputeLoop(bin.get("compute")!);
+  if (compute.note) warnings.push(compute.note);
+
+  const summaries: RowSummary[] = [];
+  for (const row of buildRows(bin, compute.iterations)) {
+    progress(started, `row ${row.id}: ${row.label} (${row.runs} runs × ${variants.join(", ")})`);
+    summaries.push(summarise(row, await measureRow(row.argv, row.runs, variants)));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const missed = misses(summaries);
+  const loadAtEnd = await loadAverage();
+  const allNotes = [
+    ...warnings,
+    ...notes(summaries),
+    `load average (1 min) at start ${facts.loadAtStart}, at end ${loadAtEnd}`,
+  ];
+
+  console.log(`\numbra benchmarks, ${facts.date}, nproc ${facts.nproc}, kernel ${facts.kernel}\n`);
+  console.log(textTable(summaries));
+  console.log(`\nTargets umbra misses:${missed.length ? "" : " none"}`);
+  for (const line of missed) console.log(`  - ${line}`);
+  console.log(`\nNotes:${allNotes.length ? "" : " none"}`);
+  for (const line of allNotes) console.log(`  - ${line}`);
+
+  await writeMarkdown({ facts, summaries, misses: missed, notes: allNotes, seconds, computeNote: compute.note });
+  console.log(`\nwrote ${DOC_PATH} (${seconds.toFixed(0)} s in total)`);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,174 @@
+/**
+ * Turns measured runs into the result table (plain text and markdown), the list of missed
+ * targets, and notes on anything odd (failed runs, noisy rows, a clock that is not real time).
+ * @module
+ */
+
+import { median, type RowRuns, type Sample } from "./measure.ts";
+import { type Row, targetText, unitOf } from "./rows.ts";
+import { type Variant, VARIANTS } from "./variants.ts";
+
+/** One measured row, reduced to medians. */
+export interface RowSummary {
+  readonly row: Row;
+  readonly runs: RowRuns;
+  /** Median per variant in the row's unit; NaN when the variant did not run or every run failed. */
+  readonly values: Readonly<Record<Variant, number>>;
+  /** umbra / native, umbra / strace, strace / native. */
+  readonly ratios: { readonly straceNative: number; readonly umbraNative: number; readonly umbraStrace: number };
+  readonly status: "met" | "missed" | "report" | "unknown";
+}
+
+function valueOf(row: Row, sample: Sample): number {
+  if (row.metric === "wall") return sample.wallMs;
+  return sample.selfNsPerOp === undefined ? NaN : sample.selfNsPerOp / 1000;
+}
+
+/** Reduces a row's runs to medians, ratios and the target status. */
+export function summarise(row: Row, runs: RowRuns): RowSummary {
+  const value = (variant: Variant) => median((runs.get(variant)?.samples ?? []).map((s) => valueOf(row, s)));
+  const values = { native: value("native"), strace: value("strace"), umbra: value("umbra") };
+  const ratios = {
+    straceNative: values.strace / values.native,
+    umbraNative: values.umbra / values.native,
+    umbraStrace: values.umbra / values.strace,
+  };
+  let status: RowSummary["status"] = "report";
+  if (row.target) {
+    const { against, limit } = row.target;
+    const actual = against === "absolute"
+      ? values.umbra
+      : against === "native"
+      ? ratios.umbraNative
+      : ratios.umbraStrace;
+    status = Number.isNaN(actual) ? "unknown" : actual <= limit ? "met" : "missed";
+  }
+  return { row, runs, values, ratios, status };
+}
+
+/** A value with about three significant digits. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return "—";
+  const magnitude = Math.abs(value);
+  const digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3;
+  return value.toFixed(digits);
+}
+
+function formatRatio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : "—";
+}
+
+function statusText(summary: RowSummary): string {
+  switch (summary.status) {
+    case "met":
+      return "ok";
+    case "missed":
+      return summary.row.target?.later ? "MISS (later)" : "MISS";
+    case "unknown":
+      return "no data";
+    case "report":
+      return "—";
+  }
+}
+
+const HEADER = [
+  "#",
+  "benchmark",
+  "unit",
+  "native",
+  "strace",
+  "umbra",
+  "strace/native",
+  "umbra/native",
+  "umbra/strace",
+  "target",
+  "status",
+];
+const NUMERIC = new Set([0, 3, 4, 5, 6, 7, 8]);
+
+function cells(summary: RowSummary): string[] {
+  const { row, values, ratios } = summary;
+  return [
+    `${row.id}`,
+    row.label,
+    unitOf(row),
+    ...VARIANTS.map((variant) => formatNumber(values[variant])),
+    formatRatio(ratios.straceNative),
+    formatRatio(ratios.umbraNative),
+    formatRatio(ratios.umbraStrace),
+    targetText(row.target, unitOf(row)),
+    statusText(summary),
+  ];
+}
+
+/** The table as aligned plain text for the terminal. */
+export function textTable(summaries: readonly RowSummary[]): string {
+  const rows = [HEADER, ...summaries.map(cells)];
+  const widths = HEADER.map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row: string[]) =>
+    row.map((cell, column) => NUMERIC.has(column) ? cell.padStart(widths[column]) : cell.padEnd(widths[column]))
+      .join("  ").trimEnd();
+  return [line(rows[0]), widths.map((width) => "-".repeat(width)).join("  "), ...rows.slice(1).map(line)].join("\n");
+}
+
+/** The table as GitHub markdown. */
+export function markdownTable(summaries: readonly RowSummary[]): string {
+  const escape = (cell: string) => cell.replaceAll("|", "\\|");
+  const line = (row: string[]) => `| ${row.map(escape).join(" | ")} |`;
+  const rule = `|${HEADER.map((_, column) => NUMERIC.has(column) ? "---:" : "---").join("|")}|`;
+  return [line(HEADER), rule, ...summaries.map((summary) => line(cells(summary)))].join("\n");
+}
+
+/** One sentence per row whose target umbra misses (later-issue targets say so). */
+export function misses(summaries: readonly RowSummary[]): string[] {
+  return summaries.filter((summary) => summary.status === "missed").map((summary) => {
+    const { row, values, ratios } = summary;
+    const target = row.target!;
+    const unit = unitOf(row);
+    const actual = target.against === "absolute"
+      ? `${formatNumber(values.umbra)} ${unit}`
+      : `${formatRatio(target.against === "native" ? ratios.umbraNative : ratios.umbraStrace)} ${target.against}`;
+    return `row ${row.id} (${row.label}): umbra is ${actual}; target ${targetText(target, unit)}`;
+  });
+}
+
+/** Facts worth a look: failed runs, noisy variants, self-timed loops, a clock that ran ahead of wall time. */
+export function notes(summaries: readonly RowSummary[]): string[] {
+  const result: string[] = [];
+  for (const { row, runs } of summaries) {
+    for (const [variant, { samples, failures }] of runs) {
+      if (failures.length) {
+        const total = samples.length + failures.length;
+        result.push(
+          `row ${row.id} ${variant}: ${failures.length} of ${total} runs failed (excluded from the median); ` +
+            `first: ${failures[0]}`,
+        );
+      }
+      const walls = samples.map((s) => s.wallMs);
+      if (walls.length >= 3 && Math.max(...walls) > 1.25 * Math.min(...walls) && Math.max(...walls) > 20) {
+        result.push(
+          `row ${row.id} ${variant}: noisy wall times, ${formatNumber(Math.min(...walls))}–` +
+            `${formatNumber(Math.max(...walls))} ms over ${walls.length} runs`,
+        );
+      }
+      if (samples.some((s) => s.selfTotalNs !== undefined && s.selfTotalNs / 1e6 > s.wallMs + 1)) {
+        result.push(
+          `row ${row.id} ${variant}: the program's CLOCK_MONOTONIC loop time exceeds Deno's wall time; ` +
+            `the clock is no longer real time there, so self-reported numbers are not comparable`,
+        );
+      }
+    }
+    if (row.showSelfTimed) result.push(selfTimedNote(row, runs));
+  }
+  return result;
+}
+
+function selfTimedNote(row: Row, runs: RowRuns): string {
+  const loopMs = (variant: Variant) =>
+    median((runs.get(variant)?.samples ?? []).flatMap((s) => s.selfTotalNs === undefined ? [] : [s.selfTotalNs / 1e6]));
+  const native = loopMs("native");
+  const parts = VARIANTS.map((variant) => `${variant} ${formatNumber(loopMs(variant))} ms`);
+  return `row ${row.id}: the loop alone (self-timed, median): ${parts.join(", ")}; ` +
+    `umbra/native ${formatRatio(loopMs("umbra") / native)}, strace/native ${formatRatio(loopMs("strace") / native)}. ` +
+    `The rest of the wall-time gap is process start-up.`;
+}

@@ -1,0 +1,118 @@
+/**
+ * The benchmark rows: what each one runs, how it is measured and the target umbra should meet.
+ * @module
+ */
+
+/** `wall`: median wall time in ms. `self`: median of the program's own ns/op, shown in µs. */
+export type Metric = "wall" | "self";
+
+/** A performance target for umbra on one row. */
+export interface Target {
+  /** What umbra is compared with: a ratio to native or strace, or its own absolute value. */
+  readonly against: "native" | "strace" | "absolute";
+  /** The bound umbra's ratio (or absolute value, in the row's unit) must not exceed. */
+  readonly limit: number;
+  /** Set when the target belongs to a later issue: reported, but not a miss of this one. */
+  readonly later?: boolean;
+}
+
+/** One table row. */
+export interface Row {
+  readonly id: number;
+  readonly label: string;
+  /** The command each variant runs. */
+  readonly argv: readonly string[];
+  readonly metric: Metric;
+  /** Runs per variant; the median is reported. */
+  readonly runs: number;
+  readonly target?: Target;
+  /** Also report the program's self-timed loop (to separate start-up from steady state). */
+  readonly showSelfTimed?: boolean;
+}
+
+/** The C programs in bench/programs/ the rows use. */
+export const PROGRAMS = ["getpid", "compute", "fork_exit", "fork_exec", "signal"] as const;
+
+/** Default iterations of the compute loop (row 2). */
+export const COMPUTE_ITERATIONS = 1_000_000_000;
+
+/** The unit a row's values are shown in. */
+export function unitOf(row: Row): string {
+  return row.metric === "self" ? "µs/call" : "ms";
+}
+
+/** The target as text, e.g. "umbra ≤ 0.8× strace". */
+export function targetText(target: Target | undefined, unit: string): string {
+  if (!target) return "report only";
+  const bound = target.against === "absolute" ? `${target.limit} ${unit}` : `${target.limit}× ${target.against}`;
+  return `umbra ≤ ${bound}${target.later ? " (later issue)" : ""}`;
+}
+
+/** "1e9", "5e8", or the plain number when that is shorter to read. */
+function iterationsText(n: number): string {
+  const exponent = Math.floor(Math.log10(n));
+  const mantissa = n / 10 ** exponent;
+  return Number.isInteger(mantissa) && exponent >= 6 ? `${mantissa === 1 ? "" : `${mantissa}×`}1e${exponent}` : `${n}`;
+}
+
+/** Builds the rows from the compiled program paths and the (possibly reduced) compute iteration count. */
+export function buildRows(bin: ReadonlyMap<string, string>, computeIterations: number): Row[] {
+  const path = (name: string) => bin.get(name)!;
+  return [
+    {
+      id: 1,
+      label: "syscall(SYS_getpid) ×100000, per call",
+      argv: [path("getpid"), "100000"],
+      metric: "self",
+      runs: 3,
+      target: { against: "strace", limit: 0.8 },
+    },
+    {
+      id: 2,
+      label: `compute loop ×${iterationsText(computeIterations)}, wall`,
+      argv: [path("compute"), `${computeIterations}`],
+      metric: "wall",
+      runs: 5,
+      target: { against: "native", limit: 1.02 },
+      showSelfTimed: true,
+    },
+    {
+      id: 3,
+      label: "fork + _exit + waitpid ×500, wall",
+      argv: [path("fork_exit"), "500"],
+      metric: "wall",
+      runs: 5,
+      target: { against: "native", limit: 1.3, later: true },
+    },
+    {
+      id: 4,
+      label: "fork + execve(/bin/true) + waitpid ×200, wall",
+      argv: [path("fork_exec"), "200"],
+      metric: "wall",
+      runs: 5,
+    },
+    {
+      id: 5,
+      label: "bash -c 'for i in $(seq 200); do /bin/true; done', wall",
+      argv: ["bash", "-c", "for i in $(seq 200); do /bin/true; done"],
+      metric: "wall",
+      runs: 5,
+      target: { against: "native", limit: 1.2 },
+    },
+    {
+      id: 6,
+      label: "/bin/true start-up, wall",
+      argv: ["/bin/true"],
+      metric: "wall",
+      runs: 9,
+      target: { against: "absolute", limit: 150 },
+    },
+    {
+      id: 7,
+      label: "kill(self, SIGUSR1) + handler ×10000, per signal",
+      argv: [path("signal"), "10000"],
+      metric: "self",
+      runs: 5,
+    },
+  ];
+}
