@@ -7,7 +7,7 @@
 import { ROOT } from "./compile.ts";
 import type { MachineFacts } from "./machine.ts";
 import { markdownTable, type RowSummary } from "./report.ts";
-import { tracedSyscalls } from "./variants.ts";
+import { PIN_CPU, tracedSyscalls } from "./variants.ts";
 
 /** The report file. */
 export const DOC_PATH = `${ROOT}docs/benchmarks.md`;
@@ -36,6 +36,7 @@ export function renderMarkdown(report: Report): string {
     "",
     `- Date: ${facts.date}`,
     `- Machine: nproc ${facts.nproc}, kernel ${facts.kernel}, ${facts.cpu}`,
+    `- umbra: ${facts.umbra}`,
     `- Tools: deno ${facts.deno}, ${facts.strace}, ${facts.gcc}`,
     `- Load average (1 min) at start: ${facts.loadAtStart}; total bench time ${report.seconds.toFixed(0)} s`,
     "",
@@ -58,7 +59,10 @@ export function renderMarkdown(report: Report): string {
     "filter traces (read from src/syscalls/table.ts); and under `./umbra exec -- ...`.",
     `- Traced set: \`${tracedSyscalls()}\`.`,
     "- Variants are interleaved (native, strace, umbra, native, ...) and each runs several times " +
-    "(3 for the slow getpid row, 9 for start-up, 5 otherwise); the table shows the median.",
+    "(3 for the slow getpid rows, 9 for start-up, 5 otherwise); the table shows the median.",
+    `- Rows 1p and 7p repeat rows 1 and 7 under \`taskset -c ${PIN_CPU}\`: tracer and tracee then share one CPU. ` +
+    "Each syscall or signal stop is a round trip between tracee and tracer, and on this VM a cross-CPU wake-up costs " +
+    "far more than a same-CPU switch, so the unpinned numbers swing with where the scheduler puts the threads.",
     "- Wall times (ms) are measured in Deno with `performance.now()` around `Deno.Command#output()`, so they include " +
     "process start-up: for umbra that is Deno plus the umbra runtime.",
     "- Rows 1 and 7 (µs/call) use the program's own measurement: `clock_gettime(CLOCK_MONOTONIC)` around the loop, " +
@@ -76,8 +80,10 @@ export function renderMarkdown(report: Report): string {
   ].join("\n");
 }
 
-/** Writes the document to docs/benchmarks.md. */
+/** Writes the document to docs/benchmarks.md and runs `deno fmt` on it so it stays fmt-clean. */
 export async function writeMarkdown(report: Report): Promise<void> {
   await Deno.mkdir(`${ROOT}docs`, { recursive: true });
   await Deno.writeTextFile(DOC_PATH, renderMarkdown(report));
+  const fmt = await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", DOC_PATH], cwd: ROOT }).output();
+  if (!fmt.success) console.error(`warning: deno fmt ${DOC_PATH} failed`);
 }

@@ -59,11 +59,12 @@ export async function measureRow(
   argv: readonly string[],
   runs: number,
   variants: readonly Variant[] = VARIANTS,
+  pin = false,
 ): Promise<RowRuns> {
   const result: RowRuns = new Map(variants.map((variant) => [variant, { samples: [], failures: [] }]));
   for (let run = 0; run < runs; run++) {
     for (const variant of variants) {
-      const outcome = await runOnce(commandFor(variant, argv));
+      const outcome = await runOnce(commandFor(variant, argv, pin));
       const slot = result.get(variant)!;
       if (typeof outcome === "string") slot.failures.push(outcome);
       else slot.samples.push(outcome);

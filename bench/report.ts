@@ -144,11 +144,12 @@ export function notes(summaries: readonly RowSummary[]): string[] {
             `first: ${failures[0]}`,
         );
       }
-      const walls = samples.map((s) => s.wallMs);
-      if (walls.length >= 3 && Math.max(...walls) > 1.25 * Math.min(...walls) && Math.max(...walls) > 20) {
+      const values = samples.map((sample) => valueOf(row, sample));
+      const [low, high] = [Math.min(...values), Math.max(...values)];
+      if (values.length >= 3 && high > 1.25 * low && (row.metric === "self" || high > 20)) {
         result.push(
-          `row ${row.id} ${variant}: noisy wall times, ${formatNumber(Math.min(...walls))}–` +
-            `${formatNumber(Math.max(...walls))} ms over ${walls.length} runs`,
+          `row ${row.id} ${variant}: noisy, ${formatNumber(low)}–${formatNumber(high)} ${unitOf(row)} ` +
+            `over ${values.length} runs`,
         );
       }
       if (samples.some((s) => s.selfTotalNs !== undefined && s.selfTotalNs / 1e6 > s.wallMs + 1)) {

@@ -3,6 +3,8 @@
  * @module
  */
 
+import { PIN_CPU } from "./variants.ts";
+
 /** `wall`: median wall time in ms. `self`: median of the program's own ns/op, shown in µs. */
 export type Metric = "wall" | "self";
 
@@ -18,7 +20,8 @@ export interface Target {
 
 /** One table row. */
 export interface Row {
-  readonly id: number;
+  /** "1".."7" as in the issue; a "p" suffix marks the pinned repeat of a row. */
+  readonly id: string;
   readonly label: string;
   /** The command each variant runs. */
   readonly argv: readonly string[];
@@ -28,6 +31,8 @@ export interface Row {
   readonly target?: Target;
   /** Also report the program's self-timed loop (to separate start-up from steady state). */
   readonly showSelfTimed?: boolean;
+  /** Run every variant pinned to one CPU (`taskset -c`), tracer and tracee alike. */
+  readonly pin?: boolean;
 }
 
 /** The C programs in bench/programs/ the rows use. */
@@ -58,9 +63,22 @@ function iterationsText(n: number): string {
 /** Builds the rows from the compiled program paths and the (possibly reduced) compute iteration count. */
 export function buildRows(bin: ReadonlyMap<string, string>, computeIterations: number): Row[] {
   const path = (name: string) => bin.get(name)!;
+  const rows = baseRows(path, computeIterations);
+  // Tracer/tracee ping-pong costs depend a lot on whether the two share a CPU; repeat the
+  // per-call rows with everything on one CPU so that effect is visible rather than hidden in noise.
+  const pinned = rows.filter((row) => row.metric === "self").map((row): Row => ({
+    ...row,
+    id: `${row.id}p`,
+    label: row.label.replace(/, per (call|signal)$/, `, per $1, pinned to CPU ${PIN_CPU}`),
+    pin: true,
+  }));
+  return [...rows, ...pinned].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function baseRows(path: (name: string) => string, computeIterations: number): Row[] {
   return [
     {
-      id: 1,
+      id: "1",
       label: "syscall(SYS_getpid) ×100000, per call",
       argv: [path("getpid"), "100000"],
       metric: "self",
@@ -68,7 +86,7 @@ export function buildRows(bin: ReadonlyMap<string, string>, computeIterations: n
       target: { against: "strace", limit: 0.8 },
     },
     {
-      id: 2,
+      id: "2",
       label: `compute loop ×${iterationsText(computeIterations)}, wall`,
       argv: [path("compute"), `${computeIterations}`],
       metric: "wall",
@@ -77,7 +95,7 @@ export function buildRows(bin: ReadonlyMap<string, string>, computeIterations: n
       showSelfTimed: true,
     },
     {
-      id: 3,
+      id: "3",
       label: "fork + _exit + waitpid ×500, wall",
       argv: [path("fork_exit"), "500"],
       metric: "wall",
@@ -85,14 +103,14 @@ export function buildRows(bin: ReadonlyMap<string, string>, computeIterations: n
       target: { against: "native", limit: 1.3, later: true },
     },
     {
-      id: 4,
+      id: "4",
       label: "fork + execve(/bin/true) + waitpid ×200, wall",
       argv: [path("fork_exec"), "200"],
       metric: "wall",
       runs: 5,
     },
     {
-      id: 5,
+      id: "5",
       label: "bash -c 'for i in $(seq 200); do /bin/true; done', wall",
       argv: ["bash", "-c", "for i in $(seq 200); do /bin/true; done"],
       metric: "wall",
@@ -100,7 +118,7 @@ export function buildRows(bin: ReadonlyMap<string, string>, computeIterations: n
       target: { against: "native", limit: 1.2 },
     },
     {
-      id: 6,
+      id: "6",
       label: "/bin/true start-up, wall",
       argv: ["/bin/true"],
       metric: "wall",
@@ -108,7 +126,7 @@ export function buildRows(bin: ReadonlyMap<string, string>, computeIterations: n
       target: { against: "absolute", limit: 150 },
     },
     {
-      id: 7,
+      id: "7",
       label: "kill(self, SIGUSR1) + handler ×10000, per signal",
       argv: [path("signal"), "10000"],
       metric: "self",

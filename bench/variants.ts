@@ -13,8 +13,11 @@ export type Variant = "native" | "strace" | "umbra";
 /** All variants, in table order. */
 export const VARIANTS: readonly Variant[] = ["native", "strace", "umbra"];
 
-/** The umbra launcher at the repository root. */
-export const UMBRA = `${ROOT}umbra`;
+/** The umbra launcher: $UMBRA_BENCH_UMBRA when set (to bench another checkout), else ./umbra. */
+export const UMBRA = Deno.env.get("UMBRA_BENCH_UMBRA") ?? `${ROOT}umbra`;
+
+/** The CPU pinned rows run on (`taskset -c`); every process and thread of the variant shares it. */
+export const PIN_CPU = "0";
 
 /** The syscalls umbra traces (from src/syscalls/table.ts), by number, comma separated for strace. */
 export function tracedSyscalls(): string {
@@ -26,14 +29,15 @@ export function straceArgs(): string[] {
   return ["strace", "-f", "--seccomp-bpf", "-e", `trace=${tracedSyscalls()}`, "-o", "/dev/null"];
 }
 
-/** The full argv that runs `argv` under `variant`. */
-export function commandFor(variant: Variant, argv: readonly string[]): string[] {
+/** The full argv that runs `argv` under `variant`; `pin` wraps it all in `taskset -c PIN_CPU`. */
+export function commandFor(variant: Variant, argv: readonly string[], pin = false): string[] {
+  const prefix = pin ? ["taskset", "-c", PIN_CPU] : [];
   switch (variant) {
     case "native":
-      return [...argv];
+      return [...prefix, ...argv];
     case "strace":
-      return [...straceArgs(), ...argv];
+      return [...prefix, ...straceArgs(), ...argv];
     case "umbra":
-      return [UMBRA, "exec", "--", ...argv];
+      return [...prefix, UMBRA, "exec", "--", ...argv];
   }
 }

@@ -52,7 +52,7 @@ pub const Controller = struct {
     table: tracees.Table,
     spawn_pointers: [spawn.strings_count_max + 2]?[*:0]const u8 = undefined,
 
-    pub fn create(allocator: std.mem.Allocator, traced: *const seccomp.Bitmap) !*Controller {
+    pub fn create(allocator: std.mem.Allocator, rules: []const u32) !*Controller {
         const controller = try allocator.create(Controller);
         errdefer allocator.destroy(controller);
         controller.* = .{
@@ -60,8 +60,9 @@ pub const Controller = struct {
             .tgid = sys.getpid(),
             .table = try tracees.Table.init(allocator),
         };
+        errdefer controller.table.deinit(allocator);
         for (&controller.spawn_slots) |*slot| slot.* = .{};
-        seccomp.build(&controller.filter, traced);
+        try seccomp.build(&controller.filter, rules);
         controller.program = controller.filter.program();
         return controller;
     }

@@ -29,15 +29,17 @@ pub const Event = struct {
     /// syscall-exit stop (asked for with `flag_exit_stop`): value = return value, aux = number.
     pub const syscall_exit: u32 = 2;
     /// PTRACE_EVENT_FORK/VFORK/CLONE in the parent: aux = child tid, args = the syscall's arguments.
+    /// Informational: the tracer resumes the parent itself (keeping a requested exit stop).
     pub const fork: u32 = 3;
     pub const vfork: u32 = 4;
     pub const clone: u32 = 5;
     /// PTRACE_EVENT_EXEC: tid = the thread group id after exec, aux = former tid.
     pub const exec: u32 = 6;
     /// PTRACE_EVENT_EXIT: value = the wait status the thread will exit with.
+    /// Informational: the tracer resumes the thread itself.
     pub const exiting: u32 = 7;
-    /// The thread is gone and reaped natively: value = wait status,
-    /// args = utime_us, stime_us, maxrss_kib, minflt, majflt, nvcsw + nivcsw.
+    /// The thread is gone and reaped natively: value = wait status, args[0] = utime_us,
+    /// args[1] = stime_us, payload = the 14 longs of struct rusage after the two timevals.
     pub const exited: u32 = 8;
     /// Signal-delivery stop: aux = signal number, payload = siginfo.
     pub const signal: u32 = 9;
@@ -62,8 +64,9 @@ pub const Reply = struct {
     pub const emulate: u32 = 2;
     /// At a seccomp stop: run syscall number `value` with `args`; aux2 = flags.
     pub const rewrite: u32 = 3;
-    /// At a syscall-exit stop: set the return value to `value`, then resume; aux2 = flags.
-    pub const set_return: u32 = 4;
+    /// At any stop: set the registers selected by the mask in aux (bit 0: rax = value;
+    /// bit 1 + i: argument register i = args[i]), then resume; aux2 = flags.
+    pub const set_registers: u32 = 4;
     /// At a signal-delivery stop: replace the siginfo with `payload`, deliver signal aux.
     pub const deliver_siginfo: u32 = 5;
     /// Start a program: aux = request id, args[0] = address of the spec, args[1] = its length.
@@ -73,3 +76,10 @@ pub const Reply = struct {
 
 /// Reply flag: stop again at the exit of the current syscall (PTRACE_SYSCALL).
 pub const flag_exit_stop: i32 = 1;
+/// Rewrite flag: put the original argument registers and syscall number back at the
+/// syscall-exit stop (implies the exit stop). Programs may keep values in argument registers
+/// across a syscall, and a restarted syscall must be the program's own.
+pub const flag_restore_arguments: i32 = 2;
+
+/// set_registers mask bit for rax.
+pub const register_rax: i32 = 1;

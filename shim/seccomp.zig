@@ -1,6 +1,10 @@
 //! The classic-BPF seccomp filter every sandboxed process runs under: SECCOMP_RET_TRACE for the
-//! syscalls the policy subscribes to, ENOSYS for foreign ABIs (i386, x32), ALLOW for the rest.
-//! The kernel's per-syscall action cache makes the allowed syscalls free after the first call.
+//! syscalls the policy subscribes to (optionally only when one argument has one of a few
+//! values), ENOSYS for foreign ABIs (i386, x32), ALLOW for the rest. The kernel's per-syscall
+//! action cache makes unconditionally allowed syscalls free after the first call.
+//!
+//! Rules arrive as u32 words: rule count, then per rule: syscall number, argument index
+//! (`any_argument` for none), value count, the values (compared with the argument's low 32 bits).
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -9,9 +13,12 @@ const BPF = std.os.linux.BPF;
 pub const SockFilter = extern struct { code: u16, jt: u8, jf: u8, k: u32 };
 pub const SockFprog = extern struct { len: u16, filter: [*]const SockFilter };
 
-/// Syscall numbers the bitmap can name.
-pub const syscall_count_max = 512;
-pub const Bitmap = [syscall_count_max / 64]u64;
+pub const syscall_number_max = 512;
+pub const rule_count_max = 256;
+pub const values_per_rule_max = 16;
+pub const any_argument: u32 = 0xffff_ffff;
+/// Upper bound of the rule encoding, in u32 words.
+pub const rules_words_max = 1 + rule_count_max * (3 + values_per_rule_max);
 
 const audit_arch_x86_64: u32 = 0xc000003e;
 const x32_syscall_bit: u32 = 0x40000000;
@@ -21,8 +28,9 @@ const ret_errno: u32 = 0x00050000;
 const enosys: u32 = 38;
 const offset_nr = 0;
 const offset_arch = 4;
+const offset_args = 16;
 
-pub const instruction_count_max = 8 + 2 * syscall_count_max;
+pub const instruction_count_max = 8 + rule_count_max * (4 + values_per_rule_max);
 
 pub const Filter = struct {
     instructions: [instruction_count_max]SockFilter = undefined,
@@ -40,8 +48,13 @@ pub const Filter = struct {
     }
 };
 
-/// Builds the filter for the syscalls whose bits are set in `traced`.
-pub fn build(filter: *Filter, traced: *const Bitmap) void {
+pub const RulesError = error{ RulesTruncated, TooManyRules, TooManyValues, BadSyscall, BadArgument };
+
+/// Builds the filter from encoded rules (see the file comment).
+pub fn build(filter: *Filter, words: []const u32) RulesError!void {
+    if (words.len < 1) return error.RulesTruncated;
+    const count = words[0];
+    if (count > rule_count_max) return error.TooManyRules;
     filter.len = 0;
     filter.emit(BPF.LD | BPF.W | BPF.ABS, 0, 0, offset_arch);
     filter.emit(BPF.JMP | BPF.JEQ | BPF.K, 1, 0, audit_arch_x86_64);
@@ -49,22 +62,57 @@ pub fn build(filter: *Filter, traced: *const Bitmap) void {
     filter.emit(BPF.LD | BPF.W | BPF.ABS, 0, 0, offset_nr);
     filter.emit(BPF.JMP | BPF.JGE | BPF.K, 0, 1, x32_syscall_bit);
     filter.emit(BPF.RET | BPF.K, 0, 0, ret_errno | enosys);
-    for (0..syscall_count_max) |nr| {
-        if (traced[nr / 64] & (@as(u64, 1) << @intCast(nr % 64)) == 0) continue;
-        // Two instructions a syscall keep every jump short (BPF jumps reach 255 at most).
-        filter.emit(BPF.JMP | BPF.JEQ | BPF.K, 0, 1, @intCast(nr));
+    var cursor: usize = 1;
+    for (0..count) |_| {
+        if (cursor + 3 > words.len) return error.RulesTruncated;
+        const nr = words[cursor];
+        const argument = words[cursor + 1];
+        const value_count = words[cursor + 2];
+        cursor += 3;
+        if (nr >= syscall_number_max) return error.BadSyscall;
+        if (value_count > values_per_rule_max) return error.TooManyValues;
+        if (cursor + value_count > words.len) return error.RulesTruncated;
+        const values = words[cursor .. cursor + value_count];
+        cursor += value_count;
+        if (argument == any_argument) {
+            // Two instructions a syscall keep every jump short (BPF jumps reach 255 at most).
+            filter.emit(BPF.JMP | BPF.JEQ | BPF.K, 0, 1, nr);
+            filter.emit(BPF.RET | BPF.K, 0, 0, ret_trace);
+            continue;
+        }
+        if (argument >= 6) return error.BadArgument;
+        // nr?  no: skip the block.  yes: load the argument, trace on a listed value, else allow.
+        const block_len: u8 = @intCast(1 + value_count + 2);
+        filter.emit(BPF.JMP | BPF.JEQ | BPF.K, 0, block_len, nr);
+        filter.emit(BPF.LD | BPF.W | BPF.ABS, 0, 0, offset_args + 8 * argument);
+        for (values, 0..) |value, i| {
+            const to_trace: u8 = @intCast(value_count - i); // past the remaining JEQs and the ALLOW
+            filter.emit(BPF.JMP | BPF.JEQ | BPF.K, to_trace, 0, value);
+        }
+        filter.emit(BPF.RET | BPF.K, 0, 0, ret_allow);
         filter.emit(BPF.RET | BPF.K, 0, 0, ret_trace);
     }
+    if (cursor != words.len) return error.RulesTruncated;
     filter.emit(BPF.RET | BPF.K, 0, 0, ret_allow);
     assert(filter.len >= 7);
 }
 
-test "filter has a trace return per subscribed syscall" {
-    var traced: Bitmap = @splat(0);
-    traced[0] = 1 << 39;
-    traced[1] = 1 << (110 - 64);
+test "filter has a trace return per plain rule" {
     var filter: Filter = .{};
-    build(&filter, &traced);
+    try build(&filter, &.{ 2, 39, any_argument, 0, 110, any_argument, 0 });
     try std.testing.expectEqual(@as(u16, 7 + 4), filter.len);
     try std.testing.expectEqual(@as(u32, 39), filter.instructions[6].k);
+}
+
+test "an argument rule jumps to trace on each value and allows otherwise" {
+    var filter: Filter = .{};
+    try build(&filter, &.{ 1, 13, 0, 2, 17, 10 });
+    const block = filter.instructions[6..];
+    try std.testing.expectEqual(@as(u8, 5), block[0].jf); // skip LD, 2 JEQ, ALLOW, TRACE
+    try std.testing.expectEqual(@as(u32, offset_args), block[1].k);
+    try std.testing.expectEqual(@as(u8, 2), block[2].jt); // first value: over JEQ and ALLOW
+    try std.testing.expectEqual(@as(u8, 1), block[3].jt);
+    try std.testing.expectEqual(ret_allow, block[4].k);
+    try std.testing.expectEqual(ret_trace, block[5].k);
+    try std.testing.expectError(error.RulesTruncated, build(&filter, &.{ 1, 13, 0, 2, 17 }));
 }

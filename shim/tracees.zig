@@ -23,6 +23,11 @@ pub const Tracee = struct {
     exit_stop_wanted: bool,
     /// Set until the first stop of a process this controller spawned: that stop is ours.
     spawning: bool,
+    /// The argument registers and syscall number (last) a rewrite replaced, put back at the
+    /// syscall-exit stop, so that a restarted syscall is the program's own.
+    saved_arguments: ?[7]u64,
+    /// `registers` were changed and must be written before the tracee resumes.
+    registers_dirty: bool,
     registers: sys.Registers,
 };
 
@@ -69,6 +74,8 @@ pub const Table = struct {
             .stop = .running,
             .exit_stop_wanted = false,
             .spawning = false,
+            .saved_arguments = null,
+            .registers_dirty = false,
             .registers = std.mem.zeroes(sys.Registers),
         };
         table.count += 1;

@@ -129,14 +129,13 @@ fn on_wait(c: *Controller, pid: sys.pid_t, status: u32, usage: *const linux.rusa
         c.table.remove(pid);
         var message = event(Event.exited, pid);
         message.value = status;
-        message.args = .{
-            micros(usage.utime),
-            micros(usage.stime),
-            @intCast(usage.maxrss),
-            @intCast(usage.minflt),
-            @intCast(usage.majflt),
-            @intCast(usage.nvcsw + usage.nivcsw),
+        message.args[0] = micros(usage.utime);
+        message.args[1] = micros(usage.stime);
+        const longs = [14]isize{
+            usage.maxrss, usage.ixrss,  usage.idrss,   usage.isrss,   usage.minflt, usage.majflt, usage.nswap,
+            usage.inblock, usage.oublock, usage.msgsnd, usage.msgrcv, usage.nsignals, usage.nvcsw, usage.nivcsw,
         };
+        @memcpy(message.payload[0 .. 14 * 8], std.mem.asBytes(&longs));
         return publish(c, message);
     }
     if (!linux.W.IFSTOPPED(status)) return;
@@ -187,6 +186,12 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
         if (!read_registers(tracee)) return;
         tracee.stop = .syscall_exit;
         tracee.exit_stop_wanted = false;
+        if (tracee.saved_arguments) |saved| {
+            set_arguments(&tracee.registers, saved[0..6].*);
+            tracee.registers.orig_rax = saved[6];
+            tracee.saved_arguments = null;
+            tracee.registers_dirty = true;
+        }
         var message = event(Event.syscall_exit, tid);
         message.value = @bitCast(tracee.registers.rax);
         message.aux = @truncate(@as(i64, @bitCast(tracee.registers.orig_rax)));
@@ -216,7 +221,8 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
                     const r = &tracee.registers;
                     message.args = .{ r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
                 }
-                return publish(c, message);
+                publish(c, message);
+                return resume_tracee(tracee, 0, 0);
             },
             sys.PTRACE_EVENT.EXEC => {
                 const former: sys.pid_t = @intCast(event_message(tid));
@@ -229,7 +235,8 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
             sys.PTRACE_EVENT.EXIT => {
                 var message = event(Event.exiting, tid);
                 message.value = @intCast(event_message(tid));
-                return publish(c, message);
+                publish(c, message);
+                return resume_tracee(tracee, 0, 0);
             },
             else => {
                 var message = event(Event.group_stop, tid);
@@ -287,26 +294,33 @@ fn apply(c: *Controller, reply: *const Message) void {
             if (tracee.stop != .syscall_entry) return misplaced(c, reply, "a syscall entry");
             tracee.registers.orig_rax = std.math.maxInt(u64); // -1: the kernel skips the syscall
             tracee.registers.rax = @bitCast(reply.value);
-            write_registers(tracee);
+            tracee.registers_dirty = true;
             resume_tracee(tracee, 0, 0);
         },
         Reply.rewrite => {
             if (tracee.stop != .syscall_entry) return misplaced(c, reply, "a syscall entry");
             const r = &tracee.registers;
+            var flags = reply.aux2;
+            if (flags & protocol.flag_restore_arguments != 0) {
+                tracee.saved_arguments = .{ r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9, r.orig_rax };
+                flags |= protocol.flag_exit_stop;
+            }
             r.orig_rax = @bitCast(reply.value);
-            r.rdi = reply.args[0];
-            r.rsi = reply.args[1];
-            r.rdx = reply.args[2];
-            r.r10 = reply.args[3];
-            r.r8 = reply.args[4];
-            r.r9 = reply.args[5];
-            write_registers(tracee);
-            resume_tracee(tracee, 0, reply.aux2);
+            set_arguments(r, reply.args);
+            tracee.registers_dirty = true;
+            resume_tracee(tracee, 0, flags);
         },
-        Reply.set_return => {
-            if (tracee.stop != .syscall_exit) return misplaced(c, reply, "a syscall exit");
-            tracee.registers.rax = @bitCast(reply.value);
-            write_registers(tracee);
+        Reply.set_registers => {
+            if (tracee.stop == .other and !read_registers(tracee)) return;
+            const mask: u32 = @bitCast(reply.aux);
+            const r = &tracee.registers;
+            if (mask & 1 != 0) r.rax = @bitCast(reply.value);
+            var current: [6]u64 = .{ r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
+            for (0..6) |i| {
+                if (mask & (@as(u32, 2) << @intCast(i)) != 0) current[i] = reply.args[i];
+            }
+            set_arguments(r, current);
+            tracee.registers_dirty = true;
             resume_tracee(tracee, 0, reply.aux2);
         },
         Reply.deliver_siginfo => {
@@ -321,7 +335,20 @@ fn misplaced(c: *Controller, reply: *const Message, comptime where: []const u8) 
     publish_error(c, "reply kind {d} for thread {d} is only valid at " ++ where, .{ reply.kind, reply.tid });
 }
 
+fn set_arguments(r: *sys.Registers, arguments: [6]u64) void {
+    r.rdi = arguments[0];
+    r.rsi = arguments[1];
+    r.rdx = arguments[2];
+    r.r10 = arguments[3];
+    r.r8 = arguments[4];
+    r.r9 = arguments[5];
+}
+
 fn resume_tracee(tracee: *Tracee, signal: i32, flags: i32) void {
+    if (tracee.registers_dirty) {
+        write_registers(tracee);
+        tracee.registers_dirty = false;
+    }
     const wants_exit_stop = flags & protocol.flag_exit_stop != 0;
     switch (tracee.stop) {
         .syscall_entry => tracee.exit_stop_wanted = wants_exit_stop,

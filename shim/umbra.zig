@@ -11,7 +11,7 @@ const Controller = @import("controller.zig").Controller;
 const tracer = @import("tracer.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 1;
+const abi_version: u32 = 2;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -21,10 +21,11 @@ export fn umbra_message_size() u32 {
     return @sizeOf(Message);
 }
 
-/// Starts a controller whose programs trace the syscalls set in `traced` (a 512-bit bitmap).
-/// Returns null on failure.
-export fn umbra_open(traced: *const seccomp.Bitmap) ?*Controller {
-    const controller = Controller.create(std.heap.page_allocator, traced) catch return null;
+/// Starts a controller whose programs trace the syscalls the `rules` select (seccomp.zig gives
+/// the encoding; `word_count` u32 words). Returns null on failure (bad rules, no memory).
+export fn umbra_open(rules: [*]const u32, word_count: u32) ?*Controller {
+    if (word_count > seccomp.rules_words_max) return null;
+    const controller = Controller.create(std.heap.page_allocator, rules[0..word_count]) catch return null;
     controller.thread = std.Thread.spawn(.{ .stack_size = 1024 * 1024 }, tracer.run, .{controller}) catch {
         controller.destroy();
         return null;

@@ -21,6 +21,8 @@ export interface SandboxOptions {
    * Without it, spawned programs inherit umbra's stdio unless told otherwise.
    */
   dataDirectory?: string;
+  /** Live processes at most; fork and clone fail with EAGAIN inside the sandbox beyond it. @default 4096 */
+  maxProcesses?: number;
 }
 
 /** Options for {@linkcode Sandbox.spawn}. */
@@ -139,7 +141,7 @@ export class Sandbox implements AsyncDisposable {
     const library = await loadLibrary();
     const counter = new SharedArrayBuffer(4);
     const worker = new Worker(new URL("./policy/worker.ts", import.meta.url), {
-      workerData: { commandCounter: counter },
+      workerData: { commandCounter: counter, maxProcesses: options.maxProcesses ?? 4096 },
     });
     const notice = await new Promise<Notice>((resolve, reject) => {
       worker.once("message", resolve);

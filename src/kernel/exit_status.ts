@@ -58,3 +58,15 @@ export function describeExitStatus(exit: ExitStatus): string {
       return "still running";
   }
 }
+
+/** The si_code (CLD_EXITED, CLD_KILLED, CLD_DUMPED) and si_status SIGCHLD and waitid report. */
+export function childReport(exit: ExitStatus): { code: number; status: number } {
+  switch (exit.kind) {
+    case "exited":
+      return { code: 1, status: exit.code };
+    case "signaled":
+      return { code: exit.coreDumped ? 3 : 2, status: exit.number };
+    case "running":
+      return { code: 2, status: 9 };
+  }
+}

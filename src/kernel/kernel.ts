@@ -1,14 +1,17 @@
 /**
  * The emulated process world: hosts (each its own pid namespace), their process tables, and
- * every process state transition (create, fork, thread creation, exec, exit, reap).
- * No FFI here: the policy feeds native facts in and reads virtual answers out.
+ * every process state transition (create, fork, thread creation, exec, exit, re-parenting,
+ * reaping). No FFI here: the policy feeds native facts in and carries the consequences out.
  * @module
  */
 
 import { basename } from "node:path";
+import { addUsage, emptyUsage, microsToTicks, type ResourceUsage } from "../abi/rusage.ts";
+import { childSiginfo, SiCode, userSiginfo } from "../abi/siginfo.ts";
 import { Signal } from "../abi/signals.ts";
-import type { ExitStatus } from "./exit_status.ts";
-import { INIT_PID, Process, type ProcessId, type Usage } from "./process.ts";
+import { childReport, type ExitStatus } from "./exit_status.ts";
+import { INIT_PID, Process, type ProcessId } from "./process.ts";
+import { SaFlag, SIG_IGN, SignalActions } from "./signal_actions.ts";
 import { Thread } from "./thread.ts";
 
 /** The first pid of every host, as in Shadow. */
@@ -22,12 +25,17 @@ export interface Host {
   readonly processes: Map<ProcessId, Process>;
 }
 
-/** What the kernel tells its observer (the policy) as it happens. */
+/** What the kernel asks of its observer (the policy) as transitions happen. */
 export interface KernelObserver {
-  /** A process became a zombie. */
+  /** A process ended (it is a zombie now, or already reaped). */
   exited(process: Process, status: ExitStatus): void;
+  /** The children of `parent` changed (one died, was reaped or was re-parented to it). */
+  childrenChanged(parent: Process): void;
+  /** Send `signal` with exactly `siginfo` to `process` (SIGCHLD, PR_SET_PDEATHSIG). */
+  sendSignal(process: Process, signal: number, siginfo: Uint8Array): void;
 }
 
+const CLONE_SIGHAND = 0x00000800n;
 const CLONE_PARENT = 0x00008000n;
 const CSIGNAL = 0xffn;
 
@@ -36,7 +44,11 @@ export class Kernel {
   readonly #hosts = new Map<string, Host>();
   readonly #threadsByNative = new Map<number, Thread>();
 
-  constructor(private readonly observer: KernelObserver) {}
+  constructor(
+    private readonly observer: KernelObserver,
+    /** The uid processes run as (reported in SIGCHLD siginfo). */
+    readonly uid: number,
+  ) {}
 
   /** The host named `name`, created on first use. */
   host(name: string): Host {
@@ -58,6 +70,11 @@ export class Kernel {
     return this.#hosts.get(host)?.processes.get(pid);
   }
 
+  /** The children of `parent` (live and zombie). */
+  children(parent: Process): Process[] {
+    return [...this.host(parent.common.host).processes.values()].filter((p) => p.common.parent === parent.id);
+  }
+
   /** The live thread whose native tid is `nativeTid`. */
   thread(nativeTid: number): Thread | undefined {
     return this.#threadsByNative.get(nativeTid);
@@ -70,13 +87,9 @@ export class Kernel {
     return count;
   }
 
-  #allocateId(host: Host): number {
-    return host.nextId++;
-  }
-
   /** Takes the next id of `host` for a process umbra is about to start. */
   reserveId(hostName: string): number {
-    return this.#allocateId(this.host(hostName));
+    return this.host(hostName).nextId++;
   }
 
   /** A top-level process umbra started with id `id` (from reserveId): parent, group and session are init's. */
@@ -86,33 +99,39 @@ export class Kernel {
       id,
       host: host.name,
       parent: INIT_PID,
+      parentThread: INIT_PID,
       group: INIT_PID,
       session: INIT_PID,
-      exitSignal: null,
+      exitSignal: Signal.SIGCHLD,
       name: `${host.name}.${basename(executable)}.${id}`,
       nativePid,
       executable,
       hasExeced: false,
-    }, { kind: "runnable", threads: new Map() });
+      childSubreaper: false,
+      childrenUsage: emptyUsage(),
+    }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions() });
     this.#addThread(process, id, nativePid);
     host.processes.set(id, process);
     return process;
   }
 
   /**
-   * A process created by fork, vfork or clone without CLONE_THREAD. `flags` are clone's flags
-   * (fork: SIGCHLD). Group and session are inherited; the parent is the caller, or the caller's
-   * parent under CLONE_PARENT.
+   * A process created by fork, vfork or clone without CLONE_THREAD; `flags` are the clone flags
+   * the program asked for. Group and session are inherited; the parent is the caller, or the
+   * caller's parent under CLONE_PARENT; dispositions are copied, or shared under CLONE_SIGHAND.
    */
   forkProcess(creator: Thread, nativePid: number, flags: bigint): Process {
     const parent = creator.process;
+    if (parent.state.kind !== "runnable") throw new Error(`fork in zombie ${parent.id}`);
     const host = this.host(parent.common.host);
-    const id = this.#allocateId(host);
+    const id = host.nextId++;
     const exitSignal = Number(flags & CSIGNAL);
+    const siblingOfCaller = (flags & CLONE_PARENT) !== 0n;
     const process = new Process({
       id,
       host: host.name,
-      parent: (flags & CLONE_PARENT) !== 0n ? parent.common.parent : parent.id,
+      parent: siblingOfCaller ? parent.common.parent : parent.id,
+      parentThread: siblingOfCaller ? parent.common.parentThread : creator.id,
       group: parent.common.group,
       session: parent.common.session,
       exitSignal: exitSignal === 0 ? null : exitSignal,
@@ -120,7 +139,13 @@ export class Kernel {
       nativePid,
       executable: parent.common.executable,
       hasExeced: false,
-    }, { kind: "runnable", threads: new Map() });
+      childSubreaper: false,
+      childrenUsage: emptyUsage(),
+    }, {
+      kind: "runnable",
+      threads: new Map(),
+      signalActions: (flags & CLONE_SIGHAND) !== 0n ? parent.state.signalActions : parent.state.signalActions.copy(),
+    });
     this.#addThread(process, id, nativePid);
     host.processes.set(id, process);
     return process;
@@ -129,7 +154,7 @@ export class Kernel {
   /** A thread created by clone with CLONE_THREAD in `creator`'s process. */
   createThread(creator: Thread, nativeTid: number): Thread {
     const process = creator.process;
-    return this.#addThread(process, this.#allocateId(this.host(process.common.host)), nativeTid);
+    return this.#addThread(process, this.host(process.common.host).nextId++, nativeTid);
   }
 
   #addThread(process: Process, id: number, nativeTid: number): Thread {
@@ -143,20 +168,28 @@ export class Kernel {
 
   /**
    * A successful execve by the thread now at `nativeTid` (formerly `formerNativeTid`): every other
-   * thread is gone and the exec'ing thread takes the process id as its tid.
+   * thread is gone, the exec'ing thread takes the process id as its tid, handled signals reset.
    */
   exec(nativeTid: number, formerNativeTid: number, executable: string): Process | undefined {
     const thread = this.#threadsByNative.get(formerNativeTid);
     if (!thread) return undefined;
     const process = thread.process;
-    for (const other of process.threads.values()) {
-      if (other !== thread) this.#threadsByNative.delete(other.nativeTid);
+    if (process.state.kind !== "runnable") return undefined;
+    for (const other of process.state.threads.values()) {
+      if (other === thread) continue;
+      this.#threadsByNative.delete(other.nativeTid);
+      if (!other.exiting) this.#forgetParentThread(other, thread);
     }
     this.#threadsByNative.delete(formerNativeTid);
     thread.id = process.id;
     thread.nativeTid = nativeTid;
     thread.exitHook = null;
-    process.state = { kind: "runnable", threads: new Map([[process.id, thread]]) };
+    thread.creation = null;
+    process.state = {
+      kind: "runnable",
+      threads: new Map([[process.id, thread]]),
+      signalActions: process.state.signalActions.resetForExec(),
+    };
     this.#threadsByNative.set(nativeTid, thread);
     process.common.executable = executable;
     process.common.exitSignal = Signal.SIGCHLD;
@@ -165,39 +198,134 @@ export class Kernel {
   }
 
   /**
-   * A native thread is gone (reaped). When it was the process's leader, the whole process
-   * ended: it becomes a zombie. Returns the process that became a zombie, if any.
+   * A thread is exiting (PTRACE_EVENT_EXIT): as the kernel's exit_notify does, its children's
+   * PR_SET_PDEATHSIG fires and they pass to another live thread of the process, or a reaper.
    */
-  threadGone(nativeTid: number, status: ExitStatus, usage: Usage): Process | undefined {
+  threadExiting(nativeTid: number): void {
+    const thread = this.#threadsByNative.get(nativeTid);
+    if (!thread || thread.exiting) return;
+    thread.exiting = true;
+    let heir: Thread | undefined;
+    for (const other of thread.process.threads.values()) if (!other.exiting) heir ??= other;
+    this.#forgetParentThread(thread, heir);
+  }
+
+  /**
+   * A native thread is gone (reaped). When it was the leader, the whole process ended: the
+   * remaining children pass to a reaper and it becomes a zombie. Returns that process, if any.
+   */
+  threadGone(nativeTid: number, status: ExitStatus, usage: ResourceUsage): Process | undefined {
     const thread = this.#threadsByNative.get(nativeTid);
     if (!thread) return undefined;
+    this.threadExiting(nativeTid); // a SIGKILLed thread exits without the exit stop
     this.#threadsByNative.delete(nativeTid);
     const process = thread.process;
     process.threads.delete(thread.id);
     if (nativeTid !== process.common.nativePid) return undefined;
     for (const other of process.threads.values()) this.#threadsByNative.delete(other.nativeTid);
+    const reaper = this.#reaperFor(process);
+    for (const child of this.children(process)) this.#reparent(child, reaper);
     this.#becomeZombie(process, status, usage);
     return process;
   }
 
-  /** Runnable -> Zombie: the one place a process dies. */
-  #becomeZombie(process: Process, exitStatus: ExitStatus, usage: Usage): void {
-    if (process.state.kind !== "runnable") throw new Error(`process ${process.id} died twice`);
-    process.state = { kind: "zombie", exitStatus, usage };
-    const host = this.host(process.common.host);
-    // Orphans go to init, which reaps zombies at once.
-    for (const child of host.processes.values()) {
-      if (child.common.parent !== process.id) continue;
-      child.common.parent = INIT_PID;
-      if (child.state.kind === "zombie") this.reap(child);
+  /**
+   * `thread` is exiting: its children's PR_SET_PDEATHSIG fires, and they pass to `heir` (another
+   * thread of the same process) or, without one, to the nearest subreaper or init.
+   */
+  #forgetParentThread(thread: Thread, heir: Thread | undefined): void {
+    const parent = thread.process;
+    for (const child of this.children(parent)) {
+      if (child.common.parentThread !== thread.id) continue;
+      for (const childThread of child.threads.values()) {
+        if (childThread.deathSignal === 0) continue;
+        this.observer.sendSignal(
+          child,
+          childThread.deathSignal,
+          userSiginfo(childThread.deathSignal, SiCode.SI_USER, parent.id, this.uid),
+        );
+      }
+      if (heir) child.common.parentThread = heir.id;
+      else this.#reparent(child, this.#reaperFor(parent));
     }
-    this.observer.exited(process, exitStatus);
-    if (process.common.parent === INIT_PID) this.reap(process);
   }
 
-  /** Removes a zombie from its host's table: its pid is gone. */
-  reap(process: Process): void {
+  /** The nearest live subreaper among `process`'s ancestors, or undefined for init. */
+  #reaperFor(process: Process): Process | undefined {
+    const seen = new Set<ProcessId>();
+    let pid = process.common.parent;
+    while (pid !== INIT_PID && !seen.has(pid)) {
+      seen.add(pid);
+      const ancestor = this.process(process.common.host, pid);
+      if (!ancestor) return undefined;
+      if (ancestor.common.childSubreaper && ancestor.state.kind === "runnable") return ancestor;
+      pid = ancestor.common.parent;
+    }
+    return undefined;
+  }
+
+  /** Gives `child` a new parent (init when `reaper` is undefined); a zombie notifies it at once. */
+  #reparent(child: Process, reaper: Process | undefined): void {
+    child.common.parent = reaper?.id ?? INIT_PID;
+    child.common.parentThread = reaper?.id ?? INIT_PID;
+    child.common.exitSignal = Signal.SIGCHLD;
+    if (child.state.kind === "zombie") this.#notifyParent(child);
+    else if (reaper) this.observer.childrenChanged(reaper);
+  }
+
+  /** Runnable -> Zombie: the one place a process dies. */
+  #becomeZombie(process: Process, exitStatus: ExitStatus, ownUsage: ResourceUsage): void {
+    if (process.state.kind !== "runnable") throw new Error(`process ${process.id} died twice`);
+    const usage = addUsage(ownUsage, process.common.childrenUsage);
+    process.state = { kind: "zombie", exitStatus, usage, ownUsage };
+    this.observer.exited(process, exitStatus);
+    this.#notifyParent(process);
+  }
+
+  /**
+   * A zombie tells its parent (wait(2) NOTES, kernel do_notify_parent): init reaps at once; a
+   * parent ignoring SIGCHLD or with SA_NOCLDWAIT leaves no zombie; otherwise the exit signal goes
+   * out (unless ignored) and the parent's waits look again.
+   */
+  #notifyParent(child: Process): void {
+    if (child.state.kind !== "zombie") throw new Error(`notifying for live process ${child.id}`);
+    const parent = child.common.parent === INIT_PID ? undefined : this.process(child.common.host, child.common.parent);
+    if (!parent || parent.state.kind !== "runnable") {
+      this.reap(child, undefined);
+      return;
+    }
+    let signal = child.common.exitSignal ?? 0;
+    let autoreap = false;
+    if (signal === Signal.SIGCHLD) {
+      const action = parent.state.signalActions.get(Signal.SIGCHLD);
+      autoreap = action.handler === SIG_IGN || (action.flags & SaFlag.SA_NOCLDWAIT) !== 0n;
+      if (action.handler === SIG_IGN) signal = 0;
+    }
+    if (signal !== 0) this.observer.sendSignal(parent, signal, this.exitSiginfo(child, signal));
+    if (autoreap) this.reap(child, undefined);
+    this.observer.childrenChanged(parent);
+  }
+
+  /** The siginfo a zombie's exit signal carries (CLD_EXITED / CLD_KILLED / CLD_DUMPED). */
+  exitSiginfo(child: Process, signal: number): Uint8Array<ArrayBuffer> {
+    if (child.state.kind !== "zombie") throw new Error(`exit siginfo of live process ${child.id}`);
+    const { exitStatus, ownUsage: usage } = child.state;
+    return childSiginfo(signal, {
+      ...childReport(exitStatus),
+      pid: child.id,
+      uid: this.uid,
+      utimeTicks: microsToTicks(usage.userMicros),
+      stimeTicks: microsToTicks(usage.systemMicros),
+    });
+  }
+
+  /**
+   * Removes a zombie: its pid is gone. A reaping parent (`by`) adds the zombie's usage to its
+   * RUSAGE_CHILDREN; init and auto-reaping add nothing.
+   */
+  reap(process: Process, by: Process | undefined): void {
     if (process.state.kind !== "zombie") throw new Error(`reaping live process ${process.id}`);
+    if (by) by.common.childrenUsage = addUsage(by.common.childrenUsage, process.state.usage);
     this.host(process.common.host).processes.delete(process.id);
   }
 

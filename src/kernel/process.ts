@@ -4,7 +4,9 @@
  * @module
  */
 
+import type { ResourceUsage } from "../abi/rusage.ts";
 import type { ExitStatus } from "./exit_status.ts";
+import type { SignalActions } from "./signal_actions.ts";
 import type { Thread, ThreadId } from "./thread.ts";
 
 /** A virtual process id (the leader thread's id). */
@@ -13,16 +15,6 @@ export type ProcessId = number;
 /** The sandbox's init: parent, group and session of every top-level process. */
 export const INIT_PID: ProcessId = 1;
 
-/** Resource usage collected when a process is reaped natively. */
-export interface Usage {
-  userMicros: number;
-  systemMicros: number;
-  maxRssKib: number;
-  minorFaults: number;
-  majorFaults: number;
-  contextSwitches: number;
-}
-
 /** Parts of a process present in every state. */
 export interface Common {
   readonly id: ProcessId;
@@ -30,26 +22,44 @@ export interface Common {
   readonly host: string;
   /** getppid(); changes when the parent dies and the process is re-parented. */
   parent: ProcessId;
+  /** The parent's thread that created this process (PR_SET_PDEATHSIG and __WNOTHREAD follow it). */
+  parentThread: ThreadId;
   /** getpgid(). */
   group: ProcessId;
   /** getsid(). */
   session: ProcessId;
-  /** Signal sent to the parent on exit (null: none). */
+  /** Signal sent to the parent on exit (null: none). Children with another than SIGCHLD are "clone" children. */
   exitSignal: number | null;
   /** `<host>.<exe>.<pid>`. */
   name: string;
   /** Native pid (the leader's native tid). */
   nativePid: number;
-  /** The program the process runs now (argv[0] of the last exec). */
+  /** The program the process runs now (the path of the last exec). */
   executable: string;
   /** True once the process has called execve successfully after its creation. */
   hasExeced: boolean;
+  /** PR_SET_CHILD_SUBREAPER. */
+  childSubreaper: boolean;
+  /** Usage of reaped children (and theirs), for RUSAGE_CHILDREN and the parent's wait. */
+  childrenUsage: ResourceUsage;
 }
 
 /** The state of a process: running threads, or a zombie waiting to be reaped. */
 export type ProcessState =
-  | { kind: "runnable"; threads: Map<ThreadId, Thread> }
-  | { kind: "zombie"; exitStatus: ExitStatus; usage: Usage };
+  | {
+    kind: "runnable";
+    threads: Map<ThreadId, Thread>;
+    /** Dispositions; one object shared by CLONE_SIGHAND processes. */
+    signalActions: SignalActions;
+  }
+  | {
+    kind: "zombie";
+    exitStatus: ExitStatus;
+    /** The process's own usage plus its reaped children's, as wait4 reports it. */
+    usage: ResourceUsage;
+    /** The process's own usage (SIGCHLD's si_utime/si_stime). */
+    ownUsage: ResourceUsage;
+  };
 
 /** An emulated process. */
 export class Process {

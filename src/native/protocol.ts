@@ -43,13 +43,19 @@ export const ReplyKind = {
   continue: 1,
   emulate: 2,
   rewrite: 3,
-  setReturn: 4,
+  setRegisters: 4,
   deliverSiginfo: 5,
   spawn: 6,
 } as const;
 
 /** Reply flag: stop again at the exit of the current syscall. */
 export const FLAG_EXIT_STOP = 1;
+/** Rewrite flag: restore the original argument registers at the syscall-exit stop (implies it). */
+export const FLAG_RESTORE_ARGS = 2;
+/** setRegisters mask bit for the return register (rax); bit 1 + i selects argument register i. */
+export const REGISTER_RAX = 1;
+/** setRegisters mask selecting all six argument registers. */
+export const REGISTER_ALL_ARGS = 0b1111110;
 
 /** A decoded event. `args` are raw 64-bit register values. */
 export interface RawEvent {

@@ -1,34 +1,61 @@
 /**
- * The policy: turns each tracer event into model transitions and one reply. Runs in the Worker.
+ * The policy: turns each tracer event into model transitions and replies. Runs in the Worker.
  * Data flows one way: event -> syscall table -> handler -> kernel model -> reply.
  * @module
  */
 
 import { basename } from "node:path";
 import { Errno } from "../abi/errno.ts";
+import { decodeUsage } from "../abi/rusage.ts";
+import { carriesPid, setSiginfoPid, SiCode, siginfoCode, siginfoPid } from "../abi/siginfo.ts";
+import { SYS } from "../abi/syscalls.ts";
 import { type ExitStatus, exitStatusFromWait } from "../kernel/exit_status.ts";
 import { Kernel, type KernelObserver } from "../kernel/kernel.ts";
-import type { Process, Usage } from "../kernel/process.ts";
+import type { Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
 import type { TraceeMemory } from "../native/memory.ts";
-import { EventKind, FLAG_EXIT_STOP, type RawEvent, type ReplyBatch, ReplyKind } from "../native/protocol.ts";
-import { CloneFlag, FORK_FLAGS, VFORK_FLAGS } from "../syscalls/clone.ts";
-import type { NativeSignal, Outcome, SyscallContext } from "../syscalls/context.ts";
+import {
+  EventKind,
+  FLAG_EXIT_STOP,
+  FLAG_RESTORE_ARGS,
+  type RawEvent,
+  REGISTER_ALL_ARGS,
+  REGISTER_RAX,
+  type ReplyBatch,
+  ReplyKind,
+} from "../native/protocol.ts";
+import { CloneFlag } from "../syscalls/clone.ts";
+import type { Blocked, Limits, NativeServices, Outcome, SyscallContext } from "../syscalls/context.ts";
 import { SYSCALL_TABLE } from "../syscalls/table.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
-import { carriesPid, setSiginfoPid, siginfoPid } from "./siginfo.ts";
+import { PendingSignals, wouldInterrupt } from "./signals.ts";
 
-/** A child created by fork/clone, waiting for both its creator's event and its own first stop. */
+/** A child whose creator's event or own first stop is still to come. */
 interface Birth {
+  /** Original argument registers to put back (umbra rewrote the creating call). */
+  restoreArgs: readonly bigint[] | null;
   /** CLONE_CHILD_SETTID address, where the kernel wrote the native tid. */
   childTidAddress: bigint | null;
 }
 
+/** What the policy needs from the native side. */
+export interface PolicyNative {
+  memory: TraceeMemory;
+  /** kill (tgid 0) or tgkill from umbra; 0 or -errno. */
+  signal(tgid: number, tid: number, signal: number): number;
+  readProc(path: string): string | null;
+  /** umbra's own pid: the sender of signals umbra injects. */
+  pid: number;
+  uid: number;
+}
+
 /** The policy state of one sandbox. */
 export class Policy implements KernelObserver {
-  readonly kernel: Kernel = new Kernel(this);
+  readonly kernel: Kernel;
   /** Spawn requests sent to the tracer, by request id. */
   readonly #requests = new Map<number, SpawnCommand>();
+  /** Virtual pids reserved for spawn requests, by request id. */
+  readonly #reserved = new Map<number, number>();
   /** Top-level processes umbra started, to their request id. */
   readonly #topLevel = new Map<Process, number>();
   /** Spawned processes that have not completed their first exec, by native pid. */
@@ -37,15 +64,25 @@ export class Policy implements KernelObserver {
   readonly #births = new Map<number, Birth>();
   /** Children whose first stop arrived before their creator's event. */
   readonly #early = new Set<number>();
+  /** Threads parked in a blocking call, with the call. */
+  readonly #blocked = new Map<Thread, Blocked>();
+  readonly #pending = new PendingSignals();
+  readonly #services: NativeServices;
+  /** The batch being filled; observer callbacks add replies to it. */
+  #replies: ReplyBatch | null = null;
 
   constructor(
-    private readonly memory: TraceeMemory,
-    private readonly signal: NativeSignal,
+    private readonly native: PolicyNative,
     private readonly notify: (notice: Notice) => void,
-  ) {}
-
-  /** Virtual pids reserved for spawn requests, by request id. */
-  readonly #reserved = new Map<number, number>();
+    private readonly limits: Limits,
+  ) {
+    this.kernel = new Kernel(this, native.uid);
+    this.#services = {
+      signal: (tgid, tid, signal) => native.signal(tgid, tid, signal),
+      signalled: (process, signal) => this.#signalled(process, signal),
+      readProc: (path) => native.readProc(path),
+    };
+  }
 
   /**
    * Reserves the virtual pid of a spawn request about to be submitted and returns the command
@@ -71,7 +108,14 @@ export class Policy implements KernelObserver {
     return this.#topLevel.entries();
   }
 
-  /** KernelObserver: a process became a zombie. */
+  /** Sends `signal` to a process from outside the sandbox (the sandbox's kill). */
+  signalFromHost(process: Process, signal: number, replies: ReplyBatch): void {
+    this.#withReplies(replies, () => {
+      if (this.native.signal(0, process.common.nativePid, signal) === 0) this.#signalled(process, signal);
+    });
+  }
+
+  /** KernelObserver: a process ended. */
   exited(process: Process, status: ExitStatus): void {
     const id = this.#topLevel.get(process);
     if (id === undefined) return;
@@ -79,30 +123,66 @@ export class Policy implements KernelObserver {
     this.notify({ type: "exited", id, pid: process.id, status });
   }
 
-  /** Handles one event, appending at most one reply per stopped thread. */
+  /** KernelObserver: the parent's blocked waits look again. */
+  childrenChanged(parent: Process): void {
+    for (const thread of parent.threads.values()) {
+      const blocked = this.#blocked.get(thread);
+      if (!blocked) continue;
+      const outcome = blocked.retry();
+      if (!outcome) continue;
+      this.#blocked.delete(thread);
+      this.#reply(thread, 0, outcome);
+    }
+  }
+
+  /** KernelObserver: umbra sends a signal with an exact siginfo (SIGCHLD, PR_SET_PDEATHSIG). */
+  sendSignal(process: Process, signal: number, siginfo: Uint8Array): void {
+    if (process.state.kind !== "runnable") return;
+    if (!this.#pending.add(process.id, signal, siginfo)) return; // coalesced with a pending one
+    if (this.native.signal(0, process.common.nativePid, signal) === 0) this.#signalled(process, signal);
+  }
+
+  /** Handles one event, appending replies for stopped threads. */
   handle(event: RawEvent, replies: ReplyBatch): void {
+    this.#withReplies(replies, () => this.#dispatch(event));
+  }
+
+  #withReplies(replies: ReplyBatch, body: () => void): void {
+    this.#replies = replies;
+    try {
+      body();
+    } finally {
+      this.#replies = null;
+    }
+  }
+
+  #push(...args: Parameters<ReplyBatch["push"]>): Uint8Array {
+    if (!this.#replies) throw new Error("reply outside of a batch");
+    return this.#replies.push(...args);
+  }
+
+  #dispatch(event: RawEvent): void {
     switch (event.kind) {
       case EventKind.syscall:
-        return this.#syscall(event, replies);
+        return this.#syscall(event);
       case EventKind.syscallExit:
-        return this.#syscallExit(event, replies);
+        return this.#syscallExit(event);
       case EventKind.fork:
       case EventKind.vfork:
       case EventKind.clone:
-        return this.#creation(event, replies);
+        return this.#creation(event);
       case EventKind.attached:
-        return this.#attached(event.tid, replies);
+        return this.#attached(event.tid);
       case EventKind.exec:
-        return this.#exec(event, replies);
+        return this.#exec(event);
       case EventKind.exiting:
-        replies.push(ReplyKind.continue, event.tid);
-        return;
+        return this.kernel.threadExiting(event.tid);
       case EventKind.exited:
         return this.#exited(event);
       case EventKind.signal:
-        return this.#signal(event, replies);
+        return this.#signal(event);
       case EventKind.groupStop:
-        replies.push(ReplyKind.continue, event.tid);
+        this.#push(ReplyKind.continue, event.tid);
         return;
       case EventKind.spawned:
         return this.#spawned(event);
@@ -116,107 +196,111 @@ export class Policy implements KernelObserver {
     }
   }
 
-  #syscall(event: RawEvent, replies: ReplyBatch): void {
+  #syscall(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
-    const entry = SYSCALL_TABLE.get(Number(event.value));
+    const nr = Number(event.value);
+    const entry = SYSCALL_TABLE.get(nr);
     if (!thread || !entry) {
-      replies.push(ReplyKind.continue, event.tid);
+      this.#push(ReplyKind.continue, event.tid);
       return;
     }
     const context: SyscallContext = {
       kernel: this.kernel,
       thread,
       process: thread.process,
+      nr,
       args: event.args,
-      memory: this.memory,
-      signal: this.signal,
+      memory: this.native.memory,
+      native: this.#services,
+      limits: this.limits,
     };
-    this.#reply(thread, Number(event.value), entry.handler(context), replies);
+    this.#reply(thread, nr, entry.handler(context));
   }
 
-  #reply(thread: Thread, nr: number, outcome: Outcome, replies: ReplyBatch): void {
+  /** Turns a handler's outcome into the reply for a thread stopped at syscall entry. */
+  #reply(thread: Thread, nr: number, outcome: Outcome): void {
     const tid = thread.nativeTid;
     switch (outcome.kind) {
       case "return":
-        replies.push(ReplyKind.emulate, tid, { value: outcome.value });
+        this.#push(ReplyKind.emulate, tid, { value: outcome.value });
         return;
       case "native":
         thread.exitHook = outcome.exit ?? null;
-        replies.push(ReplyKind.continue, tid, { aux2: outcome.exit ? FLAG_EXIT_STOP : 0 });
+        this.#push(ReplyKind.continue, tid, { aux2: outcome.exit ? FLAG_EXIT_STOP : 0 });
         return;
-      case "rewrite":
+      case "rewrite": {
         thread.exitHook = outcome.exit ?? null;
-        replies.push(ReplyKind.rewrite, tid, {
-          value: BigInt(outcome.nr ?? nr),
-          args: outcome.args,
-          aux2: outcome.exit ? FLAG_EXIT_STOP : 0,
-        });
+        const flags = (outcome.exit ? FLAG_EXIT_STOP : 0) | (outcome.restore ? FLAG_RESTORE_ARGS : 0);
+        this.#push(ReplyKind.rewrite, tid, { value: BigInt(outcome.nr ?? nr), args: outcome.args, aux2: flags });
+        return;
+      }
+      case "block":
+        this.#blocked.set(thread, outcome.blocked);
         return;
     }
   }
 
-  #syscallExit(event: RawEvent, replies: ReplyBatch): void {
+  #syscallExit(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
     const hook = thread?.exitHook;
     if (!thread || !hook) {
-      replies.push(ReplyKind.continue, event.tid);
+      this.#push(ReplyKind.continue, event.tid);
       return;
     }
     thread.exitHook = null;
-    replies.push(ReplyKind.setReturn, event.tid, { value: hook(event.value) });
+    this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RAX, value: hook(event.value) });
   }
 
-  #creation(event: RawEvent, replies: ReplyBatch): void {
+  /** A fork/vfork/clone event (informational: the tracer resumed the parent already). */
+  #creation(event: RawEvent): void {
     const creator = this.kernel.thread(event.tid);
+    const creation = creator?.creation;
+    if (!creator || !creation) return;
     const childTid = event.aux;
-    replies.push(ReplyKind.continue, event.tid);
-    if (!creator) return;
-    const flags = event.kind === EventKind.clone
-      ? event.args[0]
-      : event.kind === EventKind.fork
-      ? FORK_FLAGS
-      : VFORK_FLAGS;
-    if (flags & CloneFlag.CLONE_THREAD) this.kernel.createThread(creator, childTid);
-    else this.kernel.forkProcess(creator, childTid, flags);
+    if (creation.flags & CloneFlag.CLONE_THREAD) this.kernel.createThread(creator, childTid);
+    else this.kernel.forkProcess(creator, childTid, creation.flags);
     const birth: Birth = {
-      childTidAddress: event.kind === EventKind.clone && (flags & CloneFlag.CLONE_CHILD_SETTID) ? event.args[3] : null,
+      restoreArgs: creation.rewritten ? creation.originalArgs : null,
+      childTidAddress: creation.flags & CloneFlag.CLONE_CHILD_SETTID ? creation.originalArgs[3] : null,
     };
-    if (this.#early.delete(childTid)) this.#release(childTid, birth, replies);
+    if (this.#early.delete(childTid)) this.#release(childTid, birth);
     else this.#births.set(childTid, birth);
   }
 
-  #attached(tid: number, replies: ReplyBatch): void {
+  #attached(tid: number): void {
     const birth = this.#births.get(tid);
     if (!birth) {
       this.#early.add(tid);
       return;
     }
     this.#births.delete(tid);
-    this.#release(tid, birth, replies);
+    this.#release(tid, birth);
   }
 
-  /** Lets a new child run, its first stop's SIGSTOP suppressed. */
-  #release(tid: number, birth: Birth, replies: ReplyBatch): void {
+  /** Lets a new child run: its registers restored, its tid memory virtual, its SIGSTOP suppressed. */
+  #release(tid: number, birth: Birth): void {
     const child = this.kernel.thread(tid);
-    if (child && birth.childTidAddress !== null) this.memory.writeI32(tid, birth.childTidAddress, child.id);
-    replies.push(ReplyKind.continue, tid);
+    if (child && birth.childTidAddress !== null) this.native.memory.writeI32(tid, birth.childTidAddress, child.id);
+    if (birth.restoreArgs) this.#push(ReplyKind.setRegisters, tid, { aux: REGISTER_ALL_ARGS, args: birth.restoreArgs });
+    else this.#push(ReplyKind.continue, tid);
   }
 
-  #exec(event: RawEvent, replies: ReplyBatch): void {
+  #exec(event: RawEvent): void {
     const thread = this.kernel.thread(event.aux);
     const path = thread?.execPath ?? thread?.process.common.executable ?? "";
-    const process = this.kernel.exec(event.tid, event.aux, path);
+    const process = thread?.process;
+    for (const other of process?.threads.values() ?? []) this.#blocked.delete(other);
+    this.kernel.exec(event.tid, event.aux, path);
     const request = this.#beforeExec.get(event.tid);
     if (process && request !== undefined) {
       this.#beforeExec.delete(event.tid);
       this.notify({ type: "started", id: request, pid: process.id, nativePid: event.tid, name: process.common.name });
     }
-    replies.push(ReplyKind.continue, event.tid);
+    this.#push(ReplyKind.continue, event.tid);
   }
 
   #exited(event: RawEvent): void {
-    const [userMicros, systemMicros, maxRssKib, minorFaults, majorFaults, contextSwitches] = event.args.map(Number);
-    const usage: Usage = { userMicros, systemMicros, maxRssKib, minorFaults, majorFaults, contextSwitches };
+    const usage = decodeUsage(event.args[0], event.args[1], event.payload);
     let status = exitStatusFromWait(Number(event.value));
     const request = this.#beforeExec.get(event.tid);
     if (request !== undefined && status.kind === "exited") {
@@ -227,19 +311,50 @@ export class Policy implements KernelObserver {
     }
     this.#early.delete(event.tid);
     this.#births.delete(event.tid);
-    this.kernel.threadGone(event.tid, status, usage);
+    const thread = this.kernel.thread(event.tid);
+    if (thread) this.#blocked.delete(thread);
+    const process = this.kernel.threadGone(event.tid, status, usage);
+    if (process) this.#pending.forget(process.id);
   }
 
-  #signal(event: RawEvent, replies: ReplyBatch): void {
-    const view = new DataView(event.payload.buffer, event.payload.byteOffset, event.payload.byteLength);
-    if (carriesPid(view)) {
-      const sender = this.kernel.processByNative(siginfoPid(view));
-      // A sender outside the sandbox (umbra itself) shows as pid 0, like the kernel.
-      setSiginfoPid(view, sender?.id ?? 0);
-      replies.push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(event.payload);
+  #signal(event: RawEvent): void {
+    const thread = this.kernel.thread(event.tid);
+    const payload = event.payload;
+    if (thread && siginfoCode(payload) === SiCode.SI_USER && siginfoPid(payload) === this.native.pid) {
+      const injected = this.#pending.take(thread.process.id, event.aux);
+      if (injected) {
+        this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(injected);
+        return;
+      }
+    }
+    if (carriesPid(payload)) {
+      // A sender outside the sandbox (umbra itself, the host) shows as pid 0, like the kernel.
+      setSiginfoPid(payload, this.kernel.processByNative(siginfoPid(payload))?.id ?? 0);
+      this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(payload);
       return;
     }
-    replies.push(ReplyKind.continue, event.tid, { aux: event.aux });
+    this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
+  }
+
+  /**
+   * A native signal is queued for `process`: a blocked call of one of its threads that would take
+   * it ends now (the kernel then runs the handler and restarts the call or returns EINTR).
+   */
+  #signalled(process: Process, signal: number): void {
+    for (const thread of process.threads.values()) {
+      const blocked = this.#blocked.get(thread);
+      if (!blocked || !wouldInterrupt(this.native.readProc, thread, signal)) continue;
+      this.#blocked.delete(thread);
+      // Run a harmless syscall in its place; at its exit the original number and arguments are
+      // back and the result says "interrupted", so the kernel's restart logic applies.
+      this.#reply(thread, SYS.getpid, {
+        kind: "rewrite",
+        args: [0n, 0n, 0n, 0n, 0n, 0n],
+        restore: true,
+        exit: () => -BigInt(blocked.restartErrno),
+      });
+      return;
+    }
   }
 
   #spawned(event: RawEvent): void {

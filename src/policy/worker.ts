@@ -12,7 +12,7 @@ import { TraceeMemory } from "../native/memory.ts";
 import { loadLibrary } from "../native/loader.ts";
 import { MESSAGE_SIZE, readEvent, ReplyBatch, ReplyKind } from "../native/protocol.ts";
 import { encodeSpawnSpec } from "../native/spawn_spec.ts";
-import { tracedBitmap } from "../syscalls/table.ts";
+import { filterRules } from "../syscalls/table.ts";
 import type { Command, Notice } from "./messages.ts";
 import { Policy } from "./policy.ts";
 
@@ -32,6 +32,14 @@ port.on("message", (command: Command) => {
   received++;
 });
 
+function readProc(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(`/proc/${path}`);
+  } catch {
+    return null;
+  }
+}
+
 function notify(notice: Notice): void {
   port.postMessage(notice);
 }
@@ -39,10 +47,20 @@ function notify(notice: Notice): void {
 async function main(): Promise<void> {
   const library = await loadLibrary();
   const symbols = library.symbols;
-  const handle = symbols.umbra_open(tracedBitmap());
+  const rules = filterRules();
+  const handle = symbols.umbra_open(rules, rules.length);
   if (handle === null) throw new Error("umbra_open failed: cannot start the tracer thread");
-  const memory = new TraceeMemory(library);
-  const policy = new Policy(memory, (tgid, tid, signal) => symbols.umbra_signal(tgid, tid, signal), notify);
+  const policy = new Policy(
+    {
+      memory: new TraceeMemory(library),
+      signal: (tgid, tid, signal) => symbols.umbra_signal(tgid, tid, signal),
+      readProc,
+      pid: Deno.pid,
+      uid: Deno.uid() ?? 0,
+    },
+    notify,
+    { maxProcesses: workerData.maxProcesses as number },
+  );
   notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
 
   const events = new Uint8Array(BATCH_MAX * MESSAGE_SIZE);
@@ -74,7 +92,10 @@ async function main(): Promise<void> {
         symbols.umbra_submit(handle, replies.bytes, replies.count);
       } else if (command.type === "signal") {
         const process = policy.kernel.process(command.host, command.pid);
-        if (process?.state.kind === "runnable") symbols.umbra_signal(0, process.common.nativePid, command.signal);
+        if (process?.state.kind !== "runnable") continue;
+        replies.count = 0;
+        policy.signalFromHost(process, command.signal, replies);
+        symbols.umbra_submit(handle, replies.bytes, replies.count);
       }
     }
   }

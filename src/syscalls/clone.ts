@@ -1,15 +1,19 @@
 /**
- * Process and thread creation: fork, vfork, clone run natively (ptrace attaches the child);
- * the caller sees the child's virtual tid. clone3 answers ENOSYS: glibc (posix_spawn,
- * pthread_create) then falls back to clone, whose flags the tracer reads from registers.
+ * Process and thread creation. fork, vfork and clone run natively, rewritten so that umbra's
+ * tracer thread is the native parent of every sandboxed process (CLONE_PARENT): it reaps at once
+ * and no native zombie ever stays. The argument registers are restored afterwards in parent and
+ * child. The caller sees the child's virtual tid; the virtual parent follows Linux (the caller,
+ * or the caller's parent under the program's own CLONE_PARENT). clone3 answers ENOSYS: glibc
+ * (posix_spawn, pthread_create) then falls back to clone, whose flags are in registers.
  * @module
  */
 
 import { Errno } from "../abi/errno.ts";
 import { Signal } from "../abi/signals.ts";
-import { fails, type Handler, native } from "./context.ts";
+import { SYS } from "../abi/syscalls.ts";
+import { fails, type Handler, type SyscallContext } from "./context.ts";
 
-/** clone(2) flags umbra reads. */
+/** clone(2) flags umbra reads or sets. */
 export const CloneFlag = {
   CLONE_VM: 0x00000100n,
   CLONE_VFORK: 0x00004000n,
@@ -17,32 +21,53 @@ export const CloneFlag = {
   CLONE_THREAD: 0x00010000n,
   CLONE_PARENT_SETTID: 0x00100000n,
   CLONE_CHILD_CLEARTID: 0x00200000n,
+  CLONE_UNTRACED: 0x00800000n,
   CLONE_CHILD_SETTID: 0x01000000n,
 } as const;
 
-/** The clone flags fork(2) and vfork(2) stand for. */
+/** The clone flags fork(2) stands for. */
 export const FORK_FLAGS = BigInt(Signal.SIGCHLD);
-/** vfork(2) as clone flags. */
+/** The clone flags vfork(2) stands for. */
 export const VFORK_FLAGS = CloneFlag.CLONE_VM | CloneFlag.CLONE_VFORK | BigInt(Signal.SIGCHLD);
 
-function creation(flagsOf: (args: readonly bigint[]) => bigint): Handler {
-  return ({ kernel, memory, thread, args }) =>
-    native((result) => {
+/**
+ * Starts a creation: checks the process limit, remembers what the program asked for, and runs
+ * clone with CLONE_PARENT added (never CLONE_UNTRACED). `flags` are the program's clone flags.
+ */
+function create(context: SyscallContext, flags: bigint): ReturnType<Handler> {
+  const { kernel, memory, thread, args } = context;
+  const isThread = (flags & CloneFlag.CLONE_THREAD) !== 0n;
+  if (!isThread && kernel.liveProcessCount >= context.limits.maxProcesses) return fails(Errno.EAGAIN);
+  let native = flags & ~CloneFlag.CLONE_UNTRACED;
+  if (!isThread) native |= CloneFlag.CLONE_PARENT;
+  const cloneArgs = context.nr === SYS.clone
+    ? [native, args[1], args[2], args[3], args[4], args[5]]
+    : [native, 0n, 0n, 0n, 0n, 0n];
+  const rewritten = context.nr !== SYS.clone || native !== args[0];
+  thread.creation = { flags, originalArgs: [...args], rewritten };
+  return {
+    kind: "rewrite",
+    nr: SYS.clone,
+    args: cloneArgs,
+    restore: rewritten,
+    exit: (result) => {
+      thread.creation = null;
       if (result <= 0n) return result;
       const child = kernel.thread(Number(result));
       if (!child) return result;
       // clone(flags, stack, parent_tid, child_tid, tls): the kernel stored the native tid there.
-      if (flagsOf(args) & CloneFlag.CLONE_PARENT_SETTID) memory.writeI32(thread.nativeTid, args[2], child.id);
+      if (flags & CloneFlag.CLONE_PARENT_SETTID) memory.writeI32(thread.nativeTid, args[2], child.id);
       return BigInt(child.id);
-    });
+    },
+  };
 }
 
 /** fork(2). */
-export const fork: Handler = creation(() => FORK_FLAGS);
-/** vfork(2). */
-export const vfork: Handler = creation(() => VFORK_FLAGS);
+export const fork: Handler = (context) => create(context, FORK_FLAGS);
+/** vfork(2): the parent stays suspended natively until the child execs or exits. */
+export const vfork: Handler = (context) => create(context, VFORK_FLAGS);
 /** clone(2). */
-export const clone: Handler = creation((args) => args[0]);
+export const clone: Handler = (context) => create(context, context.args[0]);
 
 /** clone3(2): ENOSYS, so that libc falls back to clone(2). */
 export const clone3: Handler = () => fails(Errno.ENOSYS);

@@ -1,6 +1,6 @@
 /**
  * What a syscall handler gets (the calling thread, its arguments, the kernel model, tracee
- * memory) and what it returns: an Outcome the policy turns into a reply.
+ * memory, a few native services) and what it returns: an Outcome the policy turns into a reply.
  * @module
  */
 
@@ -9,18 +9,42 @@ import type { Process } from "../kernel/process.ts";
 import type { ExitHook, Thread } from "../kernel/thread.ts";
 import type { TraceeMemory } from "../native/memory.ts";
 
-/** Sends a native signal (kill when tgid is 0, else tgkill); returns 0 or -errno. */
-export type NativeSignal = (tgid: number, tid: number, signal: number) => number;
+/** Native services the policy lends handlers. */
+export interface NativeServices {
+  /** Sends a native signal from umbra (kill when tgid is 0, else tgkill); returns 0 or -errno. */
+  signal(tgid: number, tid: number, signal: number): number;
+  /** Tells the policy a native signal was queued for `process` (blocked calls may need interrupting). */
+  signalled(process: Process, signal: number): void;
+  /** Reads a /proc file, or null when it cannot be read. */
+  readProc(path: string): string | null;
+}
+
+/** Sandbox-wide limits handlers enforce. */
+export interface Limits {
+  /** Live processes at most; fork/clone beyond it fail with EAGAIN. */
+  maxProcesses: number;
+}
 
 /** The calling thread and everything a handler may use. Handlers keep no state of their own. */
 export interface SyscallContext {
   readonly kernel: Kernel;
   readonly thread: Thread;
   readonly process: Process;
+  /** The syscall number. */
+  readonly nr: number;
   /** The six raw argument registers. */
   readonly args: readonly bigint[];
   readonly memory: TraceeMemory;
-  readonly signal: NativeSignal;
+  readonly native: NativeServices;
+  readonly limits: Limits;
+}
+
+/** A call that cannot finish yet: the thread stays stopped until `retry` gives an answer. */
+export interface Blocked {
+  /** Re-evaluates the call after a change; null while it must keep waiting. */
+  retry(): Outcome | null;
+  /** What the call returns when a signal interrupts it (e.g. ERESTARTSYS: restarted under SA_RESTART). */
+  restartErrno: number;
 }
 
 /** What to do with the syscall. */
@@ -29,8 +53,13 @@ export type Outcome =
   | { kind: "return"; value: bigint }
   /** Run it natively; `exit` may rewrite the result at the syscall-exit stop. */
   | { kind: "native"; exit?: ExitHook }
-  /** Run syscall `nr` (default: the same one) natively with other arguments. */
-  | { kind: "rewrite"; nr?: number; args: readonly bigint[]; exit?: ExitHook };
+  /**
+   * Run syscall `nr` (default: the same one) natively with other arguments. `restore` puts the
+   * original number and arguments back at the exit stop (programs keep values in them).
+   */
+  | { kind: "rewrite"; nr?: number; args: readonly bigint[]; restore?: boolean; exit?: ExitHook }
+  /** Park the thread until the call can finish (or a signal interrupts it). */
+  | { kind: "block"; blocked: Blocked };
 
 /** A handler: a thin ABI decoder that calls the model. */
 export type Handler = (context: SyscallContext) => Outcome;
@@ -48,6 +77,13 @@ export function fails(code: number): Outcome {
 /** Runs the syscall natively, optionally rewriting its result. */
 export function native(exit?: ExitHook): Outcome {
   return exit ? { kind: "native", exit } : { kind: "native" };
+}
+
+/** Runs the same syscall with argument `index` replaced. */
+export function withArg(context: SyscallContext, index: number, value: bigint, exit?: ExitHook): Outcome {
+  const args = [...context.args];
+  args[index] = value;
+  return { kind: "rewrite", args, exit };
 }
 
 /** The low 32 bits of a register as a signed C int (pid_t, int flags). */

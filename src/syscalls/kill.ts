@@ -11,7 +11,6 @@ import { SIGRTMAX } from "../abi/signals.ts";
 import type { Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
 import { fails, type Handler, int, type Outcome, returns, type SyscallContext } from "./context.ts";
-import { rewriteArg } from "./wait.ts";
 
 function processOnHost(context: SyscallContext, pid: number): Process | undefined {
   return context.kernel.process(context.process.common.host, pid);
@@ -33,6 +32,31 @@ function broadcastTargets(context: SyscallContext, pid: number): Process[] {
   return all.filter((p) => p.common.group === group);
 }
 
+/**
+ * A signal for a zombie: Linux accepts it and nothing happens. (Its native process is already
+ * reaped, so a native call could reach an unrelated process that reused the pid.)
+ */
+function zombieTarget(signal: number): Outcome {
+  return signal < 0 || signal > SIGRTMAX ? fails(Errno.EINVAL) : returns(0);
+}
+
+/**
+ * Runs the syscall with native ids in place of virtual ones (`replacements`: argument index ->
+ * native id) and tells the policy once the signal is queued for `target`.
+ */
+function toNative(context: SyscallContext, target: Process, signal: number, replacements: [number, number][]): Outcome {
+  const args = [...context.args];
+  for (const [index, id] of replacements) args[index] = BigInt(id);
+  return {
+    kind: "rewrite",
+    args,
+    exit: (result) => {
+      if (result === 0n && signal !== 0) context.native.signalled(target, signal);
+      return result;
+    },
+  };
+}
+
 /** kill(2). */
 export const kill: Handler = (context) => {
   const pid = int(context.args[0]);
@@ -40,14 +64,16 @@ export const kill: Handler = (context) => {
   if (pid > 0) {
     const process = processOnHost(context, pid);
     if (!process) return fails(Errno.ESRCH);
-    return rewriteArg(context, 0, BigInt(process.common.nativePid));
+    if (process.state.kind === "zombie") return zombieTarget(signal);
+    return toNative(context, process, signal, [[0, process.common.nativePid]]);
   }
   const targets = broadcastTargets(context, pid);
   if (targets.length === 0) return fails(Errno.ESRCH);
   if (signal < 0 || signal > SIGRTMAX) return fails(Errno.EINVAL);
   if (signal === 0) return returns(0);
   for (const process of targets) {
-    if (process.state.kind === "runnable") context.signal(0, process.common.nativePid, signal);
+    if (process.state.kind !== "runnable") continue;
+    if (context.native.signal(0, process.common.nativePid, signal) === 0) context.native.signalled(process, signal);
   }
   return returns(0);
 };
@@ -58,33 +84,26 @@ export const tkill: Handler = (context) => {
   if (tid <= 0) return fails(Errno.EINVAL);
   const thread = threadOnHost(context, tid);
   if (!thread) return fails(Errno.ESRCH);
-  return rewriteArg(context, 0, BigInt(thread.nativeTid));
+  return toNative(context, thread.process, int(context.args[1]), [[0, thread.nativeTid]]);
 };
 
-/** The native (tgid, tid) for a virtual pair, or an errno outcome. */
-function threadPair(context: SyscallContext, tgid: number, tid: number): [number, number] | Outcome {
+/** tgkill(2) and rt_tgsigqueueinfo(2): (tgid, tid, signal, ...). */
+export const tgkill: Handler = (context) => {
+  const tgid = int(context.args[0]);
+  const tid = int(context.args[1]);
   if (tgid <= 0 || tid <= 0) return fails(Errno.EINVAL);
   const process = processOnHost(context, tgid);
   const thread = process?.threads.get(tid);
   if (!process || !thread) return fails(Errno.ESRCH);
-  return [process.common.nativePid, thread.nativeTid];
-}
-
-/** tgkill(2). */
-export const tgkill: Handler = (context) => {
-  const pair = threadPair(context, int(context.args[0]), int(context.args[1]));
-  if (!Array.isArray(pair)) return pair;
-  const args = [...context.args];
-  args[0] = BigInt(pair[0]);
-  args[1] = BigInt(pair[1]);
-  return { kind: "rewrite", args };
+  return toNative(context, process, int(context.args[2]), [[0, process.common.nativePid], [1, thread.nativeTid]]);
 };
 
 /** rt_sigqueueinfo(2). */
 export const rt_sigqueueinfo: Handler = (context) => {
   const process = processOnHost(context, int(context.args[0]));
   if (!process) return fails(Errno.ESRCH);
-  return rewriteArg(context, 0, BigInt(process.common.nativePid));
+  if (process.state.kind === "zombie") return zombieTarget(int(context.args[1]));
+  return toNative(context, process, int(context.args[1]), [[0, process.common.nativePid]]);
 };
 
 /** rt_tgsigqueueinfo(2). */
@@ -95,6 +114,6 @@ export const pidfd_open: Handler = (context) => {
   const pid = int(context.args[0]);
   if (pid <= 0) return fails(Errno.EINVAL);
   const process = processOnHost(context, pid);
-  if (!process) return fails(Errno.ESRCH);
-  return rewriteArg(context, 0, BigInt(process.common.nativePid));
+  if (!process || process.state.kind === "zombie") return fails(Errno.ESRCH);
+  return toNative(context, process, 0, [[0, process.common.nativePid]]);
 };

@@ -1,15 +1,20 @@
 /**
  * The one syscall number -> handler table. Every syscall listed here is traced (seccomp
- * RET_TRACE); everything else runs natively without a stop. Gaps are explicit in `support`.
+ * RET_TRACE), some only for the argument values in `when`; everything else runs natively
+ * without a stop. Gaps are explicit in `support`.
  * @module
  */
 
+import { Signal } from "../abi/signals.ts";
 import { SYS, type SyscallName } from "../abi/syscalls.ts";
 import * as clone from "./clone.ts";
 import type { Handler } from "./context.ts";
 import * as exec from "./exec.ts";
 import * as ids from "./ids.ts";
 import * as kill from "./kill.ts";
+import { prctl, PrctlOption } from "./prctl.ts";
+import * as resource from "./resource.ts";
+import * as signal from "./signal.ts";
 import * as wait from "./wait.ts";
 
 /** One table row. */
@@ -19,10 +24,12 @@ export interface SyscallEntry {
   /** `full`: Linux semantics on virtual ids. `partial`: see `note`. */
   readonly support: "full" | "partial";
   readonly note?: string;
+  /** Trace only when argument `arg` (its low 32 bits) is one of `values`. */
+  readonly when?: { arg: number; values: readonly number[] };
 }
 
-function full(name: SyscallName, handler: Handler): SyscallEntry {
-  return { name, handler, support: "full" };
+function full(name: SyscallName, handler: Handler, when?: SyscallEntry["when"]): SyscallEntry {
+  return { name, handler, support: "full", when };
 }
 
 function partial(name: SyscallName, handler: Handler, note: string): SyscallEntry {
@@ -45,22 +52,30 @@ const ROWS: readonly SyscallEntry[] = [
   partial("clone3", clone.clone3, "ENOSYS: libc falls back to clone(2)"),
   full("execve", exec.execve),
   full("execveat", exec.execveat),
-  partial("wait4", wait.wait4, "native wait with pids translated; pgid forms are native"),
-  partial("waitid", wait.waitid, "native wait with pids translated; P_PGID is native"),
+  full("wait4", wait.wait4),
+  full("waitid", wait.waitid),
   partial("kill", kill.kill, "siginfo of group/broadcast kills names umbra as sender"),
   full("tkill", kill.tkill),
   full("tgkill", kill.tgkill),
   full("rt_sigqueueinfo", kill.rt_sigqueueinfo),
   full("rt_tgsigqueueinfo", kill.rt_tgsigqueueinfo),
   full("pidfd_open", kill.pidfd_open),
+  full("rt_sigaction", signal.rt_sigaction, { arg: 0, values: [Signal.SIGCHLD] }),
+  full("prctl", prctl, { arg: 0, values: Object.values(PrctlOption) }),
+  full("getrusage", resource.getrusage, { arg: 0, values: [-1] }),
 ];
 
 /** Handlers by syscall number. */
 export const SYSCALL_TABLE: ReadonlyMap<number, SyscallEntry> = new Map(ROWS.map((row) => [SYS[row.name], row]));
 
-/** The 512-bit bitmap of traced syscall numbers libumbra's umbra_open takes. */
-export function tracedBitmap(): Uint8Array<ArrayBuffer> {
-  const bitmap = new Uint8Array(64);
-  for (const nr of SYSCALL_TABLE.keys()) bitmap[nr >> 3] |= 1 << (nr & 7);
-  return bitmap;
+const ANY_ARGUMENT = 0xffffffff;
+
+/** The seccomp rules libumbra's umbra_open takes (shim/seccomp.zig gives the encoding). */
+export function filterRules(): Uint32Array<ArrayBuffer> {
+  const words = [ROWS.length];
+  for (const row of ROWS) {
+    const values = row.when?.values ?? [];
+    words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, ...values.map((v) => v >>> 0));
+  }
+  return new Uint32Array(words);
 }

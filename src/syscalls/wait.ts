@@ -1,77 +1,135 @@
 /**
- * wait4 and waitid, for now by translation: they run natively (the native parent is the
- * virtual parent) with virtual pids mapped to native ones and back, and reap the model's zombie.
+ * wait4(2) and waitid(2), fully emulated on virtual pids: the native parent of every sandboxed
+ * process is umbra, so the model alone knows who may wait for whom. A wait that must block
+ * parks the caller until a child changes state or a signal interrupts it.
  * @module
  */
 
 import { Errno } from "../abi/errno.ts";
-import { fails, type Handler, int, type Outcome, type SyscallContext } from "./context.ts";
+import { encodeUsage } from "../abi/rusage.ts";
+import { waitidSiginfo } from "../abi/siginfo.ts";
+import { Signal } from "../abi/signals.ts";
+import { wait, type WaitOptions, type WaitResult, type WaitTarget } from "../kernel/wait.ts";
+import { fails, type Handler, int, type Outcome, returns, type SyscallContext } from "./context.ts";
 
-const P_PID = 1n;
-const SIGINFO_PID_OFFSET = 16n;
-
-/** Maps a native child pid the kernel returned to its virtual pid and reaps a finished one. */
-function reported(context: SyscallContext, nativePid: number, reaps: boolean): number {
-  const process = context.kernel.processByNative(nativePid);
-  if (!process) return nativePid;
-  if (reaps && process.state.kind === "zombie") context.kernel.reap(process);
-  return process.id;
-}
-
-/** The native pid of the caller's child `pid`, or undefined. */
-function childNative(context: SyscallContext, pid: number): number | undefined {
-  const child = context.kernel.process(context.process.common.host, pid);
-  if (!child || child.common.parent !== context.process.id) return undefined;
-  return child.common.nativePid;
-}
-
+const WNOHANG = 0x00000001;
+const WUNTRACED = 0x00000002; // == WSTOPPED
+const WEXITED = 0x00000004;
+const WCONTINUED = 0x00000008;
 const WNOWAIT = 0x01000000;
+const WNOTHREAD = 0x20000000;
+const WALL = 0x40000000;
+const WCLONE = 0x80000000 | 0;
+const WAIT4_OPTIONS = WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL;
+const WAITID_OPTIONS = WNOHANG | WNOWAIT | WEXITED | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL;
 
-/** wait4(2). */
-export const wait4: Handler = (context) => {
-  const pid = int(context.args[0]);
-  const reaps = (int(context.args[2]) & WNOWAIT) === 0;
-  const exit = (result: bigint) => result > 0n ? BigInt(reported(context, Number(result), reaps)) : result;
-  if (pid <= 0) return { kind: "native", exit };
-  const nativePid = childNative(context, pid);
-  if (nativePid === undefined) return fails(Errno.ECHILD);
-  return rewriteArg(context, 0, BigInt(nativePid), exit);
-};
+const P_ALL = 0;
+const P_PID = 1;
+const P_PGID = 2;
+const P_PIDFD = 3;
+const INT_MIN = -0x80000000;
 
-/** waitid(2): P_PID ids are mapped; the si_pid the kernel writes is mapped back. */
-export const waitid: Handler = (context) => {
-  const [idtype, id, infop, options] = context.args;
-  const reaps = (int(options) & WNOWAIT) === 0;
-  const exit = (result: bigint) => {
-    if (result === 0n && infop !== 0n) {
-      const bytes = context.memory.read(context.thread.nativeTid, infop + SIGINFO_PID_OFFSET, 4);
-      if (typeof bytes !== "number") {
-        const nativePid = new DataView(bytes.buffer).getInt32(0, true);
-        if (nativePid > 0) {
-          context.memory.writeI32(
-            context.thread.nativeTid,
-            infop + SIGINFO_PID_OFFSET,
-            reported(context, nativePid, reaps),
-          );
-        }
-      }
-    }
-    return result;
+function decodeOptions(options: number, exitedAlways: boolean): WaitOptions {
+  return {
+    exited: exitedAlways || (options & WEXITED) !== 0,
+    stopped: (options & WUNTRACED) !== 0,
+    continued: (options & WCONTINUED) !== 0,
+    noHang: (options & WNOHANG) !== 0,
+    noWait: (options & WNOWAIT) !== 0,
+    callerThreadOnly: (options & WNOTHREAD) !== 0,
+    children: (options & WALL) !== 0 ? "all" : (options & WCLONE) !== 0 ? "clone" : "normal",
   };
-  if (idtype !== P_PID) return { kind: "native", exit };
-  const nativePid = childNative(context, int(id));
-  if (nativePid === undefined) return fails(Errno.ECHILD);
-  return rewriteArg(context, 1, BigInt(nativePid), exit);
+}
+
+/**
+ * Runs the wait now; if it must block, parks the caller and runs it again on every change to
+ * its children. `report` writes the result into the caller's memory and gives the return value.
+ */
+function waitOutcome(
+  context: SyscallContext,
+  target: WaitTarget,
+  options: WaitOptions,
+  report: (result: WaitResult | null) => Outcome,
+): Outcome {
+  const attempt = (): Outcome | null => {
+    const finding = wait(context.kernel, context.thread, target, options);
+    if (finding.kind === "found") return report(finding.result);
+    if (finding.kind === "none") return fails(Errno.ECHILD);
+    return options.noHang ? report(null) : null;
+  };
+  return attempt() ?? { kind: "block", blocked: { retry: attempt, restartErrno: Errno.ERESTARTSYS } };
+}
+
+function write(context: SyscallContext, address: bigint, bytes: Uint8Array): boolean {
+  return address === 0n || context.memory.write(context.thread.nativeTid, address, bytes) === 0;
+}
+
+/** wait4(2): also wait(2) and waitpid(2). */
+export const wait4: Handler = (context) => {
+  const [, statusAddress, , usageAddress] = context.args;
+  const pid = int(context.args[0]);
+  const options = int(context.args[2]);
+  if (options & ~WAIT4_OPTIONS) return fails(Errno.EINVAL);
+  if (pid === INT_MIN) return fails(Errno.ESRCH);
+  const target: WaitTarget = pid < -1
+    ? { kind: "group", group: -pid }
+    : pid === -1
+    ? { kind: "any" }
+    : pid === 0
+    ? { kind: "group", group: context.process.common.group }
+    : { kind: "pid", pid };
+  return waitOutcome(context, target, decodeOptions(options, true), (result) => {
+    if (!result) return returns(0);
+    const status = new Uint8Array(4);
+    new DataView(status.buffer).setInt32(0, result.statusWord, true);
+    if (!write(context, statusAddress, status)) return fails(Errno.EFAULT);
+    if (!write(context, usageAddress, encodeUsage(result.usage))) return fails(Errno.EFAULT);
+    return returns(result.child.id);
+  });
 };
 
-/** Runs the same syscall with argument `index` replaced. */
-export function rewriteArg(
-  context: SyscallContext,
-  index: number,
-  value: bigint,
-  exit?: (result: bigint) => bigint,
-): Outcome {
-  const args = [...context.args];
-  args[index] = value;
-  return { kind: "rewrite", args, exit };
+/** The virtual pid a pidfd refers to (from /proc fdinfo), or an errno. */
+function pidfdTarget(context: SyscallContext, fd: number): number | { errno: number } {
+  const info = context.native.readProc(`${context.thread.nativeTid}/fdinfo/${fd}`);
+  if (info === null) return { errno: Errno.EBADF };
+  const match = /^Pid:\s*(-?\d+)/m.exec(info);
+  if (!match) return { errno: Errno.EBADF };
+  const process = context.kernel.processByNative(Number(match[1]));
+  return process?.id ?? { errno: Errno.ECHILD };
 }
+
+/** waitid(2), including Linux's fifth argument (rusage). */
+export const waitid: Handler = (context) => {
+  const [, , infoAddress, , usageAddress] = context.args;
+  const idtype = int(context.args[0]);
+  const id = int(context.args[1]);
+  const options = int(context.args[3]);
+  if (options & ~WAITID_OPTIONS) return fails(Errno.EINVAL);
+  if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return fails(Errno.EINVAL);
+  let target: WaitTarget;
+  if (idtype === P_ALL) target = { kind: "any" };
+  else if (idtype === P_PID) {
+    if (id <= 0) return fails(Errno.EINVAL);
+    target = { kind: "pid", pid: id };
+  } else if (idtype === P_PGID) {
+    if (id < 0) return fails(Errno.EINVAL);
+    target = { kind: "group", group: id === 0 ? context.process.common.group : id };
+  } else if (idtype === P_PIDFD) {
+    if (id < 0) return fails(Errno.EINVAL);
+    const pid = pidfdTarget(context, id);
+    if (typeof pid !== "number") return fails(pid.errno);
+    target = { kind: "pid", pid };
+  } else return fails(Errno.EINVAL);
+  return waitOutcome(context, target, decodeOptions(options, false), (result) => {
+    const info = waitidSiginfo({
+      signo: result ? Signal.SIGCHLD : 0,
+      code: result?.code ?? 0,
+      pid: result?.child.id ?? 0,
+      uid: result ? context.kernel.uid : 0,
+      status: result?.status ?? 0,
+    });
+    if (result && !write(context, usageAddress, encodeUsage(result.usage))) return fails(Errno.EFAULT);
+    if (!write(context, infoAddress, info)) return fails(Errno.EFAULT);
+    return returns(0);
+  });
+};
