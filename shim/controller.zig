@@ -12,6 +12,7 @@ const sys = @import("sys.zig");
 const tracees = @import("tracees.zig");
 
 pub const ring_capacity = 8192;
+pub var events_spin_ns: u64 = 200000;
 pub const spawn_slot_count = 8;
 
 pub const Controller = struct {
@@ -36,6 +37,8 @@ pub const Controller = struct {
     published: u32 = 0, // tracer thread only
     /// Events published since the consumer was last woken (tracer thread only).
     unflushed: u32 = 0,
+    /// Events published since the last acknowledgement wait that need a reply (tracer only).
+    awaiting_replies: u32 = 0,
 
     /// True while the tracer thread is in (or about to enter) a blocking wait4.
     sleeping: std.atomic.Value(bool) = .init(false),
@@ -77,9 +80,18 @@ pub const Controller = struct {
     /// Returns the count, 0 on timeout or interrupt, -1 once closed and drained.
     pub fn next_events(controller: *Controller, out: []Message, timeout_ns: u64) i32 {
         assert(out.len > 0);
+        var timer = std.time.Timer.start() catch unreachable;
+        // Spin a little first: the next event usually follows within microseconds, and a
+        // sleeping thread on an idle vCPU takes far longer than that to wake.
+        while (timer.read() < events_spin_ns and timer.read() < timeout_ns) {
+            controller.mutex.lock();
+            const ready = controller.events.count() > 0 or controller.interrupted or controller.closed;
+            controller.mutex.unlock();
+            if (ready) break;
+            std.atomic.spinLoopHint();
+        }
         controller.mutex.lock();
         defer controller.mutex.unlock();
-        var timer = std.time.Timer.start() catch unreachable;
         while (controller.events.count() == 0 and !controller.interrupted and !controller.closed) {
             const elapsed = timer.read();
             if (elapsed >= timeout_ns) break;

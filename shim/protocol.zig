@@ -34,6 +34,7 @@ pub const Event = struct {
     pub const vfork: u32 = 4;
     pub const clone: u32 = 5;
     /// PTRACE_EVENT_EXEC: tid = the thread group id after exec, aux = former tid.
+    /// Informational: the tracer resumes the thread itself.
     pub const exec: u32 = 6;
     /// PTRACE_EVENT_EXIT: value = the wait status the thread will exit with.
     /// Informational: the tracer resumes the thread itself.
@@ -45,7 +46,8 @@ pub const Event = struct {
     pub const signal: u32 = 9;
     /// Group stop: aux = stop signal.
     pub const group_stop: u32 = 10;
-    /// First stop of an automatically attached new thread or process.
+    /// Unused: a new thread's first stop is handled by the tracer (held until its creator's
+    /// fork event, then fixed up and resumed).
     pub const attached: u32 = 11;
     /// A spawn request forked its process: tid = native pid, aux = request id.
     /// If the process exits before its first exec event, exec failed and the exit code is the errno.
@@ -80,6 +82,21 @@ pub const flag_exit_stop: i32 = 1;
 /// syscall-exit stop (implies the exit stop). Programs may keep values in argument registers
 /// across a syscall, and a restarted syscall must be the program's own.
 pub const flag_restore_arguments: i32 = 2;
+
+/// Continue/rewrite flag: at the syscall-exit stop, if the result is not an error, replace it
+/// with the i64 at payload[0..8] and resume, all in the tracer (no event, no policy round trip).
+pub const flag_exit_value: i32 = 4;
+/// Rewrite flag for a fork/vfork/clone: at the creator's fork event, write the child's virtual
+/// tid (payload[24..28], i32) at the parent-tid address (payload[8..16]) in the creator and at the
+/// child-tid address (payload[16..24]) in the child, and restore the child's argument registers
+/// to the creator's originals (with flag_restore_arguments) before it first runs.
+pub const flag_creation: i32 = 8;
+
+/// Offsets in a reply's payload.
+pub const payload_exit_value = 0;
+pub const payload_parent_tid_address = 8;
+pub const payload_child_tid_address = 16;
+pub const payload_child_tid = 24;
 
 /// set_registers mask bit for rax.
 pub const register_rax: i32 = 1;

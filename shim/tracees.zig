@@ -15,14 +15,46 @@ pub const Stop = enum(u8) {
     other,
 };
 
+/// Where a tracee is in its life as the tracer sees it.
+pub const Birth = enum(u8) {
+    /// Its stops go to the policy.
+    born,
+    /// Spawned by the controller: the first stop is ours (set options, resume).
+    spawning,
+    /// Created by a traced thread and stopped (held) before its creator's fork event came.
+    unclaimed,
+    /// Its creator's fork event came (fixups known); its first stop has not.
+    claimed,
+};
+
+/// What a creator asked for its coming child (flag_creation).
+pub const Creation = struct {
+    parent_tid_address: u64,
+    child_tid_address: u64,
+    child_tid: i32,
+    restore_child: bool,
+};
+
+/// What a new child needs before it first runs.
+pub const Fixups = struct {
+    arguments: ?[6]u64 = null,
+    tid_address: u64 = 0,
+    tid: i32 = 0,
+};
+
 pub const Tracee = struct {
     tid: sys.pid_t,
     stop: Stop,
     /// The policy asked to see the exit of the syscall in progress: event stops inside it
     /// (fork, clone, exec) resume with PTRACE_SYSCALL so the exit stop still comes.
     exit_stop_wanted: bool,
-    /// Set until the first stop of a process this controller spawned: that stop is ours.
-    spawning: bool,
+    birth: Birth,
+    /// Fixups for this (new) tracee's first stop, from its creator's fork event.
+    fixups: Fixups,
+    /// Set by a creation reply until the fork event consumes it.
+    creation: ?Creation,
+    /// flag_exit_value: the result to put in place of a non-error result at the exit stop.
+    exit_value: ?i64,
     /// The argument registers and syscall number (last) a rewrite replaced, put back at the
     /// syscall-exit stop, so that a restarted syscall is the program's own.
     saved_arguments: ?[7]u64,
@@ -73,7 +105,10 @@ pub const Table = struct {
             .tid = tid,
             .stop = .running,
             .exit_stop_wanted = false,
-            .spawning = false,
+            .birth = .born,
+            .fixups = .{},
+            .creation = null,
+            .exit_value = null,
             .saved_arguments = null,
             .registers_dirty = false,
             .registers = std.mem.zeroes(sys.Registers),

@@ -12,7 +12,9 @@ const Reply = protocol.Reply;
 const sys = @import("sys.zig");
 const spawn = @import("spawn.zig");
 const Controller = @import("controller.zig").Controller;
-const Tracee = @import("tracees.zig").Tracee;
+const tracees = @import("tracees.zig");
+const Tracee = tracees.Tracee;
+const memory = @import("memory.zig");
 
 const options: usize = sys.PTRACE_O.TRACESYSGOOD | sys.PTRACE_O.TRACEFORK | sys.PTRACE_O.TRACEVFORK |
     sys.PTRACE_O.TRACECLONE | sys.PTRACE_O.TRACEEXEC | sys.PTRACE_O.TRACEEXIT |
@@ -37,9 +39,11 @@ pub fn run(c: *Controller) void {
         apply_replies(c);
         const produced = drain_ready(c);
         if (produced > 0) {
-            wait_for_acknowledgement(c);
+            if (c.awaiting_replies > 0) wait_for_acknowledgement(c);
+            c.awaiting_replies = 0;
             continue;
         }
+        if (poll_briefly(c)) continue;
         c.sleeping.store(true, .seq_cst);
         if (pending_replies(c) or c.shutdown.load(.seq_cst)) {
             c.sleeping.store(false, .seq_cst);
@@ -55,6 +59,30 @@ pub fn run(c: *Controller) void {
     kill_everything(c);
     mark_closed(c);
 }
+
+/// Polls for a ready tracee for a short while before sleeping: a tracee that was just resumed
+/// often stops again within microseconds, and waking a sleeping thread on an idle vCPU costs
+/// far more than that. Returns true when there is something to do.
+fn poll_briefly(c: *Controller) bool {
+    const spin_ns = spin_ns_env;
+    if (spin_ns == 0) return false;
+    var timer = std.time.Timer.start() catch return false;
+    while (timer.read() < spin_ns) {
+        var status: u32 = 0;
+        var usage: linux.rusage = undefined;
+        const rc = sys.wait4(-1, &status, wait_flags | sys.WNOHANG, &usage);
+        if (!sys.failed(rc) and rc != 0) {
+            on_wait(c, @intCast(rc), status, &usage);
+            flush(c);
+            return true;
+        }
+        if (pending_replies(c) or c.shutdown.load(.acquire)) return true;
+        std.atomic.spinLoopHint();
+    }
+    return false;
+}
+
+var spin_ns_env: u64 = 50000;
 
 fn pending_replies(c: *Controller) bool {
     c.mutex.lock();
@@ -95,7 +123,16 @@ fn wait_for_acknowledgement(c: *Controller) void {
     }
 }
 
+/// Events the policy answers with a reply; the others are informational.
+fn needs_reply(kind: u32) bool {
+    return switch (kind) {
+        Event.syscall, Event.syscall_exit, Event.signal, Event.group_stop => true,
+        else => false,
+    };
+}
+
 fn publish(c: *Controller, message: Message) void {
+    if (needs_reply(message.kind)) c.awaiting_replies += 1;
     c.mutex.lock();
     defer c.mutex.unlock();
     // Backpressure: a full ring means the policy is behind; wait for it rather than drop.
@@ -139,37 +176,80 @@ fn on_wait(c: *Controller, pid: sys.pid_t, status: u32, usage: *const linux.rusa
         return publish(c, message);
     }
     if (!linux.W.IFSTOPPED(status)) return;
-    const tracee = c.table.get(pid) orelse return on_new_tracee(c, pid, status);
-    if (tracee.spawning) return on_spawned_first_stop(c, tracee);
-    on_stop(c, tracee, status);
+    const tracee = c.table.get(pid) orelse return on_unclaimed_first_stop(c, pid);
+    switch (tracee.birth) {
+        .born => on_stop(c, tracee, status),
+        .spawning => on_spawned_first_stop(c, tracee),
+        .claimed => release_child(tracee),
+        .unclaimed => {}, // held already; a second stop cannot come
+    }
 }
 
 fn micros(time: linux.timeval) u64 {
     return @as(u64, @intCast(time.sec)) * 1_000_000 + @as(u64, @intCast(time.usec));
 }
 
-/// The first stop of a thread or process the kernel attached because its creator is traced.
-fn on_new_tracee(c: *Controller, pid: sys.pid_t, status: u32) void {
-    if (c.shutdown.load(.acquire)) {
-        _ = sys.kill(pid, sys.SIGKILL);
-        _ = sys.ptrace(sys.PTRACE.CONT, pid, 0, 0);
-        return;
-    }
+/// The first stop of a thread or process the kernel attached because its creator is traced,
+/// before the creator's fork event: hold it there until that event says how to fix it up.
+fn on_unclaimed_first_stop(c: *Controller, pid: sys.pid_t) void {
+    if (c.shutdown.load(.acquire)) return kill_and_release(pid);
     const tracee = c.table.insert(pid) catch {
         // Over the bound: the creator already got its pid, so the new one cannot be refused.
-        publish_error(c, "more than {d} live traced threads; killing {d}", .{ @import("tracees.zig").count_max, pid });
-        _ = sys.kill(pid, sys.SIGKILL);
-        _ = sys.ptrace(sys.PTRACE.CONT, pid, 0, 0);
+        publish_error(c, "more than {d} live traced threads; killing {d}", .{ tracees.count_max, pid });
+        return kill_and_release(pid);
+    };
+    tracee.birth = .unclaimed;
+    tracee.stop = .other;
+}
+
+fn kill_and_release(pid: sys.pid_t) void {
+    _ = sys.kill(pid, sys.SIGKILL);
+    _ = sys.ptrace(sys.PTRACE.CONT, pid, 0, 0);
+}
+
+/// The creator's fork event: fix up the parent's tid memory now, and the child before it runs.
+fn on_creation(c: *Controller, creator: *Tracee, child_tid: sys.pid_t) void {
+    var fixups: tracees.Fixups = .{};
+    if (creator.creation) |creation| {
+        memory.write_i32(creator.tid, creation.parent_tid_address, creation.child_tid);
+        fixups.tid_address = creation.child_tid_address;
+        fixups.tid = creation.child_tid;
+        if (creation.restore_child) {
+            if (creator.saved_arguments) |saved| fixups.arguments = saved[0..6].*;
+        }
+        creator.creation = null;
+    }
+    if (c.table.get(child_tid)) |child| {
+        child.fixups = fixups;
+        if (child.birth == .unclaimed) release_child(child);
+        return;
+    }
+    const child = c.table.insert(child_tid) catch {
+        publish_error(c, "more than {d} live traced threads; killing {d}", .{ tracees.count_max, child_tid });
+        _ = sys.kill(child_tid, sys.SIGKILL);
         return;
     };
-    tracee.stop = .other;
-    var message = event(Event.attached, pid);
-    message.aux = @intCast(linux.W.STOPSIG(status));
-    publish(c, message);
+    child.birth = .claimed;
+    child.fixups = fixups;
+}
+
+/// A new child at its first stop, its creator's event seen: fix it up and let it run, its
+/// SIGSTOP suppressed.
+fn release_child(child: *Tracee) void {
+    if (child.fixups.arguments) |arguments| {
+        if (read_registers(child)) {
+            set_arguments(&child.registers, arguments);
+            write_registers(child);
+        }
+    }
+    memory.write_i32(child.tid, child.fixups.tid_address, child.fixups.tid);
+    child.birth = .born;
+    child.stop = .running;
+    _ = sys.ptrace(sys.PTRACE.CONT, child.tid, 0, 0);
 }
 
 fn on_spawned_first_stop(c: *Controller, tracee: *Tracee) void {
-    tracee.spawning = false;
+    tracee.birth = .born;
     if (sys.failed(sys.ptrace(sys.PTRACE.SETOPTIONS, tracee.tid, 0, options))) {
         _ = sys.kill(tracee.tid, sys.SIGKILL);
     }
@@ -191,6 +271,12 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
             tracee.registers.orig_rax = saved[6];
             tracee.saved_arguments = null;
             tracee.registers_dirty = true;
+        }
+        if (tracee.exit_value) |value| {
+            tracee.exit_value = null;
+            if (@as(i64, @bitCast(tracee.registers.rax)) >= 0) tracee.registers.rax = @bitCast(value);
+            tracee.registers_dirty = true;
+            return resume_tracee(tracee, 0, 0);
         }
         var message = event(Event.syscall_exit, tid);
         message.value = @bitCast(tracee.registers.rax);
@@ -222,6 +308,7 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
                     message.args = .{ r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
                 }
                 publish(c, message);
+                on_creation(c, tracee, message.aux);
                 return resume_tracee(tracee, 0, 0);
             },
             sys.PTRACE_EVENT.EXEC => {
@@ -230,7 +317,8 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
                 if (former != tid) c.table.remove(former);
                 var message = event(Event.exec, tid);
                 message.aux = former;
-                return publish(c, message);
+                publish(c, message);
+                return resume_tracee(tracee, 0, 0);
             },
             sys.PTRACE_EVENT.EXIT => {
                 var message = event(Event.exiting, tid);
@@ -288,6 +376,7 @@ fn apply(c: *Controller, reply: *const Message) void {
     if (tracee.stop == .running) {
         return publish_error(c, "reply kind {d} for thread {d}, which is not stopped", .{ reply.kind, reply.tid });
     }
+    take_exit_actions(tracee, reply);
     switch (reply.kind) {
         Reply.continue_ => resume_tracee(tracee, reply.aux, reply.aux2),
         Reply.emulate => {
@@ -331,6 +420,24 @@ fn apply(c: *Controller, reply: *const Message) void {
     }
 }
 
+/// flag_exit_value and flag_creation: what the tracer does by itself later for this syscall.
+fn take_exit_actions(tracee: *Tracee, reply: *const Message) void {
+    if (tracee.stop != .syscall_entry) return;
+    const flags = reply.aux2;
+    const payload = &reply.payload;
+    if (flags & protocol.flag_exit_value != 0) {
+        tracee.exit_value = std.mem.readInt(i64, payload[protocol.payload_exit_value..][0..8], .little);
+    }
+    if (flags & protocol.flag_creation != 0) {
+        tracee.creation = .{
+            .parent_tid_address = std.mem.readInt(u64, payload[protocol.payload_parent_tid_address..][0..8], .little),
+            .child_tid_address = std.mem.readInt(u64, payload[protocol.payload_child_tid_address..][0..8], .little),
+            .child_tid = std.mem.readInt(i32, payload[protocol.payload_child_tid..][0..4], .little),
+            .restore_child = flags & protocol.flag_restore_arguments != 0,
+        };
+    }
+}
+
 fn misplaced(c: *Controller, reply: *const Message, comptime where: []const u8) void {
     publish_error(c, "reply kind {d} for thread {d} is only valid at " ++ where, .{ reply.kind, reply.tid });
 }
@@ -349,7 +456,7 @@ fn resume_tracee(tracee: *Tracee, signal: i32, flags: i32) void {
         write_registers(tracee);
         tracee.registers_dirty = false;
     }
-    const wants_exit_stop = flags & protocol.flag_exit_stop != 0;
+    const wants_exit_stop = flags & (protocol.flag_exit_stop | protocol.flag_exit_value) != 0;
     switch (tracee.stop) {
         .syscall_entry => tracee.exit_stop_wanted = wants_exit_stop,
         .syscall_exit => tracee.exit_stop_wanted = false,
@@ -375,7 +482,7 @@ fn start_program(c: *Controller, slot: *spawn.Slot) void {
         failure.value = -@as(i64, @intFromEnum(linux.E.INVAL));
         return publish(c, failure);
     };
-    if (c.table.count >= @import("tracees.zig").count_max) {
+    if (c.table.count >= tracees.count_max) {
         failure.value = -@as(i64, @intFromEnum(linux.E.AGAIN));
         return publish(c, failure);
     }
@@ -386,7 +493,7 @@ fn start_program(c: *Controller, slot: *spawn.Slot) void {
     }
     const pid: sys.pid_t = @intCast(rc);
     const tracee = c.table.insert(pid) catch unreachable; // count checked above
-    tracee.spawning = true;
+    tracee.birth = .spawning;
     var message = event(Event.spawned, pid);
     message.aux = request_id;
     publish(c, message);

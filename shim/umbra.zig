@@ -9,9 +9,10 @@ const seccomp = @import("seccomp.zig");
 const sys = @import("sys.zig");
 const Controller = @import("controller.zig").Controller;
 const tracer = @import("tracer.zig");
+const memory = @import("memory.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 2;
+const abi_version: u32 = 3;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -67,27 +68,18 @@ export fn umbra_close(controller: *Controller) void {
 
 /// Reads tracee memory. Returns the byte count read or -errno.
 export fn umbra_read_memory(pid: i32, address: u64, buffer: [*]u8, length: u64) i64 {
-    const local = [_]std.posix.iovec{.{ .base = buffer, .len = length }};
-    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(address), .len = length }};
-    return result(linux.process_vm_readv(pid, &local, &remote, 0));
+    return memory.read(pid, address, buffer[0..length]);
 }
 
 /// Writes tracee memory. Returns the byte count written or -errno.
 export fn umbra_write_memory(pid: i32, address: u64, buffer: [*]const u8, length: u64) i64 {
-    const local = [_]std.posix.iovec_const{.{ .base = buffer, .len = length }};
-    const remote = [_]std.posix.iovec_const{.{ .base = @ptrFromInt(address), .len = length }};
-    return result(linux.process_vm_writev(pid, &local, &remote, 0));
+    return memory.write(pid, address, buffer[0..length]);
 }
 
 /// tgkill for a traced thread (tgid may be 0: kill(tid)). Returns 0 or -errno.
 export fn umbra_signal(tgid: i32, tid: i32, signal: i32) i32 {
     const rc = if (tgid == 0) sys.kill(tid, @intCast(signal)) else sys.tgkill(tgid, tid, @intCast(signal));
-    return @intCast(result(rc));
-}
-
-fn result(rc: usize) i64 {
-    const code = sys.errno(rc);
-    return if (code != 0) -@as(i64, code) else @intCast(rc);
+    return -@as(i32, sys.errno(rc));
 }
 
 test {

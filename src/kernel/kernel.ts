@@ -87,7 +87,7 @@ export class Kernel {
     return count;
   }
 
-  /** Takes the next id of `host` for a process umbra is about to start. */
+  /** Takes the next id of `host` for a process or thread about to be created. */
   reserveId(hostName: string): number {
     return this.host(hostName).nextId++;
   }
@@ -119,12 +119,12 @@ export class Kernel {
    * A process created by fork, vfork or clone without CLONE_THREAD; `flags` are the clone flags
    * the program asked for. Group and session are inherited; the parent is the caller, or the
    * caller's parent under CLONE_PARENT; dispositions are copied, or shared under CLONE_SIGHAND.
+   * `id` comes from reserveId at the creating syscall's entry.
    */
-  forkProcess(creator: Thread, nativePid: number, flags: bigint): Process {
+  forkProcess(creator: Thread, nativePid: number, flags: bigint, id: number): Process {
     const parent = creator.process;
     if (parent.state.kind !== "runnable") throw new Error(`fork in zombie ${parent.id}`);
     const host = this.host(parent.common.host);
-    const id = host.nextId++;
     const exitSignal = Number(flags & CSIGNAL);
     const siblingOfCaller = (flags & CLONE_PARENT) !== 0n;
     const process = new Process({
@@ -151,10 +151,9 @@ export class Kernel {
     return process;
   }
 
-  /** A thread created by clone with CLONE_THREAD in `creator`'s process. */
-  createThread(creator: Thread, nativeTid: number): Thread {
-    const process = creator.process;
-    return this.#addThread(process, this.host(process.common.host).nextId++, nativeTid);
+  /** A thread created by clone with CLONE_THREAD in `creator`'s process, with tid `id` (reserveId). */
+  createThread(creator: Thread, nativeTid: number, id: number): Thread {
+    return this.#addThread(creator.process, id, nativeTid);
   }
 
   #addThread(process: Process, id: number, nativeTid: number): Thread {

@@ -15,18 +15,14 @@ export type ExitHook = (result: bigint) => bigint;
 export interface Creation {
   /** clone flags (fork and vfork expressed as clone flags). */
   flags: bigint;
-  /** The argument registers before umbra rewrote them, restored in the child. */
-  originalArgs: readonly bigint[];
-  /** Whether umbra rewrote the call (the child's registers need restoring). */
-  rewritten: boolean;
+  /** The virtual tid reserved for the child. */
+  childId: number;
 }
 
 /** A live thread. Owned by its process; indexed by native tid in the kernel. */
 export class Thread {
   /** Set while the thread runs a syscall natively whose result the policy rewrites. */
   exitHook: ExitHook | null = null;
-  /** The path of an execve in progress, read at its entry; named in the exec event. */
-  execPath: string | null = null;
   /** The fork/vfork/clone this thread is in, until its child is known. */
   creation: Creation | null = null;
   /** PR_SET_PDEATHSIG: sent to this thread's process when its parent thread exits (0: none). */

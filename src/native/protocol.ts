@@ -52,6 +52,19 @@ export const ReplyKind = {
 export const FLAG_EXIT_STOP = 1;
 /** Rewrite flag: restore the original argument registers at the syscall-exit stop (implies it). */
 export const FLAG_RESTORE_ARGS = 2;
+/** Reply flag: the tracer itself replaces a non-error result at the exit stop (payload i64 at 0). */
+export const FLAG_EXIT_VALUE = 4;
+/** Rewrite flag for fork/vfork/clone: the tracer fixes up tid memory and the child's registers. */
+export const FLAG_CREATION = 8;
+
+/** Payload offsets of a reply's exit value and creation fixups. */
+export const PayloadOffset = {
+  exitValue: 0,
+  parentTidAddress: 8,
+  childTidAddress: 16,
+  childTid: 24,
+} as const;
+
 /** setRegisters mask bit for the return register (rax); bit 1 + i selects argument register i. */
 export const REGISTER_RAX = 1;
 /** setRegisters mask selecting all six argument registers. */

@@ -16,10 +16,12 @@ import type { Thread } from "../kernel/thread.ts";
 import type { TraceeMemory } from "../native/memory.ts";
 import {
   EventKind,
+  FLAG_CREATION,
   FLAG_EXIT_STOP,
+  FLAG_EXIT_VALUE,
   FLAG_RESTORE_ARGS,
+  PayloadOffset,
   type RawEvent,
-  REGISTER_ALL_ARGS,
   REGISTER_RAX,
   type ReplyBatch,
   ReplyKind,
@@ -30,20 +32,14 @@ import { SYSCALL_TABLE } from "../syscalls/table.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
 import { PendingSignals, wouldInterrupt } from "./signals.ts";
 
-/** A child whose creator's event or own first stop is still to come. */
-interface Birth {
-  /** Original argument registers to put back (umbra rewrote the creating call). */
-  restoreArgs: readonly bigint[] | null;
-  /** CLONE_CHILD_SETTID address, where the kernel wrote the native tid. */
-  childTidAddress: bigint | null;
-}
-
 /** What the policy needs from the native side. */
 export interface PolicyNative {
   memory: TraceeMemory;
   /** kill (tgid 0) or tgkill from umbra; 0 or -errno. */
   signal(tgid: number, tid: number, signal: number): number;
   readProc(path: string): string | null;
+  /** The target of a /proc symbolic link, or null. */
+  readProcLink(path: string): string | null;
   /** umbra's own pid: the sender of signals umbra injects. */
   pid: number;
   uid: number;
@@ -60,10 +56,6 @@ export class Policy implements KernelObserver {
   readonly #topLevel = new Map<Process, number>();
   /** Spawned processes that have not completed their first exec, by native pid. */
   readonly #beforeExec = new Map<number, number>();
-  /** Children whose creator's event arrived before their first stop, by native tid. */
-  readonly #births = new Map<number, Birth>();
-  /** Children whose first stop arrived before their creator's event. */
-  readonly #early = new Set<number>();
   /** Threads parked in a blocking call, with the call. */
   readonly #blocked = new Map<Thread, Blocked>();
   readonly #pending = new PendingSignals();
@@ -171,8 +163,6 @@ export class Policy implements KernelObserver {
       case EventKind.vfork:
       case EventKind.clone:
         return this.#creation(event);
-      case EventKind.attached:
-        return this.#attached(event.tid);
       case EventKind.exec:
         return this.#exec(event);
       case EventKind.exiting:
@@ -220,23 +210,30 @@ export class Policy implements KernelObserver {
   /** Turns a handler's outcome into the reply for a thread stopped at syscall entry. */
   #reply(thread: Thread, nr: number, outcome: Outcome): void {
     const tid = thread.nativeTid;
-    switch (outcome.kind) {
-      case "return":
-        this.#push(ReplyKind.emulate, tid, { value: outcome.value });
-        return;
-      case "native":
-        thread.exitHook = outcome.exit ?? null;
-        this.#push(ReplyKind.continue, tid, { aux2: outcome.exit ? FLAG_EXIT_STOP : 0 });
-        return;
-      case "rewrite": {
-        thread.exitHook = outcome.exit ?? null;
-        const flags = (outcome.exit ? FLAG_EXIT_STOP : 0) | (outcome.restore ? FLAG_RESTORE_ARGS : 0);
-        this.#push(ReplyKind.rewrite, tid, { value: BigInt(outcome.nr ?? nr), args: outcome.args, aux2: flags });
-        return;
-      }
-      case "block":
-        this.#blocked.set(thread, outcome.blocked);
-        return;
+    if (outcome.kind === "return") {
+      this.#push(ReplyKind.emulate, tid, { value: outcome.value });
+      return;
+    }
+    if (outcome.kind === "block") {
+      this.#blocked.set(thread, outcome.blocked);
+      return;
+    }
+    thread.exitHook = outcome.exit ?? null;
+    let flags = (outcome.exit ? FLAG_EXIT_STOP : 0) | (outcome.exitValue !== undefined ? FLAG_EXIT_VALUE : 0);
+    const payload = outcome.kind === "native"
+      ? this.#push(ReplyKind.continue, tid, { aux2: flags })
+      : this.#push(ReplyKind.rewrite, tid, {
+        value: BigInt(outcome.nr ?? nr),
+        args: outcome.args,
+        aux2: flags |= (outcome.restore ? FLAG_RESTORE_ARGS : 0) | (outcome.creation ? FLAG_CREATION : 0),
+      });
+    // The payload is written after the flags were set in the record: both describe one reply.
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    if (outcome.exitValue !== undefined) view.setBigInt64(PayloadOffset.exitValue, outcome.exitValue, true);
+    if (outcome.kind === "rewrite" && outcome.creation) {
+      view.setBigUint64(PayloadOffset.parentTidAddress, outcome.creation.parentTidAddress, true);
+      view.setBigUint64(PayloadOffset.childTidAddress, outcome.creation.childTidAddress, true);
+      view.setInt32(PayloadOffset.childTid, outcome.creation.childId, true);
     }
   }
 
@@ -251,52 +248,29 @@ export class Policy implements KernelObserver {
     this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RAX, value: hook(event.value) });
   }
 
-  /** A fork/vfork/clone event (informational: the tracer resumed the parent already). */
+  /** A fork/vfork/clone event (informational: the tracer fixed up and resumed parent and child). */
   #creation(event: RawEvent): void {
     const creator = this.kernel.thread(event.tid);
     const creation = creator?.creation;
     if (!creator || !creation) return;
-    const childTid = event.aux;
-    if (creation.flags & CloneFlag.CLONE_THREAD) this.kernel.createThread(creator, childTid);
-    else this.kernel.forkProcess(creator, childTid, creation.flags);
-    const birth: Birth = {
-      restoreArgs: creation.rewritten ? creation.originalArgs : null,
-      childTidAddress: creation.flags & CloneFlag.CLONE_CHILD_SETTID ? creation.originalArgs[3] : null,
-    };
-    if (this.#early.delete(childTid)) this.#release(childTid, birth);
-    else this.#births.set(childTid, birth);
+    creator.creation = null;
+    if (creation.flags & CloneFlag.CLONE_THREAD) this.kernel.createThread(creator, event.aux, creation.childId);
+    else this.kernel.forkProcess(creator, event.aux, creation.flags, creation.childId);
   }
 
-  #attached(tid: number): void {
-    const birth = this.#births.get(tid);
-    if (!birth) {
-      this.#early.add(tid);
-      return;
-    }
-    this.#births.delete(tid);
-    this.#release(tid, birth);
-  }
-
-  /** Lets a new child run: its registers restored, its tid memory virtual, its SIGSTOP suppressed. */
-  #release(tid: number, birth: Birth): void {
-    const child = this.kernel.thread(tid);
-    if (child && birth.childTidAddress !== null) this.native.memory.writeI32(tid, birth.childTidAddress, child.id);
-    if (birth.restoreArgs) this.#push(ReplyKind.setRegisters, tid, { aux: REGISTER_ALL_ARGS, args: birth.restoreArgs });
-    else this.#push(ReplyKind.continue, tid);
-  }
-
+  /** An exec event (informational: the tracer resumed the thread). */
   #exec(event: RawEvent): void {
     const thread = this.kernel.thread(event.aux);
-    const path = thread?.execPath ?? thread?.process.common.executable ?? "";
     const process = thread?.process;
-    for (const other of process?.threads.values() ?? []) this.#blocked.delete(other);
+    if (!process) return;
+    for (const other of process.threads.values()) this.#blocked.delete(other);
+    const path = this.native.readProcLink(`${event.tid}/exe`) ?? process.common.executable;
     this.kernel.exec(event.tid, event.aux, path);
     const request = this.#beforeExec.get(event.tid);
-    if (process && request !== undefined) {
+    if (request !== undefined) {
       this.#beforeExec.delete(event.tid);
       this.notify({ type: "started", id: request, pid: process.id, nativePid: event.tid, name: process.common.name });
     }
-    this.#push(ReplyKind.continue, event.tid);
   }
 
   #exited(event: RawEvent): void {
@@ -309,8 +283,6 @@ export class Policy implements KernelObserver {
       this.#spawnFailed(request, status.code);
       status = { kind: "exited", code: status.code === Errno.ENOENT ? 127 : 126 };
     }
-    this.#early.delete(event.tid);
-    this.#births.delete(event.tid);
     const thread = this.kernel.thread(event.tid);
     if (thread) this.#blocked.delete(thread);
     const process = this.kernel.threadGone(event.tid, status, usage);

@@ -40,6 +40,14 @@ function readProc(path: string): string | null {
   }
 }
 
+function readProcLink(path: string): string | null {
+  try {
+    return Deno.readLinkSync(`/proc/${path}`);
+  } catch {
+    return null;
+  }
+}
+
 function notify(notice: Notice): void {
   port.postMessage(notice);
 }
@@ -55,6 +63,7 @@ async function main(): Promise<void> {
       memory: new TraceeMemory(library),
       signal: (tgid, tid, signal) => symbols.umbra_signal(tgid, tid, signal),
       readProc,
+      readProcLink,
       pid: Deno.pid,
       uid: Deno.uid() ?? 0,
     },

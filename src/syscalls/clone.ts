@@ -31,33 +31,30 @@ export const FORK_FLAGS = BigInt(Signal.SIGCHLD);
 export const VFORK_FLAGS = CloneFlag.CLONE_VM | CloneFlag.CLONE_VFORK | BigInt(Signal.SIGCHLD);
 
 /**
- * Starts a creation: checks the process limit, remembers what the program asked for, and runs
- * clone with CLONE_PARENT added (never CLONE_UNTRACED). `flags` are the program's clone flags.
+ * Starts a creation: checks the process limit, reserves the child's virtual tid, remembers what
+ * the program asked for, and runs clone with CLONE_PARENT added (never CLONE_UNTRACED). The
+ * tracer restores the registers, gives the caller the virtual tid and fixes up the tid memory
+ * by itself. `flags` are the program's clone flags.
  */
 function create(context: SyscallContext, flags: bigint): ReturnType<Handler> {
-  const { kernel, memory, thread, args } = context;
+  const { kernel, thread, args } = context;
   const isThread = (flags & CloneFlag.CLONE_THREAD) !== 0n;
   if (!isThread && kernel.liveProcessCount >= context.limits.maxProcesses) return fails(Errno.EAGAIN);
   let native = flags & ~CloneFlag.CLONE_UNTRACED;
   if (!isThread) native |= CloneFlag.CLONE_PARENT;
-  const cloneArgs = context.nr === SYS.clone
-    ? [native, args[1], args[2], args[3], args[4], args[5]]
-    : [native, 0n, 0n, 0n, 0n, 0n];
-  const rewritten = context.nr !== SYS.clone || native !== args[0];
-  thread.creation = { flags, originalArgs: [...args], rewritten };
+  const isClone = context.nr === SYS.clone;
+  const childId = kernel.reserveId(thread.process.common.host);
+  thread.creation = { flags, childId };
   return {
     kind: "rewrite",
     nr: SYS.clone,
-    args: cloneArgs,
-    restore: rewritten,
-    exit: (result) => {
-      thread.creation = null;
-      if (result <= 0n) return result;
-      const child = kernel.thread(Number(result));
-      if (!child) return result;
-      // clone(flags, stack, parent_tid, child_tid, tls): the kernel stored the native tid there.
-      if (flags & CloneFlag.CLONE_PARENT_SETTID) memory.writeI32(thread.nativeTid, args[2], child.id);
-      return BigInt(child.id);
+    args: isClone ? [native, args[1], args[2], args[3], args[4], args[5]] : [native, 0n, 0n, 0n, 0n, 0n],
+    restore: !isClone || native !== args[0],
+    exitValue: BigInt(childId),
+    creation: {
+      childId,
+      parentTidAddress: isClone && (flags & CloneFlag.CLONE_PARENT_SETTID) ? args[2] : 0n,
+      childTidAddress: isClone && (flags & CloneFlag.CLONE_CHILD_SETTID) ? args[3] : 0n,
     },
   };
 }

@@ -47,17 +47,39 @@ export interface Blocked {
   restartErrno: number;
 }
 
+/** A fork/vfork/clone's child as the tracer must fix it up (see shim/protocol.zig flag_creation). */
+export interface CreationFixups {
+  /** The child's virtual tid. */
+  childId: number;
+  /** Where CLONE_PARENT_SETTID made the kernel store the tid in the caller (0: nowhere). */
+  parentTidAddress: bigint;
+  /** Where CLONE_CHILD_SETTID made the kernel store the tid in the child (0: nowhere). */
+  childTidAddress: bigint;
+}
+
+/** How a natively run syscall ends. */
+export interface NativeEnd {
+  /** Rewrites the result at the syscall-exit stop (a policy round trip). */
+  exit?: ExitHook;
+  /** Replaces a non-error result with this value at the exit stop, in the tracer (no round trip). */
+  exitValue?: bigint;
+}
+
 /** What to do with the syscall. */
 export type Outcome =
   /** Skip the native syscall; the caller sees `value` (a negative errno for failure). */
   | { kind: "return"; value: bigint }
-  /** Run it natively; `exit` may rewrite the result at the syscall-exit stop. */
-  | { kind: "native"; exit?: ExitHook }
+  /** Run it natively. */
+  | ({ kind: "native" } & NativeEnd)
   /**
    * Run syscall `nr` (default: the same one) natively with other arguments. `restore` puts the
-   * original number and arguments back at the exit stop (programs keep values in them).
+   * original number and arguments back at the exit stop (programs keep values in them), and in a
+   * created child.
    */
-  | { kind: "rewrite"; nr?: number; args: readonly bigint[]; restore?: boolean; exit?: ExitHook }
+  | (
+    & { kind: "rewrite"; nr?: number; args: readonly bigint[]; restore?: boolean; creation?: CreationFixups }
+    & NativeEnd
+  )
   /** Park the thread until the call can finish (or a signal interrupts it). */
   | { kind: "block"; blocked: Blocked };
 

@@ -6,7 +6,7 @@
 
 import { Errno } from "../abi/errno.ts";
 import type { Process } from "../kernel/process.ts";
-import { fails, type Handler, int, native, returns, type SyscallContext } from "./context.ts";
+import { fails, type Handler, int, returns, type SyscallContext } from "./context.ts";
 
 /** The process `pid` names for the caller (0: the caller), live or zombie, on its host. */
 function target(context: SyscallContext, pid: number): Process | undefined {
@@ -76,4 +76,4 @@ export const setsid: Handler = ({ kernel, process }) => {
 };
 
 /** set_tid_address(2): runs natively (the kernel must keep the address); returns the virtual tid. */
-export const set_tid_address: Handler = ({ thread }) => native(() => BigInt(thread.id));
+export const set_tid_address: Handler = ({ thread }) => ({ kind: "native", exitValue: BigInt(thread.id) });

@@ -1,23 +1,26 @@
 /**
  * Signal dispositions: rt_sigaction(2) runs natively (the kernel delivers with its own copy) and
- * umbra records what the program installed once the kernel accepted it.
+ * umbra records what the program installs.
  * @module
  */
 
+import { Signal, SIGRTMAX } from "../abi/signals.ts";
 import { decodeSigaction } from "../kernel/signal_actions.ts";
 import { type Handler, int, native } from "./context.ts";
 
 const SIGACTION_SIZE = 32;
+const SIGSET_SIZE = 8n;
 
-/** rt_sigaction(2). */
+/**
+ * rt_sigaction(2). The new action is recorded at entry once it passes the kernel's own checks,
+ * which saves a stop at the exit (a later EFAULT writing `oldact` would leave the model ahead).
+ */
 export const rt_sigaction: Handler = ({ args, memory, process, thread }) => {
   const signal = int(args[0]);
-  if (args[1] === 0n) return native();
+  const valid = signal >= 1 && signal <= SIGRTMAX && signal !== Signal.SIGKILL && signal !== Signal.SIGSTOP;
+  if (args[1] === 0n || !valid || args[3] !== SIGSET_SIZE) return native();
   const bytes = memory.read(thread.nativeTid, args[1], SIGACTION_SIZE);
   if (typeof bytes === "number") return native(); // the kernel answers EFAULT itself
-  const action = decodeSigaction(bytes);
-  return native((result) => {
-    if (result === 0n && process.state.kind === "runnable") process.state.signalActions.set(signal, action);
-    return result;
-  });
+  if (process.state.kind === "runnable") process.state.signalActions.set(signal, decodeSigaction(bytes));
+  return native();
 };

@@ -9,7 +9,6 @@ import { Signal } from "../abi/signals.ts";
 import { SYS, type SyscallName } from "../abi/syscalls.ts";
 import * as clone from "./clone.ts";
 import type { Handler } from "./context.ts";
-import * as exec from "./exec.ts";
 import * as ids from "./ids.ts";
 import * as kill from "./kill.ts";
 import { prctl, PrctlOption } from "./prctl.ts";
@@ -50,8 +49,6 @@ const ROWS: readonly SyscallEntry[] = [
   full("vfork", clone.vfork),
   full("clone", clone.clone),
   partial("clone3", clone.clone3, "ENOSYS: libc falls back to clone(2)"),
-  full("execve", exec.execve),
-  full("execveat", exec.execveat),
   full("wait4", wait.wait4),
   full("waitid", wait.waitid),
   partial("kill", kill.kill, "siginfo of group/broadcast kills names umbra as sender"),
