@@ -109,7 +109,7 @@ export class Kernel {
       hasExeced: false,
       childSubreaper: false,
       childrenUsage: emptyUsage(),
-    }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions() });
+    }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions(), stopSignal: null, jobReport: null });
     this.#addThread(process, id, nativePid);
     host.processes.set(id, process);
     return process;
@@ -145,6 +145,8 @@ export class Kernel {
       kind: "runnable",
       threads: new Map(),
       signalActions: (flags & CLONE_SIGHAND) !== 0n ? parent.state.signalActions : parent.state.signalActions.copy(),
+      stopSignal: null,
+      jobReport: null,
     });
     this.#addThread(process, id, nativePid);
     host.processes.set(id, process);
@@ -185,7 +187,7 @@ export class Kernel {
     thread.exitHook = null;
     thread.creation = null;
     process.state = {
-      kind: "runnable",
+      ...process.state,
       threads: new Map([[process.id, thread]]),
       signalActions: process.state.signalActions.resetForExec(),
     };
@@ -270,6 +272,46 @@ export class Kernel {
     child.common.exitSignal = Signal.SIGCHLD;
     if (child.state.kind === "zombie") this.#notifyParent(child);
     else if (reaper) this.observer.childrenChanged(reaper);
+  }
+
+  /**
+   * Job control: the process stopped on `signal` (its first thread entered the group stop).
+   * The parent hears CLD_STOPPED and WUNTRACED waits can report it. Returns false if it already was.
+   */
+  stopped(process: Process, signal: number): boolean {
+    if (process.state.kind !== "runnable" || process.state.stopSignal !== null) return false;
+    process.state.stopSignal = signal;
+    process.state.jobReport = { kind: "stopped", signal };
+    this.#notifyParentOfJob(process, SiCode.CLD_STOPPED, signal);
+    return true;
+  }
+
+  /** Job control: SIGCONT resumed a stopped process. Returns false if it was not stopped. */
+  continued(process: Process): boolean {
+    if (process.state.kind !== "runnable" || process.state.stopSignal === null) return false;
+    process.state.stopSignal = null;
+    process.state.jobReport = { kind: "continued" };
+    this.#notifyParentOfJob(process, SiCode.CLD_CONTINUED, Signal.SIGCONT);
+    return true;
+  }
+
+  /** do_notify_parent_cldstop: SIGCHLD unless the parent ignores it or set SA_NOCLDSTOP; waits look again. */
+  #notifyParentOfJob(child: Process, code: number, status: number): void {
+    const parent = this.process(child.common.host, child.common.parent);
+    if (!parent || parent.state.kind !== "runnable") return;
+    const action = parent.state.signalActions.get(Signal.SIGCHLD);
+    if (action.handler !== SIG_IGN && (action.flags & SaFlag.SA_NOCLDSTOP) === 0n) {
+      const siginfo = childSiginfo(Signal.SIGCHLD, {
+        code,
+        pid: child.id,
+        uid: this.uid,
+        status,
+        utimeTicks: 0,
+        stimeTicks: 0,
+      });
+      this.observer.sendSignal(parent, Signal.SIGCHLD, siginfo);
+    }
+    this.observer.childrenChanged(parent);
   }
 
   /** Runnable -> Zombie: the one place a process dies. */

@@ -51,6 +51,10 @@ export type ProcessState =
     threads: Map<ThreadId, Thread>;
     /** Dispositions; one object shared by CLONE_SIGHAND processes. */
     signalActions: SignalActions;
+    /** The signal that stopped the process (job control), or null while it runs. */
+    stopSignal: number | null;
+    /** A stop or continue the parent has not collected with wait yet (WUNTRACED / WCONTINUED). */
+    jobReport: JobReport | null;
   }
   | {
     kind: "zombie";
@@ -60,6 +64,9 @@ export type ProcessState =
     /** The process's own usage (SIGCHLD's si_utime/si_stime). */
     ownUsage: ResourceUsage;
   };
+
+/** A job-control state change waiting to be reported by wait. */
+export type JobReport = { kind: "stopped"; signal: number } | { kind: "continued" };
 
 /** An emulated process. */
 export class Process {

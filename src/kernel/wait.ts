@@ -4,11 +4,12 @@
  * @module
  */
 
-import type { ResourceUsage } from "../abi/rusage.ts";
+import { emptyUsage, type ResourceUsage } from "../abi/rusage.ts";
+import { SiCode } from "../abi/siginfo.ts";
 import { Signal } from "../abi/signals.ts";
 import { childReport, waitStatusWord } from "./exit_status.ts";
 import type { Kernel } from "./kernel.ts";
-import type { Process } from "./process.ts";
+import type { JobReport, Process } from "./process.ts";
 import type { Thread } from "./thread.ts";
 
 /** Whose state changes a wait is after. */
@@ -71,16 +72,31 @@ export function wait(kernel: Kernel, caller: Thread, target: WaitTarget, options
   for (const child of children) {
     if (!matches(child, caller, target, options)) continue;
     eligible = true;
-    if (child.state.kind !== "zombie" || !options.exited) continue;
-    const exit = child.state.exitStatus;
-    const result: WaitResult = {
-      child,
-      statusWord: waitStatusWord(exit),
-      ...childReport(exit),
-      usage: child.state.usage,
-    };
-    if (!options.noWait) kernel.reap(child, caller.process);
-    return { kind: "found", result };
+    if (child.state.kind === "zombie") {
+      if (!options.exited) continue;
+      const exit = child.state.exitStatus;
+      const result: WaitResult = {
+        child,
+        statusWord: waitStatusWord(exit),
+        ...childReport(exit),
+        usage: child.state.usage,
+      };
+      if (!options.noWait) kernel.reap(child, caller.process);
+      return { kind: "found", result };
+    }
+    const report = child.state.jobReport;
+    if (!report || (report.kind === "stopped" ? !options.stopped : !options.continued)) continue;
+    if (!options.noWait) child.state.jobReport = null;
+    return { kind: "found", result: jobResult(child, report) };
   }
   return eligible ? { kind: "pending" } : { kind: "none" };
+}
+
+function jobResult(child: Process, report: JobReport): WaitResult {
+  // A stopped or continued child reports no usage of its own through wait4 (only exits do).
+  const usage = emptyUsage();
+  if (report.kind === "stopped") {
+    return { child, statusWord: (report.signal << 8) | 0x7f, code: SiCode.CLD_STOPPED, status: report.signal, usage };
+  }
+  return { child, statusWord: 0xffff, code: SiCode.CLD_CONTINUED, status: Signal.SIGCONT, usage };
 }

@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { Errno } from "../abi/errno.ts";
 import { decodeUsage } from "../abi/rusage.ts";
 import { carriesPid, setSiginfoPid, SiCode, siginfoCode, siginfoPid } from "../abi/siginfo.ts";
+import { Signal } from "../abi/signals.ts";
 import { SYS } from "../abi/syscalls.ts";
 import { type ExitStatus, exitStatusFromWait } from "../kernel/exit_status.ts";
 import { Kernel, type KernelObserver } from "../kernel/kernel.ts";
@@ -56,6 +57,8 @@ export class Policy implements KernelObserver {
   readonly #topLevel = new Map<Process, number>();
   /** Spawned processes that have not completed their first exec, by native pid. */
   readonly #beforeExec = new Map<number, number>();
+  /** Threads held in a job-control group stop (native tids), by process. */
+  readonly #held = new Map<Process, Set<number>>();
   /** Threads parked in a blocking call, with the call. */
   readonly #blocked = new Map<Thread, Blocked>();
   readonly #pending = new PendingSignals();
@@ -73,6 +76,7 @@ export class Policy implements KernelObserver {
       signal: (tgid, tid, signal) => native.signal(tgid, tid, signal),
       signalled: (process, signal) => this.#signalled(process, signal),
       readProc: (path) => native.readProc(path),
+      virtualSiginfo: (process, signal, siginfo) => this.#virtualSiginfo(process, signal, siginfo),
     };
   }
 
@@ -172,8 +176,7 @@ export class Policy implements KernelObserver {
       case EventKind.signal:
         return this.#signal(event);
       case EventKind.groupStop:
-        this.#push(ReplyKind.continue, event.tid);
-        return;
+        return this.#groupStop(event);
       case EventKind.spawned:
         return this.#spawned(event);
       case EventKind.spawnFailed:
@@ -284,35 +287,68 @@ export class Policy implements KernelObserver {
       status = { kind: "exited", code: status.code === Errno.ENOENT ? 127 : 126 };
     }
     const thread = this.kernel.thread(event.tid);
-    if (thread) this.#blocked.delete(thread);
+    if (thread) {
+      this.#blocked.delete(thread);
+      this.#held.get(thread.process)?.delete(event.tid);
+    }
     const process = this.kernel.threadGone(event.tid, status, usage);
-    if (process) this.#pending.forget(process.id);
+    if (process) {
+      this.#pending.forget(process.id);
+      this.#held.delete(process);
+    }
   }
 
   #signal(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
-    const payload = event.payload;
-    if (thread && siginfoCode(payload) === SiCode.SI_USER && siginfoPid(payload) === this.native.pid) {
-      const injected = this.#pending.take(thread.process.id, event.aux);
-      if (injected) {
-        this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(injected);
-        return;
-      }
+    const siginfo = thread ? this.#virtualSiginfo(thread.process, event.aux, event.payload) : null;
+    if (siginfo) this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(siginfo);
+    else this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
+  }
+
+  /** See NativeServices.virtualSiginfo. */
+  #virtualSiginfo(process: Process, signal: number, siginfo: Uint8Array): Uint8Array | null {
+    if (siginfoCode(siginfo) === SiCode.SI_USER && siginfoPid(siginfo) === this.native.pid) {
+      const injected = this.#pending.take(process.id, signal);
+      if (injected) return injected;
     }
-    if (carriesPid(payload)) {
-      // A sender outside the sandbox (umbra itself, the host) shows as pid 0, like the kernel.
-      setSiginfoPid(payload, this.kernel.processByNative(siginfoPid(payload))?.id ?? 0);
-      this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(payload);
-      return;
-    }
-    this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
+    if (!carriesPid(siginfo)) return null;
+    // A sender outside the sandbox (umbra itself, the host) shows as pid 0, like the kernel.
+    const copy = siginfo.slice();
+    setSiginfoPid(copy, this.kernel.processByNative(siginfoPid(siginfo))?.id ?? 0);
+    return copy;
   }
 
   /**
-   * A native signal is queued for `process`: a blocked call of one of its threads that would take
-   * it ends now (the kernel then runs the handler and restarts the call or returns EINTR).
+   * A thread entered a job-control group stop: it stays held there (a plain ptrace tracee would
+   * run on) until SIGCONT; the first one stops the process in the model.
+   */
+  #groupStop(event: RawEvent): void {
+    const thread = this.kernel.thread(event.tid);
+    if (!thread || thread.process.state.kind !== "runnable") {
+      this.#push(ReplyKind.continue, event.tid);
+      return;
+    }
+    const process = thread.process;
+    let held = this.#held.get(process);
+    if (!held) this.#held.set(process, held = new Set());
+    held.add(event.tid);
+    this.kernel.stopped(process, event.aux);
+  }
+
+  /** SIGCONT reached a stopped process: its held threads run again (and take the SIGCONT). */
+  #continue(process: Process): void {
+    if (!this.kernel.continued(process)) return;
+    for (const tid of this.#held.get(process) ?? []) this.#push(ReplyKind.continue, tid);
+    this.#held.delete(process);
+  }
+
+  /**
+   * A native signal is queued for `process`. SIGCONT resumes a stopped process; otherwise a
+   * blocked call of one of its threads that would take the signal ends now (the kernel then runs
+   * the handler, stops, or dies, and restarts the call or returns EINTR).
    */
   #signalled(process: Process, signal: number): void {
+    if (signal === Signal.SIGCONT) this.#continue(process);
     for (const thread of process.threads.values()) {
       const blocked = this.#blocked.get(thread);
       if (!blocked || !wouldInterrupt(this.native.readProc, thread, signal)) continue;

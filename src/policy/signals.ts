@@ -44,7 +44,7 @@ function maskHas(status: string, field: string, signal: number): boolean {
 
 /**
  * Whether `signal`, now pending, would interrupt `thread` in a blocking call: not blocked by the
- * thread, and caught, or fatal by default. (Read from the kernel's /proc view of the thread.)
+ * thread, and caught, or fatal or stopping by default. (Read from the kernel's /proc view.)
  */
 export function wouldInterrupt(readProc: (path: string) => string | null, thread: Thread, signal: number): boolean {
   const status = readProc(`${thread.process.common.nativePid}/task/${thread.nativeTid}/status`);
@@ -53,5 +53,5 @@ export function wouldInterrupt(readProc: (path: string) => string | null, thread
   if (maskHas(status, "SigCgt", signal)) return true;
   if (maskHas(status, "SigIgn", signal)) return false;
   const action = defaultAction(signal);
-  return action === "terminate" || action === "core";
+  return action === "terminate" || action === "core" || action === "stop";
 }

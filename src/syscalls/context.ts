@@ -17,6 +17,11 @@ export interface NativeServices {
   signalled(process: Process, signal: number): void;
   /** Reads a /proc file, or null when it cannot be read. */
   readProc(path: string): string | null;
+  /**
+   * The siginfo `process` must see for a signal the kernel dequeued with `siginfo` (virtual
+   * si_pid, the exact siginfo of a signal umbra injected), or null when it is right as it is.
+   */
+  virtualSiginfo(process: Process, signal: number, siginfo: Uint8Array): Uint8Array | null;
 }
 
 /** Sandbox-wide limits handlers enforce. */

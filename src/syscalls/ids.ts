@@ -39,6 +39,19 @@ export const getsid: Handler = (context) => {
   return process ? returns(process.common.session) : fails(Errno.ESRCH);
 };
 
+const PF_FORKNOEXEC = 0x40;
+
+/**
+ * Whether the kernel already cleared PF_FORKNOEXEC: an execve past its point of no return whose
+ * exec event umbra has not seen yet (the caller may have learnt of it, e.g. by a CLOEXEC pipe).
+ */
+function execedNatively(context: SyscallContext, process: Process): boolean {
+  const stat = context.native.readProc(`${process.common.nativePid}/stat`);
+  if (stat === null) return false;
+  const flags = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[6]);
+  return (flags & PF_FORKNOEXEC) === 0;
+}
+
 /** setpgid(2), with Linux's checks in Linux's order (kernel/sys.c). */
 export const setpgid: Handler = (context) => {
   const caller = context.process;
@@ -49,7 +62,7 @@ export const setpgid: Handler = (context) => {
   if (!process || process.state.kind !== "runnable") return fails(Errno.ESRCH);
   if (process.common.parent === caller.id) {
     if (process.common.session !== caller.common.session) return fails(Errno.EPERM);
-    if (process.common.hasExeced) return fails(Errno.EACCES);
+    if (process.common.hasExeced || execedNatively(context, process)) return fails(Errno.EACCES);
   } else if (process !== caller) {
     return fails(Errno.ESRCH);
   }

@@ -58,6 +58,7 @@ const ROWS: readonly SyscallEntry[] = [
   full("rt_tgsigqueueinfo", kill.rt_tgsigqueueinfo),
   full("pidfd_open", kill.pidfd_open),
   full("rt_sigaction", signal.rt_sigaction, { arg: 0, values: [Signal.SIGCHLD] }),
+  partial("rt_sigtimedwait", signal.rt_sigtimedwait, "native wait; the returned siginfo is made virtual"),
   full("prctl", prctl, { arg: 0, values: Object.values(PrctlOption) }),
   full("getrusage", resource.getrusage, { arg: 0, values: [-1] }),
 ];
