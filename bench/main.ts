@@ -12,6 +12,7 @@ import { measureRow } from "./measure.ts";
 import { sizeComputeLoop, warmUp } from "./prepare.ts";
 import { misses, notes, type RowSummary, summarise, textTable } from "./report.ts";
 import { buildRows, PROGRAMS } from "./rows.ts";
+import { tracedSyscalls } from "./variants.ts";
 
 function progress(started: number, text: string): void {
   console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${text}`);
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   const facts = await machineFacts();
   progress(started, `compiling bench/programs (load average ${facts.loadAtStart})`);
   const bin = await compilePrograms(PROGRAMS);
+  progress(started, `strace traces: ${tracedSyscalls()}`);
   progress(started, "warming up native, strace and umbra");
   const { variants, warnings } = await warmUp();
   const compute = await sizeComputeLoop(bin.get("compute")!);

@@ -19,9 +19,25 @@ export const UMBRA = Deno.env.get("UMBRA_BENCH_UMBRA") ?? `${ROOT}umbra`;
 /** The CPU pinned rows run on (`taskset -c`); every process and thread of the variant shares it. */
 export const PIN_CPU = "0";
 
-/** The syscalls umbra traces (from src/syscalls/table.ts), by number, comma separated for strace. */
+function entriesByNumber() {
+  return [...SYSCALL_TABLE.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry);
+}
+
+/**
+ * The syscalls umbra's seccomp filter traces for every argument (from src/syscalls/table.ts), by
+ * number, comma separated for strace. Entries traced only for some argument values are left out:
+ * strace cannot filter on arguments, and tracing e.g. every rt_sigaction would give strace about
+ * ten times more stops than umbra in the bash row.
+ */
 export function tracedSyscalls(): string {
-  return [...SYSCALL_TABLE.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry.name).join(",");
+  return entriesByNumber().filter((entry) => !entry.when).map((entry) => entry.name).join(",");
+}
+
+/** The entries umbra traces only for some argument values, e.g. "rt_sigaction (arg 0 in 17)". */
+export function conditionalSyscalls(): string[] {
+  return entriesByNumber().flatMap((entry) =>
+    entry.when ? [`${entry.name} (arg ${entry.when.arg} in ${entry.when.values.join(", ")})`] : []
+  );
 }
 
 /** The strace prefix: follow forks, seccomp-bpf filtered to umbra's syscall set, output discarded. */

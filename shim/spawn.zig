@@ -79,7 +79,9 @@ const SECCOMP_SET_MODE_FILTER = 1;
 /// Forks the program's process. In the child, never returns. In the parent (the tracer thread),
 /// returns the child's pid; the child stops itself with SIGSTOP once it is traced.
 pub fn start(prepared: *const Prepared, filter: *const seccomp.SockFprog, tracer_tgid: sys.pid_t) usize {
-    const rc = linux.syscall5(.clone, sys.SIGCHLD, 0, 0, 0, 0);
+    // Exit signal 0: umbra's process never receives SIGCHLD for a sandboxed process. Children
+    // made with CLONE_PARENT inherit it; the tracer reaps with __WALL.
+    const rc = linux.syscall5(.clone, 0, 0, 0, 0, 0);
     if (rc != 0) return rc; // parent: the pid, or an error
     child(prepared, filter, tracer_tgid);
 }

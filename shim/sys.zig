@@ -84,7 +84,6 @@ pub const SIGKILL: u32 = 9;
 pub const SIGUSR1: u32 = 10;
 pub const SIGSTOP: u32 = 19;
 pub const SIGTRAP: u32 = 5;
-pub const SIGCHLD: u32 = 17;
 
 pub fn ptrace(request: u32, pid: pid_t, addr: usize, data: usize) usize {
     return linux.syscall4(.ptrace, request, @bitCast(@as(isize, pid)), addr, data);

@@ -500,7 +500,7 @@ fn start_program(c: *Controller, slot: *spawn.Slot) void {
 }
 
 fn start_doorbell(c: *Controller) !void {
-    const rc = linux.syscall5(.clone, sys.SIGCHLD, 0, 0, 0, 0);
+    const rc = linux.syscall5(.clone, 0, 0, 0, 0, 0); // exit signal 0, like the programs
     if (sys.failed(rc)) return error.ForkFailed;
     if (rc == 0) doorbell_main(c.tgid);
     const pid: sys.pid_t = @intCast(rc);

@@ -109,6 +109,7 @@ export class Kernel {
       hasExeced: false,
       childSubreaper: false,
       childrenUsage: emptyUsage(),
+      pidfds: new Map(),
     }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions(), stopSignal: null, jobReport: null });
     this.#addThread(process, id, nativePid);
     host.processes.set(id, process);
@@ -141,6 +142,7 @@ export class Kernel {
       hasExeced: false,
       childSubreaper: false,
       childrenUsage: emptyUsage(),
+      pidfds: new Map(parent.common.pidfds),
     }, {
       kind: "runnable",
       threads: new Map(),
@@ -193,6 +195,7 @@ export class Kernel {
     };
     this.#threadsByNative.set(nativeTid, thread);
     process.common.executable = executable;
+    process.common.pidfds.clear(); // pidfd_open sets close-on-exec
     process.common.exitSignal = Signal.SIGCHLD;
     process.common.hasExeced = true;
     return process;

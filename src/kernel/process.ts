@@ -42,6 +42,11 @@ export interface Common {
   childSubreaper: boolean;
   /** Usage of reaped children (and theirs), for RUSAGE_CHILDREN and the parent's wait. */
   childrenUsage: ResourceUsage;
+  /**
+   * pidfds this process opened (fd -> virtual pid). A pidfd's own /proc view loses its process
+   * once umbra has reaped it natively, while the virtual zombie still waits for its parent.
+   */
+  pidfds: Map<number, ProcessId>;
 }
 
 /** The state of a process: running threads, or a zombie waiting to be reaped. */

@@ -10,7 +10,7 @@ import { Errno } from "../abi/errno.ts";
 import { SIGRTMAX } from "../abi/signals.ts";
 import type { Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
-import { fails, type Handler, int, type Outcome, returns, type SyscallContext } from "./context.ts";
+import { fails, type Handler, int, type Outcome, returns, type SyscallContext, withArg } from "./context.ts";
 
 function processOnHost(context: SyscallContext, pid: number): Process | undefined {
   return context.kernel.process(context.process.common.host, pid);
@@ -115,5 +115,8 @@ export const pidfd_open: Handler = (context) => {
   if (pid <= 0) return fails(Errno.EINVAL);
   const process = processOnHost(context, pid);
   if (!process || process.state.kind === "zombie") return fails(Errno.ESRCH);
-  return toNative(context, process, 0, [[0, process.common.nativePid]]);
+  return withArg(context, 0, BigInt(process.common.nativePid), (result) => {
+    if (result >= 0n) context.process.common.pidfds.set(Number(result), process.id);
+    return result;
+  });
 };

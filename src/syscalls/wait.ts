@@ -88,9 +88,13 @@ export const wait4: Handler = (context) => {
   });
 };
 
-/** The virtual pid a pidfd refers to (from /proc fdinfo), or an errno. */
+/** The virtual pid a pidfd refers to (recorded at pidfd_open, else from /proc fdinfo), or an errno. */
 function pidfdTarget(context: SyscallContext, fd: number): number | { errno: number } {
   const info = context.native.readProc(`${context.thread.nativeTid}/fdinfo/${fd}`);
+  if (info !== null && /^Pid:/m.test(info)) {
+    const recorded = context.process.common.pidfds.get(fd);
+    if (recorded !== undefined) return recorded;
+  }
   if (info === null) return { errno: Errno.EBADF };
   const match = /^Pid:\s*(-?\d+)/m.exec(info);
   if (!match) return { errno: Errno.EBADF };

@@ -1,0 +1,40 @@
+// The live-process limit and getrusage(RUSAGE_CHILDREN).
+import { deepEqual, equal } from "node:assert/strict";
+import { Sandbox } from "../mod.ts";
+import { compile, markedEnv, runNative, runUmbra, umbraTest } from "./_util.ts";
+
+umbraTest(
+  "fork beyond the sandbox's live-process limit fails with EAGAIN inside, and the run ends cleanly",
+  async () => {
+    const program = await compile("limits");
+    const data = await Deno.makeTempDir();
+    try {
+      await using sandbox = await Sandbox.create({ dataDirectory: data, maxProcesses: 8 });
+      const process = sandbox.spawn({ path: program, args: ["100"], env: markedEnv() });
+      deepEqual(await process.exited, { kind: "exited", code: 0 });
+      // The program itself is one of the 8 live processes.
+      equal(
+        await Deno.readTextFile(`${data}/hosts/localhost/${program.split("/").pop()}.1000.stdout`),
+        "made=7 error=EAGAIN reaped=7\n",
+      );
+    } finally {
+      await Deno.remove(data, { recursive: true });
+    }
+  },
+);
+
+umbraTest("under the limit, fork works as natively", async () => {
+  const program = await compile("limits");
+  const native = await runNative([program, "20"]);
+  const umbra = await runUmbra([program, "20"]);
+  deepEqual(umbra, native);
+  equal(umbra.stdout, "made=20 error=none reaped=20\n");
+});
+
+umbraTest("getrusage(RUSAGE_CHILDREN) counts reaped children like Linux", async () => {
+  const program = await compile("rusage_children");
+  const native = await runNative([program]);
+  const umbra = await runUmbra([program]);
+  deepEqual(umbra, native);
+  equal(umbra.stdout.includes("after wait: cpu_at_least_40ms=1 maxrss_nonzero=1"), true, umbra.stdout);
+});
