@@ -47,6 +47,7 @@ pub const Controller = struct {
     doorbell_pid: sys.pid_t = 0,
 
     filter: seccomp.Filter = .{},
+    observations: seccomp.Observations = undefined,
     program: seccomp.SockFprog = undefined,
     tgid: sys.pid_t,
     thread: std.Thread = undefined,
@@ -65,7 +66,7 @@ pub const Controller = struct {
         };
         errdefer controller.table.deinit(allocator);
         for (&controller.spawn_slots) |*slot| slot.* = .{};
-        try seccomp.build(&controller.filter, rules);
+        try seccomp.build(&controller.filter, &controller.observations, rules);
         controller.program = controller.filter.program();
         return controller;
     }

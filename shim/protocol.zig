@@ -25,6 +25,8 @@ comptime {
 /// Event kinds, tracer -> policy.
 pub const Event = struct {
     /// seccomp stop at syscall entry: value = syscall number, args = the six arguments.
+    /// For an observed syscall (see seccomp.zig) aux2 = `observed`, payload = the copied memory,
+    /// aux = bytes copied (negative errno when the pointer was bad), and the tracer has resumed it.
     pub const syscall: u32 = 1;
     /// syscall-exit stop (asked for with `flag_exit_stop`): value = return value, aux = number.
     pub const syscall_exit: u32 = 2;
@@ -75,6 +77,9 @@ pub const Reply = struct {
     /// The spec is copied during submit. See spawn.zig for its format.
     pub const spawn: u32 = 6;
 };
+
+/// aux2 of an observed syscall event.
+pub const observed: i32 = 1;
 
 /// Reply flag: stop again at the exit of the current syscall (PTRACE_SYSCALL).
 pub const flag_exit_stop: i32 = 1;

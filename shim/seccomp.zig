@@ -4,7 +4,10 @@
 //! action cache makes unconditionally allowed syscalls free after the first call.
 //!
 //! Rules arrive as u32 words: rule count, then per rule: syscall number, argument index
-//! (`any_argument` for none), value count, the values (compared with the argument's low 32 bits).
+//! (`any_argument` for none), value count, observation (0, or `observe_flag` | pointer argument
+//! index << 16 | bytes to copy), the values (compared with the argument's low 32 bits).
+//! An observed syscall is reported to the policy with a copy of the memory its pointer argument
+//! points at, and runs on without waiting for a reply.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -18,7 +21,14 @@ pub const rule_count_max = 256;
 pub const values_per_rule_max = 16;
 pub const any_argument: u32 = 0xffff_ffff;
 /// Upper bound of the rule encoding, in u32 words.
-pub const rules_words_max = 1 + rule_count_max * (3 + values_per_rule_max);
+pub const rules_words_max = 1 + rule_count_max * (4 + values_per_rule_max);
+pub const observe_flag: u32 = 0x8000_0000;
+
+/// How the tracer treats an observed syscall: copy `length` bytes at pointer argument `argument`.
+pub const Observation = struct { argument: u8, length: u8 };
+
+/// Observations by syscall number (null: the policy answers the stop).
+pub const Observations = [syscall_number_max]?Observation;
 
 const audit_arch_x86_64: u32 = 0xc000003e;
 const x32_syscall_bit: u32 = 0x40000000;
@@ -50,8 +60,9 @@ pub const Filter = struct {
 
 pub const RulesError = error{ RulesTruncated, TooManyRules, TooManyValues, BadSyscall, BadArgument };
 
-/// Builds the filter from encoded rules (see the file comment).
-pub fn build(filter: *Filter, words: []const u32) RulesError!void {
+/// Builds the filter (and the observation table) from encoded rules (see the file comment).
+pub fn build(filter: *Filter, observations: *Observations, words: []const u32) RulesError!void {
+    for (observations) |*observation| observation.* = null;
     if (words.len < 1) return error.RulesTruncated;
     const count = words[0];
     if (count > rule_count_max) return error.TooManyRules;
@@ -64,12 +75,19 @@ pub fn build(filter: *Filter, words: []const u32) RulesError!void {
     filter.emit(BPF.RET | BPF.K, 0, 0, ret_errno | enosys);
     var cursor: usize = 1;
     for (0..count) |_| {
-        if (cursor + 3 > words.len) return error.RulesTruncated;
+        if (cursor + 4 > words.len) return error.RulesTruncated;
         const nr = words[cursor];
         const argument = words[cursor + 1];
         const value_count = words[cursor + 2];
-        cursor += 3;
+        const observe = words[cursor + 3];
+        cursor += 4;
         if (nr >= syscall_number_max) return error.BadSyscall;
+        if (observe != 0) {
+            const pointer: u32 = (observe >> 16) & 0xff;
+            const length: u32 = observe & 0xffff;
+            if (observe & observe_flag == 0 or pointer >= 6 or length > 128) return error.BadArgument;
+            observations[nr] = .{ .argument = @intCast(pointer), .length = @intCast(length) };
+        }
         if (value_count > values_per_rule_max) return error.TooManyValues;
         if (cursor + value_count > words.len) return error.RulesTruncated;
         const values = words[cursor .. cursor + value_count];
@@ -99,14 +117,18 @@ pub fn build(filter: *Filter, words: []const u32) RulesError!void {
 
 test "filter has a trace return per plain rule" {
     var filter: Filter = .{};
-    try build(&filter, &.{ 2, 39, any_argument, 0, 110, any_argument, 0 });
+    var observations: Observations = undefined;
+    try build(&filter, &observations, &.{ 2, 39, any_argument, 0, 0, 110, any_argument, 0, observe_flag | 1 << 16 | 32 });
+    try std.testing.expect(observations[39] == null);
+    try std.testing.expectEqual(@as(u8, 32), observations[110].?.length);
     try std.testing.expectEqual(@as(u16, 7 + 4), filter.len);
     try std.testing.expectEqual(@as(u32, 39), filter.instructions[6].k);
 }
 
 test "an argument rule jumps to trace on each value and allows otherwise" {
     var filter: Filter = .{};
-    try build(&filter, &.{ 1, 13, 0, 2, 17, 10 });
+    var observations: Observations = undefined;
+    try build(&filter, &observations, &.{ 1, 13, 0, 2, 0, 17, 10 });
     const block = filter.instructions[6..];
     try std.testing.expectEqual(@as(u8, 5), block[0].jf); // skip LD, 2 JEQ, ALLOW, TRACE
     try std.testing.expectEqual(@as(u32, offset_args), block[1].k);
@@ -114,5 +136,5 @@ test "an argument rule jumps to trace on each value and allows otherwise" {
     try std.testing.expectEqual(@as(u8, 1), block[3].jt);
     try std.testing.expectEqual(ret_allow, block[4].k);
     try std.testing.expectEqual(ret_trace, block[5].k);
-    try std.testing.expectError(error.RulesTruncated, build(&filter, &.{ 1, 13, 0, 2, 17 }));
+    try std.testing.expectError(error.RulesTruncated, build(&filter, &observations, &.{ 1, 13, 0, 2, 0, 17 }));
 }

@@ -15,6 +15,7 @@ const Controller = @import("controller.zig").Controller;
 const tracees = @import("tracees.zig");
 const Tracee = tracees.Tracee;
 const memory = @import("memory.zig");
+const seccomp = @import("seccomp.zig");
 
 const options: usize = sys.PTRACE_O.TRACESYSGOOD | sys.PTRACE_O.TRACEFORK | sys.PTRACE_O.TRACEVFORK |
     sys.PTRACE_O.TRACECLONE | sys.PTRACE_O.TRACEEXEC | sys.PTRACE_O.TRACEEXIT |
@@ -124,15 +125,16 @@ fn wait_for_acknowledgement(c: *Controller) void {
 }
 
 /// Events the policy answers with a reply; the others are informational.
-fn needs_reply(kind: u32) bool {
-    return switch (kind) {
-        Event.syscall, Event.syscall_exit, Event.signal, Event.group_stop => true,
+fn needs_reply(message: *const Message) bool {
+    return switch (message.kind) {
+        Event.syscall => message.aux2 != protocol.observed,
+        Event.syscall_exit, Event.signal, Event.group_stop => true,
         else => false,
     };
 }
 
 fn publish(c: *Controller, message: Message) void {
-    if (needs_reply(message.kind)) c.awaiting_replies += 1;
+    if (needs_reply(&message)) c.awaiting_replies += 1;
     c.mutex.lock();
     defer c.mutex.unlock();
     // Backpressure: a full ring means the policy is behind; wait for it rather than drop.
@@ -293,6 +295,16 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
                 var message = event(Event.syscall, tid);
                 message.value = @bitCast(r.orig_rax);
                 message.args = .{ r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
+                const observation = if (r.orig_rax < seccomp.syscall_number_max) c.observations[r.orig_rax] else null;
+                if (observation) |o| {
+                    message.aux2 = protocol.observed;
+                    const address = message.args[o.argument];
+                    if (address != 0 and o.length > 0) {
+                        message.aux = @intCast(memory.read(tid, address, message.payload[0..o.length]));
+                    }
+                    publish(c, message);
+                    return resume_tracee(tracee, 0, 0);
+                }
                 return publish(c, message);
             },
             sys.PTRACE_EVENT.FORK, sys.PTRACE_EVENT.VFORK, sys.PTRACE_EVENT.CLONE => {

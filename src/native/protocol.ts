@@ -48,6 +48,9 @@ export const ReplyKind = {
   spawn: 6,
 } as const;
 
+/** aux2 of a syscall event the tracer only reports (it resumed the thread already). */
+export const OBSERVED = 1;
+
 /** Reply flag: stop again at the exit of the current syscall. */
 export const FLAG_EXIT_STOP = 1;
 /** Rewrite flag: restore the original argument registers at the syscall-exit stop (implies it). */

@@ -21,6 +21,7 @@ import {
   FLAG_EXIT_STOP,
   FLAG_EXIT_VALUE,
   FLAG_RESTORE_ARGS,
+  OBSERVED,
   PayloadOffset,
   type RawEvent,
   REGISTER_RAX,
@@ -194,20 +195,26 @@ export class Policy implements KernelObserver {
     const nr = Number(event.value);
     const entry = SYSCALL_TABLE.get(nr);
     if (!thread || !entry) {
-      this.#push(ReplyKind.continue, event.tid);
+      if (event.aux2 !== OBSERVED) this.#push(ReplyKind.continue, event.tid);
       return;
     }
+    const isObserved = event.aux2 === OBSERVED;
     const context: SyscallContext = {
       kernel: this.kernel,
       thread,
       process: thread.process,
       nr,
       args: event.args,
+      observed: isObserved && event.aux > 0 ? event.payload.slice(0, event.aux) : null,
       memory: this.native.memory,
       native: this.#services,
       limits: this.limits,
     };
-    this.#reply(thread, nr, entry.handler(context));
+    const outcome = entry.handler(context);
+    if (!isObserved) return this.#reply(thread, nr, outcome);
+    if (outcome.kind !== "native" || outcome.exit || outcome.exitValue !== undefined) {
+      throw new Error(`handler of observed syscall ${entry.name} must run it natively`);
+    }
   }
 
   /** Turns a handler's outcome into the reply for a thread stopped at syscall entry. */

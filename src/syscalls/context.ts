@@ -39,6 +39,12 @@ export interface SyscallContext {
   readonly nr: number;
   /** The six raw argument registers. */
   readonly args: readonly bigint[];
+  /**
+   * For an observed syscall (the table's `observe`): the memory its pointer argument pointed at,
+   * copied by the tracer at entry (null: NULL or unreadable pointer). The thread runs on meanwhile,
+   * so the handler must answer `native` without an exit hook.
+   */
+  readonly observed: Uint8Array | null;
   readonly memory: TraceeMemory;
   readonly native: NativeServices;
   readonly limits: Limits;

@@ -9,20 +9,21 @@ import { Signal, SIGRTMAX } from "../abi/signals.ts";
 import { decodeSigaction } from "../kernel/signal_actions.ts";
 import { type Handler, int, native } from "./context.ts";
 
-const SIGACTION_SIZE = 32;
+/** Size of struct kernel_sigaction. */
+export const SIGACTION_SIZE = 32;
 const SIGSET_SIZE = 8n;
 
 /**
- * rt_sigaction(2). The new action is recorded at entry once it passes the kernel's own checks,
- * which saves a stop at the exit (a later EFAULT writing `oldact` would leave the model ahead).
+ * rt_sigaction(2), observed: the tracer copies the new action at entry and lets the call run
+ * (no round trip); umbra records it when it passes the kernel's own checks. The kernel sets the
+ * action before it writes `oldact`, so even an EFAULT there leaves both in step.
  */
-export const rt_sigaction: Handler = ({ args, memory, process, thread }) => {
+export const rt_sigaction: Handler = ({ args, observed, process }) => {
   const signal = int(args[0]);
   const valid = signal >= 1 && signal <= SIGRTMAX && signal !== Signal.SIGKILL && signal !== Signal.SIGSTOP;
-  if (args[1] === 0n || !valid || args[3] !== SIGSET_SIZE) return native();
-  const bytes = memory.read(thread.nativeTid, args[1], SIGACTION_SIZE);
-  if (typeof bytes === "number") return native(); // the kernel answers EFAULT itself
-  if (process.state.kind === "runnable") process.state.signalActions.set(signal, decodeSigaction(bytes));
+  if (observed && valid && args[3] === SIGSET_SIZE && process.state.kind === "runnable") {
+    process.state.signalActions.set(signal, decodeSigaction(observed));
+  }
   return native();
 };
 

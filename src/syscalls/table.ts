@@ -25,10 +25,19 @@ export interface SyscallEntry {
   readonly note?: string;
   /** Trace only when argument `arg` (its low 32 bits) is one of `values`. */
   readonly when?: { arg: number; values: readonly number[] };
+  /**
+   * Only observe: the tracer reports the call with `length` bytes copied from pointer argument
+   * `arg` and lets it run on, with no policy round trip.
+   */
+  readonly observe?: { arg: number; length: number };
 }
 
 function full(name: SyscallName, handler: Handler, when?: SyscallEntry["when"]): SyscallEntry {
   return { name, handler, support: "full", when };
+}
+
+function observed(name: SyscallName, handler: Handler, observe: NonNullable<SyscallEntry["observe"]>): SyscallEntry {
+  return { name, handler, support: "full", observe };
 }
 
 function partial(name: SyscallName, handler: Handler, note: string): SyscallEntry {
@@ -57,7 +66,7 @@ const ROWS: readonly SyscallEntry[] = [
   full("rt_sigqueueinfo", kill.rt_sigqueueinfo),
   full("rt_tgsigqueueinfo", kill.rt_tgsigqueueinfo),
   full("pidfd_open", kill.pidfd_open),
-  full("rt_sigaction", signal.rt_sigaction, { arg: 0, values: [Signal.SIGCHLD] }),
+  observed("rt_sigaction", signal.rt_sigaction, { arg: 1, length: signal.SIGACTION_SIZE }),
   partial("rt_sigtimedwait", signal.rt_sigtimedwait, "native wait; the returned siginfo is made virtual"),
   full("prctl", prctl, { arg: 0, values: Object.values(PrctlOption) }),
   full("getrusage", resource.getrusage, { arg: 0, values: [-1] }),
@@ -67,13 +76,16 @@ const ROWS: readonly SyscallEntry[] = [
 export const SYSCALL_TABLE: ReadonlyMap<number, SyscallEntry> = new Map(ROWS.map((row) => [SYS[row.name], row]));
 
 const ANY_ARGUMENT = 0xffffffff;
+const OBSERVE_FLAG = 0x80000000;
 
 /** The seccomp rules libumbra's umbra_open takes (shim/seccomp.zig gives the encoding). */
 export function filterRules(): Uint32Array<ArrayBuffer> {
   const words = [ROWS.length];
   for (const row of ROWS) {
     const values = row.when?.values ?? [];
-    words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, ...values.map((v) => v >>> 0));
+    const observe = row.observe ? (OBSERVE_FLAG | (row.observe.arg << 16) | row.observe.length) >>> 0 : 0;
+    words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, observe);
+    words.push(...values.map((v) => v >>> 0));
   }
   return new Uint32Array(words);
 }
