@@ -45,10 +45,13 @@ export function siginfoCode(bytes: Uint8Array): number {
   return view(bytes).getInt32(OFFSET_CODE, true);
 }
 
-/** Whether si_pid names a process (a sending process, or the child of a SIGCHLD). */
+/**
+ * Whether the kernel filled si_pid with a native pid: the sender of kill/tkill/tgkill, or the
+ * child of a SIGCHLD. (rt_sigqueueinfo's si_pid is whatever the sender wrote, virtual already.)
+ */
 export function carriesPid(bytes: Uint8Array): boolean {
   const code = siginfoCode(bytes);
-  if (code === SiCode.SI_USER || code === SiCode.SI_QUEUE || code === SiCode.SI_TKILL) return true;
+  if (code === SiCode.SI_USER || code === SiCode.SI_TKILL) return true;
   return siginfoSigno(bytes) === Signal.SIGCHLD && code >= SiCode.CLD_EXITED && code <= SiCode.CLD_CONTINUED;
 }
 

@@ -11,7 +11,7 @@ import { childSiginfo, SiCode, userSiginfo } from "../abi/siginfo.ts";
 import { Signal } from "../abi/signals.ts";
 import { childReport, type ExitStatus } from "./exit_status.ts";
 import { INIT_PID, Process, type ProcessId } from "./process.ts";
-import { SaFlag, SIG_IGN, SignalActions } from "./signal_actions.ts";
+import { SaFlag, SIG_DFL, SIG_IGN, SignalActions } from "./signal_actions.ts";
 import { Thread } from "./thread.ts";
 
 /** The first pid of every host, as in Shadow. */
@@ -108,6 +108,7 @@ export class Kernel {
       executable,
       hasExeced: false,
       childSubreaper: false,
+      dumpable: 1,
       childrenUsage: emptyUsage(),
       pidfds: new Map(),
     }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions(), stopSignal: null, jobReport: null });
@@ -141,6 +142,7 @@ export class Kernel {
       executable: parent.common.executable,
       hasExeced: false,
       childSubreaper: false,
+      dumpable: parent.common.dumpable,
       childrenUsage: emptyUsage(),
       pidfds: new Map(parent.common.pidfds),
     }, {
@@ -196,6 +198,7 @@ export class Kernel {
     this.#threadsByNative.set(nativeTid, thread);
     process.common.executable = executable;
     process.common.pidfds.clear(); // pidfd_open sets close-on-exec
+    process.common.dumpable = 1;
     process.common.exitSignal = Signal.SIGCHLD;
     process.common.hasExeced = true;
     return process;
@@ -315,6 +318,18 @@ export class Kernel {
       this.observer.sendSignal(parent, Signal.SIGCHLD, siginfo);
     }
     this.observer.childrenChanged(parent);
+  }
+
+  /**
+   * `signal` is being delivered to `process`: a one-shot (SA_RESETHAND) handler goes back to
+   * SIG_DFL, as the kernel does on delivery.
+   */
+  delivering(process: Process, signal: number): void {
+    if (process.state.kind !== "runnable") return;
+    const action = process.state.signalActions.get(signal);
+    if (action.handler > SIG_IGN && (action.flags & SaFlag.SA_RESETHAND) !== 0n) {
+      process.state.signalActions.set(signal, { ...action, handler: SIG_DFL });
+    }
   }
 
   /** Runnable -> Zombie: the one place a process dies. */

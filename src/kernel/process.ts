@@ -40,6 +40,8 @@ export interface Common {
   hasExeced: boolean;
   /** PR_SET_CHILD_SUBREAPER. */
   childSubreaper: boolean;
+  /** PR_GET_DUMPABLE: 1 (SUID_DUMP_USER) or 0; inherited by fork, 1 again after exec. */
+  dumpable: number;
   /** Usage of reaped children (and theirs), for RUSAGE_CHILDREN and the parent's wait. */
   childrenUsage: ResourceUsage;
   /**

@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { Errno } from "../abi/errno.ts";
 import { decodeUsage } from "../abi/rusage.ts";
 import { carriesPid, setSiginfoPid, SiCode, siginfoCode, siginfoPid } from "../abi/siginfo.ts";
-import { Signal } from "../abi/signals.ts";
+import { Signal, SIGRTMIN } from "../abi/signals.ts";
 import { SYS } from "../abi/syscalls.ts";
 import { type ExitStatus, exitStatusFromWait } from "../kernel/exit_status.ts";
 import { Kernel, type KernelObserver } from "../kernel/kernel.ts";
@@ -77,6 +77,8 @@ export class Policy implements KernelObserver {
       signal: (tgid, tid, signal) => native.signal(tgid, tid, signal),
       signalled: (process, signal) => this.#signalled(process, signal),
       readProc: (path) => native.readProc(path),
+      readProcLink: (path) => native.readProcLink(path),
+      inject: (process, signal, siginfo) => this.sendSignal(process, signal, siginfo),
       virtualSiginfo: (process, signal, siginfo) => this.#virtualSiginfo(process, signal, siginfo),
     };
   }
@@ -307,6 +309,7 @@ export class Policy implements KernelObserver {
 
   #signal(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
+    if (thread) this.kernel.delivering(thread.process, event.aux);
     const siginfo = thread ? this.#virtualSiginfo(thread.process, event.aux, event.payload) : null;
     if (siginfo) this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(siginfo);
     else this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
@@ -314,10 +317,11 @@ export class Policy implements KernelObserver {
 
   /** See NativeServices.virtualSiginfo. */
   #virtualSiginfo(process: Process, signal: number, siginfo: Uint8Array): Uint8Array | null {
-    if (siginfoCode(siginfo) === SiCode.SI_USER && siginfoPid(siginfo) === this.native.pid) {
-      const injected = this.#pending.take(process.id, signal);
-      if (injected) return injected;
-    }
+    const fromUmbra = siginfoCode(siginfo) === SiCode.SI_USER && siginfoPid(siginfo) === this.native.pid;
+    // A standard signal coalesces natively: an injected one pending under another sender's
+    // siginfo was merged into it, so its record goes too.
+    const injected = fromUmbra || signal < SIGRTMIN ? this.#pending.take(process.id, signal) : undefined;
+    if (fromUmbra && injected) return injected;
     if (!carriesPid(siginfo)) return null;
     // A sender outside the sandbox (umbra itself, the host) shows as pid 0, like the kernel.
     const copy = siginfo.slice();

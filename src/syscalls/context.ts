@@ -15,6 +15,10 @@ export interface NativeServices {
   signal(tgid: number, tid: number, signal: number): number;
   /** Tells the policy a native signal was queued for `process` (blocked calls may need interrupting). */
   signalled(process: Process, signal: number): void;
+  /** Sends `signal` to `process` from umbra with exactly `siginfo` (as the kernel would have made it). */
+  inject(process: Process, signal: number, siginfo: Uint8Array): void;
+  /** The target of a /proc symbolic link, or null. */
+  readProcLink(path: string): string | null;
   /** Reads a /proc file, or null when it cannot be read. */
   readProc(path: string): string | null;
   /**

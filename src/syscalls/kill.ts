@@ -2,15 +2,18 @@
  * Sending signals: kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_open.
  * Ids are virtual and confined to the caller's host: an id outside the sandbox is ESRCH, and
  * no signal ever reaches a host process. Single targets are signalled natively by the caller
- * with translated ids; group and broadcast forms are expanded over the model.
+ * with translated ids; group and broadcast forms are expanded over the model and sent by umbra
+ * with the caller's siginfo. A pidfd must refer to a sandbox process.
  * @module
  */
 
 import { Errno } from "../abi/errno.ts";
+import { SiCode, userSiginfo } from "../abi/siginfo.ts";
 import { SIGRTMAX } from "../abi/signals.ts";
 import type { Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
-import { fails, type Handler, int, type Outcome, returns, type SyscallContext, withArg } from "./context.ts";
+import { fails, type Handler, int, native, type Outcome, returns, type SyscallContext, withArg } from "./context.ts";
+import { resolvePidfd } from "./pidfd.ts";
 
 function processOnHost(context: SyscallContext, pid: number): Process | undefined {
   return context.kernel.process(context.process.common.host, pid);
@@ -71,9 +74,10 @@ export const kill: Handler = (context) => {
   if (targets.length === 0) return fails(Errno.ESRCH);
   if (signal < 0 || signal > SIGRTMAX) return fails(Errno.EINVAL);
   if (signal === 0) return returns(0);
+  // umbra sends for the caller, with the siginfo the caller's kill would have made.
+  const siginfo = userSiginfo(signal, SiCode.SI_USER, context.process.id, context.kernel.uid);
   for (const process of targets) {
-    if (process.state.kind !== "runnable") continue;
-    if (context.native.signal(0, process.common.nativePid, signal) === 0) context.native.signalled(process, signal);
+    if (process.state.kind === "runnable") context.native.inject(process, signal, siginfo);
   }
   return returns(0);
 };
@@ -117,6 +121,23 @@ export const pidfd_open: Handler = (context) => {
   if (!process || process.state.kind === "zombie") return fails(Errno.ESRCH);
   return withArg(context, 0, BigInt(process.common.nativePid), (result) => {
     if (result >= 0n) context.process.common.pidfds.set(Number(result), process.id);
+    return result;
+  });
+};
+
+/**
+ * pidfd_send_signal(2): only to a process of the caller's host. A pidfd (or /proc/<pid> fd) for
+ * anything else is ESRCH: it cannot reach the host.
+ */
+export const pidfd_send_signal: Handler = (context) => {
+  const signal = int(context.args[1]);
+  const target = resolvePidfd(context, int(context.args[0]), true);
+  if (target.kind !== "pidfd") return fails(Errno.EBADF);
+  const process = target.process;
+  if (!process) return fails(Errno.ESRCH);
+  if (process.state.kind === "zombie") return zombieTarget(signal);
+  return native((result) => {
+    if (result === 0n && signal !== 0) context.native.signalled(process, signal);
     return result;
   });
 };

@@ -1,7 +1,8 @@
 /**
- * prctl(2) options that concern the process tree, emulated in the model: PR_SET/GET_PDEATHSIG
- * (umbra's own PDEATHSIG on the native process stays untouched) and PR_SET/GET_CHILD_SUBREAPER.
- * Other options are not traced (the seccomp rule selects these values of the first argument).
+ * prctl(2) options umbra models: PR_SET/GET_PDEATHSIG (umbra's own PDEATHSIG on the native
+ * process stays untouched), PR_SET/GET_CHILD_SUBREAPER (emulated), PR_SET/GET_DUMPABLE (recorded,
+ * and applied natively too). Other options are not traced (the seccomp rule selects these values
+ * of the first argument).
  * @module
  */
 
@@ -13,6 +14,8 @@ import { fails, type Handler, int, native, returns, type SyscallContext } from "
 export const PrctlOption = {
   PR_SET_PDEATHSIG: 1,
   PR_GET_PDEATHSIG: 2,
+  PR_GET_DUMPABLE: 3,
+  PR_SET_DUMPABLE: 4,
   PR_SET_CHILD_SUBREAPER: 36,
   PR_GET_CHILD_SUBREAPER: 37,
 } as const;
@@ -38,6 +41,12 @@ export const prctl: Handler = (context) => {
       return returns(0);
     case PrctlOption.PR_GET_CHILD_SUBREAPER:
       return putInt(context, arg, context.process.common.childSubreaper ? 1 : 0);
+    case PrctlOption.PR_SET_DUMPABLE:
+      if (arg !== 0n && arg !== 1n) return fails(Errno.EINVAL);
+      context.process.common.dumpable = Number(arg);
+      return native();
+    case PrctlOption.PR_GET_DUMPABLE:
+      return returns(context.process.common.dumpable);
     default:
       return native();
   }

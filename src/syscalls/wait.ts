@@ -11,6 +11,7 @@ import { waitidSiginfo } from "../abi/siginfo.ts";
 import { Signal } from "../abi/signals.ts";
 import { wait, type WaitOptions, type WaitResult, type WaitTarget } from "../kernel/wait.ts";
 import { fails, type Handler, int, type Outcome, returns, type SyscallContext } from "./context.ts";
+import { resolvePidfd } from "./pidfd.ts";
 
 const WNOHANG = 0x00000001;
 const WUNTRACED = 0x00000002; // == WSTOPPED
@@ -88,20 +89,6 @@ export const wait4: Handler = (context) => {
   });
 };
 
-/** The virtual pid a pidfd refers to (recorded at pidfd_open, else from /proc fdinfo), or an errno. */
-function pidfdTarget(context: SyscallContext, fd: number): number | { errno: number } {
-  const info = context.native.readProc(`${context.thread.nativeTid}/fdinfo/${fd}`);
-  if (info !== null && /^Pid:/m.test(info)) {
-    const recorded = context.process.common.pidfds.get(fd);
-    if (recorded !== undefined) return recorded;
-  }
-  if (info === null) return { errno: Errno.EBADF };
-  const match = /^Pid:\s*(-?\d+)/m.exec(info);
-  if (!match) return { errno: Errno.EBADF };
-  const process = context.kernel.processByNative(Number(match[1]));
-  return process?.id ?? { errno: Errno.ECHILD };
-}
-
 /** waitid(2), including Linux's fifth argument (rusage). */
 export const waitid: Handler = (context) => {
   const [, , infoAddress, , usageAddress] = context.args;
@@ -120,9 +107,10 @@ export const waitid: Handler = (context) => {
     target = { kind: "group", group: id === 0 ? context.process.common.group : id };
   } else if (idtype === P_PIDFD) {
     if (id < 0) return fails(Errno.EINVAL);
-    const pid = pidfdTarget(context, id);
-    if (typeof pid !== "number") return fails(pid.errno);
-    target = { kind: "pid", pid };
+    const pidfd = resolvePidfd(context, id);
+    if (pidfd.kind !== "pidfd") return fails(Errno.EBADF);
+    if (!pidfd.process) return fails(Errno.ECHILD);
+    target = { kind: "pid", pid: pidfd.process.id };
   } else return fails(Errno.EINVAL);
   return waitOutcome(context, target, decodeOptions(options, false), (result) => {
     const info = waitidSiginfo({
