@@ -58,6 +58,9 @@ pub const Event = struct {
     pub const spawn_failed: u32 = 13;
     /// The controller rejected a reply (a policy bug): payload = message.
     pub const protocol_error: u32 = 14;
+    /// An injected syscall finished: value = its result. The thread is back at the syscall-exit
+    /// stop it was injected from, registers as they were; answer as at any syscall exit.
+    pub const injected: u32 = 15;
 };
 
 /// Reply kinds, policy -> tracer.
@@ -76,6 +79,10 @@ pub const Reply = struct {
     /// Start a program: aux = request id, args[0] = address of the spec, args[1] = its length.
     /// The spec is copied during submit. See spawn.zig for its format.
     pub const spawn: u32 = 6;
+    /// At a syscall-exit stop: make the thread run syscall `value` with `args` (re-executing its
+    /// `syscall` instruction), then restore its registers and report an `injected` event.
+    /// Only for syscalls the filter does not trace.
+    pub const inject: u32 = 7;
 };
 
 /// aux2 of an observed syscall event.

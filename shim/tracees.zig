@@ -58,6 +58,9 @@ pub const Tracee = struct {
     /// The argument registers and syscall number (last) a rewrite replaced, put back at the
     /// syscall-exit stop, so that a restarted syscall is the program's own.
     saved_arguments: ?[7]u64,
+    /// An injected syscall in progress: the registers to go back to, and which of its stops
+    /// comes next.
+    injection: ?struct { saved: sys.Registers, at_exit: bool },
     /// `registers` were changed and must be written before the tracee resumes.
     registers_dirty: bool,
     registers: sys.Registers,
@@ -109,6 +112,7 @@ pub const Table = struct {
             .fixups = .{},
             .creation = null,
             .exit_value = null,
+            .injection = null,
             .saved_arguments = null,
             .registers_dirty = false,
             .registers = std.mem.zeroes(sys.Registers),

@@ -128,7 +128,7 @@ fn wait_for_acknowledgement(c: *Controller) void {
 fn needs_reply(message: *const Message) bool {
     return switch (message.kind) {
         Event.syscall => message.aux2 != protocol.observed,
-        Event.syscall_exit, Event.signal, Event.group_stop => true,
+        Event.syscall_exit, Event.signal, Event.group_stop, Event.injected => true,
         else => false,
     };
 }
@@ -265,6 +265,7 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
     const tid = tracee.tid;
     tracee.stop = .other;
     if (signal == (sys.SIGTRAP | 0x80)) {
+        if (tracee.injection != null) return on_injection_stop(c, tracee);
         if (!read_registers(tracee)) return;
         tracee.stop = .syscall_exit;
         tracee.exit_stop_wanted = false;
@@ -424,12 +425,46 @@ fn apply(c: *Controller, reply: *const Message) void {
             tracee.registers_dirty = true;
             resume_tracee(tracee, 0, reply.aux2);
         },
+        Reply.inject => {
+            if (tracee.stop != .syscall_exit) return misplaced(c, reply, "a syscall exit");
+            tracee.injection = .{ .saved = tracee.registers, .at_exit = false };
+            const r = &tracee.registers;
+            r.rax = @bitCast(reply.value);
+            r.orig_rax = @bitCast(reply.value);
+            set_arguments(r, reply.args);
+            r.rip -= 2; // back onto the 2-byte `syscall` instruction that just returned
+            write_registers(tracee);
+            tracee.registers_dirty = false;
+            tracee.stop = .running;
+            _ = sys.ptrace(sys.PTRACE.SYSCALL, tracee.tid, 0, 0);
+        },
         Reply.deliver_siginfo => {
             _ = sys.ptrace(sys.PTRACE.SETSIGINFO, tracee.tid, 0, @intFromPtr(&reply.payload));
             resume_tracee(tracee, reply.aux, 0);
         },
         else => publish_error(c, "unknown reply kind {d}", .{reply.kind}),
     }
+}
+
+/// The entry or exit stop of an injected syscall: at the exit, the registers go back to what
+/// they were and the policy hears the result.
+fn on_injection_stop(c: *Controller, tracee: *Tracee) void {
+    const injection = &tracee.injection.?;
+    if (!injection.at_exit) {
+        injection.at_exit = true;
+        _ = sys.ptrace(sys.PTRACE.SYSCALL, tracee.tid, 0, 0);
+        return;
+    }
+    var result: sys.Registers = undefined;
+    const rc = sys.ptrace(sys.PTRACE.GETREGS, tracee.tid, 0, @intFromPtr(&result));
+    tracee.registers = injection.saved;
+    tracee.injection = null;
+    tracee.registers_dirty = true;
+    tracee.stop = .syscall_exit;
+    if (sys.failed(rc)) return;
+    var message = event(Event.injected, tracee.tid);
+    message.value = @bitCast(result.rax);
+    publish(c, message);
 }
 
 /// flag_exit_value and flag_creation: what the tracer does by itself later for this syscall.

@@ -102,3 +102,28 @@ export function waitidSiginfo(fields: { signo: number; code: number; pid: number
   v.setInt32(OFFSET_STATUS, fields.status, true);
   return bytes;
 }
+
+/** The fields of a siginfo that a signalfd record repeats. */
+export interface SiginfoFields {
+  signo: number;
+  code: number;
+  pid: number;
+  uid: number;
+  status: number;
+  utime: bigint;
+  stime: bigint;
+}
+
+/** Reads the fields signalfd(2) records carry (status and times are SIGCHLD's). */
+export function siginfoFields(bytes: Uint8Array): SiginfoFields {
+  const v = view(bytes);
+  return {
+    signo: v.getInt32(OFFSET_SIGNO, true),
+    code: v.getInt32(OFFSET_CODE, true),
+    pid: v.getInt32(OFFSET_PID, true),
+    uid: v.getInt32(OFFSET_UID, true),
+    status: v.getInt32(OFFSET_STATUS, true),
+    utime: v.getBigInt64(OFFSET_UTIME, true),
+    stime: v.getBigInt64(OFFSET_STIME, true),
+  };
+}

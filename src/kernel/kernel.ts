@@ -111,6 +111,7 @@ export class Kernel {
       dumpable: 1,
       childrenUsage: emptyUsage(),
       pidfds: new Map(),
+      signalfds: new Map(),
     }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions(), stopSignal: null, jobReport: null });
     this.#addThread(process, id, nativePid);
     host.processes.set(id, process);
@@ -145,6 +146,7 @@ export class Kernel {
       dumpable: parent.common.dumpable,
       childrenUsage: emptyUsage(),
       pidfds: new Map(parent.common.pidfds),
+      signalfds: new Map(parent.common.signalfds),
     }, {
       kind: "runnable",
       threads: new Map(),
@@ -198,6 +200,7 @@ export class Kernel {
     this.#threadsByNative.set(nativeTid, thread);
     process.common.executable = executable;
     process.common.pidfds.clear(); // pidfd_open sets close-on-exec
+    for (const [fd, closeOnExec] of process.common.signalfds) if (closeOnExec) process.common.signalfds.delete(fd);
     process.common.dumpable = 1;
     process.common.exitSignal = Signal.SIGCHLD;
     process.common.hasExeced = true;

@@ -49,6 +49,8 @@ export interface Common {
    * once umbra has reaped it natively, while the virtual zombie still waits for its parent.
    */
   pidfds: Map<number, ProcessId>;
+  /** signalfds umbra placed (fd -> whether close-on-exec); reads from them get virtual ids. */
+  signalfds: Map<number, boolean>;
 }
 
 /** The state of a process: running threads, or a zombie waiting to be reaped. */

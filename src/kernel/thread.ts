@@ -8,8 +8,18 @@ import type { Process } from "./process.ts";
 /** A virtual thread id; a process's id is its leader thread's id. */
 export type ThreadId = number;
 
-/** What a handler wants done with a syscall's native result, at the syscall-exit stop. */
-export type ExitHook = (result: bigint) => bigint;
+/**
+ * What a handler wants done with a syscall's native result, at the syscall-exit stop: the
+ * result the program sees, or first another syscall run in the program's place (`inject`, for
+ * syscalls the filter does not trace) whose result goes to `then`.
+ */
+export type ExitHook = (result: bigint) => bigint | Injection;
+
+/** A syscall the program runs on umbra's behalf at a syscall-exit stop. */
+export interface Injection {
+  inject: { nr: number; args: readonly bigint[] };
+  then: ExitHook;
+}
 
 /** A fork/vfork/clone in progress in its creating thread, as the program asked for it. */
 export interface Creation {

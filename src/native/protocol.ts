@@ -36,6 +36,7 @@ export const EventKind = {
   spawned: 12,
   spawnFailed: 13,
   protocolError: 14,
+  injected: 15,
 } as const;
 
 /** Reply kinds, policy -> tracer. */
@@ -46,6 +47,7 @@ export const ReplyKind = {
   setRegisters: 4,
   deliverSiginfo: 5,
   spawn: 6,
+  inject: 7,
 } as const;
 
 /** aux2 of a syscall event the tracer only reports (it resumed the thread already). */

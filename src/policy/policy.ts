@@ -165,6 +165,7 @@ export class Policy implements KernelObserver {
       case EventKind.syscall:
         return this.#syscall(event);
       case EventKind.syscallExit:
+      case EventKind.injected:
         return this.#syscallExit(event);
       case EventKind.fork:
       case EventKind.vfork:
@@ -249,6 +250,7 @@ export class Policy implements KernelObserver {
     }
   }
 
+  /** A syscall-exit stop, or the end of a syscall injected at one: the exit hook decides. */
   #syscallExit(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
     const hook = thread?.exitHook;
@@ -256,8 +258,14 @@ export class Policy implements KernelObserver {
       this.#push(ReplyKind.continue, event.tid);
       return;
     }
-    thread.exitHook = null;
-    this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RAX, value: hook(event.value) });
+    const result = hook(event.value);
+    if (typeof result === "bigint") {
+      thread.exitHook = null;
+      this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RAX, value: result });
+      return;
+    }
+    thread.exitHook = result.then;
+    this.#push(ReplyKind.inject, event.tid, { value: BigInt(result.inject.nr), args: result.inject.args });
   }
 
   /** A fork/vfork/clone event (informational: the tracer fixed up and resumed parent and child). */

@@ -14,6 +14,7 @@ import * as kill from "./kill.ts";
 import { prctl, PrctlOption } from "./prctl.ts";
 import * as resource from "./resource.ts";
 import * as signal from "./signal.ts";
+import * as signalfd from "./signalfd.ts";
 import * as wait from "./wait.ts";
 
 /** One table row. */
@@ -40,8 +41,8 @@ function observed(name: SyscallName, handler: Handler, observe: NonNullable<Sysc
   return { name, handler, support: "full", observe };
 }
 
-function partial(name: SyscallName, handler: Handler, note: string): SyscallEntry {
-  return { name, handler, support: "partial", note };
+function partial(name: SyscallName, handler: Handler, note: string, when?: SyscallEntry["when"]): SyscallEntry {
+  return { name, handler, support: "partial", note, when };
 }
 
 const ROWS: readonly SyscallEntry[] = [
@@ -69,6 +70,9 @@ const ROWS: readonly SyscallEntry[] = [
   full("pidfd_send_signal", kill.pidfd_send_signal),
   observed("rt_sigaction", signal.rt_sigaction, { arg: 1, length: signal.SIGACTION_SIZE }),
   partial("rt_sigtimedwait", signal.rt_sigtimedwait, "native wait; the returned siginfo is made virtual"),
+  full("signalfd", signalfd.signalfd),
+  full("signalfd4", signalfd.signalfd4),
+  partial("read", signalfd.read, "traced only on the signalfd range", { arg: 0, values: signalfd.SIGNALFD_RANGE }),
   full("prctl", prctl, { arg: 0, values: Object.values(PrctlOption) }),
   full("getrusage", resource.getrusage, { arg: 0, values: [-1] }),
 ];
