@@ -12,7 +12,8 @@ const sys = @import("sys.zig");
 const tracees = @import("tracees.zig");
 
 pub const ring_capacity = 8192;
-pub var events_spin_ns: u64 = 200000;
+/// How long next_events polls before it sleeps on the condition variable.
+const events_poll_ns = 50 * std.time.ns_per_us;
 pub const spawn_slot_count = 8;
 
 pub const Controller = struct {
@@ -37,8 +38,6 @@ pub const Controller = struct {
     published: u32 = 0, // tracer thread only
     /// Events published since the consumer was last woken (tracer thread only).
     unflushed: u32 = 0,
-    /// Events published since the last acknowledgement wait that need a reply (tracer only).
-    awaiting_replies: u32 = 0,
 
     /// True while the tracer thread is in (or about to enter) a blocking wait4.
     sleeping: std.atomic.Value(bool) = .init(false),
@@ -84,12 +83,12 @@ pub const Controller = struct {
         var timer = std.time.Timer.start() catch unreachable;
         // Spin a little first: the next event usually follows within microseconds, and a
         // sleeping thread on an idle vCPU takes far longer than that to wake.
-        while (timer.read() < events_spin_ns and timer.read() < timeout_ns) {
+        while (timer.read() < events_poll_ns and timer.read() < timeout_ns) {
             controller.mutex.lock();
             const ready = controller.events.count() > 0 or controller.interrupted or controller.closed;
             controller.mutex.unlock();
             if (ready) break;
-            std.atomic.spinLoopHint();
+            _ = std.os.linux.syscall0(.sched_yield); // on a single CPU the tracer must get to run
         }
         controller.mutex.lock();
         defer controller.mutex.unlock();

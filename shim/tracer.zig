@@ -40,8 +40,9 @@ pub fn run(c: *Controller) void {
         apply_replies(c);
         const produced = drain_ready(c);
         if (produced > 0) {
-            if (c.awaiting_replies > 0) wait_for_acknowledgement(c);
-            c.awaiting_replies = 0;
+            // Even an informational batch can make the policy answer a parked tracee (a child's
+            // exit completes its parent's wait): wait for the batch to be handled.
+            wait_for_acknowledgement(c);
             continue;
         }
         if (poll_briefly(c)) continue;
@@ -65,10 +66,8 @@ pub fn run(c: *Controller) void {
 /// often stops again within microseconds, and waking a sleeping thread on an idle vCPU costs
 /// far more than that. Returns true when there is something to do.
 fn poll_briefly(c: *Controller) bool {
-    const spin_ns = spin_ns_env;
-    if (spin_ns == 0) return false;
     var timer = std.time.Timer.start() catch return false;
-    while (timer.read() < spin_ns) {
+    while (timer.read() < poll_ns) {
         var status: u32 = 0;
         var usage: linux.rusage = undefined;
         const rc = sys.wait4(-1, &status, wait_flags | sys.WNOHANG, &usage);
@@ -78,12 +77,14 @@ fn poll_briefly(c: *Controller) bool {
             return true;
         }
         if (pending_replies(c) or c.shutdown.load(.acquire)) return true;
-        std.atomic.spinLoopHint();
+        // Yield rather than spin: on a single CPU the tracee must get to run.
+        _ = linux.syscall0(.sched_yield);
     }
     return false;
 }
 
-var spin_ns_env: u64 = 50000;
+/// How long the tracer polls before it sleeps in wait4.
+const poll_ns = 50 * std.time.ns_per_us;
 
 fn pending_replies(c: *Controller) bool {
     c.mutex.lock();
@@ -124,17 +125,7 @@ fn wait_for_acknowledgement(c: *Controller) void {
     }
 }
 
-/// Events the policy answers with a reply; the others are informational.
-fn needs_reply(message: *const Message) bool {
-    return switch (message.kind) {
-        Event.syscall => message.aux2 != protocol.observed,
-        Event.syscall_exit, Event.signal, Event.group_stop, Event.injected => true,
-        else => false,
-    };
-}
-
 fn publish(c: *Controller, message: Message) void {
-    if (needs_reply(&message)) c.awaiting_replies += 1;
     c.mutex.lock();
     defer c.mutex.unlock();
     // Backpressure: a full ring means the policy is behind; wait for it rather than drop.

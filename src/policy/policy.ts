@@ -76,6 +76,7 @@ export class Policy implements KernelObserver {
     this.#services = {
       signal: (tgid, tid, signal) => native.signal(tgid, tid, signal),
       signalled: (process, signal) => this.#signalled(process, signal),
+      watching: (process) => this.#held.has(process) || [...process.threads.values()].some((t) => this.#blocked.has(t)),
       readProc: (path) => native.readProc(path),
       readProcLink: (path) => native.readProcLink(path),
       inject: (process, signal, siginfo) => this.sendSignal(process, signal, siginfo),

@@ -15,6 +15,8 @@ export interface NativeServices {
   signal(tgid: number, tid: number, signal: number): number;
   /** Tells the policy a native signal was queued for `process` (blocked calls may need interrupting). */
   signalled(process: Process, signal: number): void;
+  /** Whether `signalled` could matter for `process` (a thread parked in a call, or stopped). */
+  watching(process: Process): boolean;
   /** Sends `signal` to `process` from umbra with exactly `siginfo` (as the kernel would have made it). */
   inject(process: Process, signal: number, siginfo: Uint8Array): void;
   /** The target of a /proc symbolic link, or null. */

@@ -45,16 +45,17 @@ function zombieTarget(signal: number): Outcome {
 
 /**
  * Runs the syscall with native ids in place of virtual ones (`replacements`: argument index ->
- * native id) and tells the policy once the signal is queued for `target`.
+ * native id) and, when it can matter, tells the policy once the signal is queued for `target`.
  */
 function toNative(context: SyscallContext, target: Process, signal: number, replacements: [number, number][]): Outcome {
   const args = [...context.args];
   for (const [index, id] of replacements) args[index] = BigInt(id);
+  if (signal === 0 || !context.native.watching(target)) return { kind: "rewrite", args };
   return {
     kind: "rewrite",
     args,
     exit: (result) => {
-      if (result === 0n && signal !== 0) context.native.signalled(target, signal);
+      if (result === 0n) context.native.signalled(target, signal);
       return result;
     },
   };
@@ -136,8 +137,9 @@ export const pidfd_send_signal: Handler = (context) => {
   const process = target.process;
   if (!process) return fails(Errno.ESRCH);
   if (process.state.kind === "zombie") return zombieTarget(signal);
+  if (signal === 0 || !context.native.watching(process)) return native();
   return native((result) => {
-    if (result === 0n && signal !== 0) context.native.signalled(process, signal);
+    if (result === 0n) context.native.signalled(process, signal);
     return result;
   });
 };
