@@ -45,6 +45,7 @@ pub const Controller = struct {
     /// A traced helper process; a signal to it wakes the tracer's blocking wait4.
     doorbell_pid: sys.pid_t = 0,
 
+    options: Options,
     filter: seccomp.Filter = .{},
     observations: seccomp.Observations = undefined,
     program: seccomp.SockFprog = undefined,
@@ -55,13 +56,21 @@ pub const Controller = struct {
     table: tracees.Table,
     spawn_pointers: [spawn.strings_count_max + 2]?[*:0]const u8 = undefined,
 
-    pub fn create(allocator: std.mem.Allocator, rules: []const u32) !*Controller {
+    /// Behaviour switches given at open.
+    pub const Options = packed struct(u32) {
+        /// Hide the vDSO of every exec'd program (virtual time: clock reads become syscalls).
+        hide_vdso: bool,
+        _: u31 = 0,
+    };
+
+    pub fn create(allocator: std.mem.Allocator, rules: []const u32, options: Options) !*Controller {
         const controller = try allocator.create(Controller);
         errdefer allocator.destroy(controller);
         controller.* = .{
             .allocator = allocator,
             .tgid = sys.getpid(),
             .table = try tracees.Table.init(allocator),
+            .options = options,
         };
         errdefer controller.table.deinit(allocator);
         for (&controller.spawn_slots) |*slot| slot.* = .{};

@@ -16,6 +16,7 @@ const tracees = @import("tracees.zig");
 const Tracee = tracees.Tracee;
 const memory = @import("memory.zig");
 const seccomp = @import("seccomp.zig");
+const auxv = @import("auxv.zig");
 
 const options: usize = sys.PTRACE_O.TRACESYSGOOD | sys.PTRACE_O.TRACEFORK | sys.PTRACE_O.TRACEVFORK |
     sys.PTRACE_O.TRACECLONE | sys.PTRACE_O.TRACEEXEC | sys.PTRACE_O.TRACEEXIT |
@@ -319,6 +320,7 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
                 const former: sys.pid_t = @intCast(event_message(tid));
                 // A non-leader thread exec'd: it now carries the leader's tid.
                 if (former != tid) c.table.remove(former);
+                if (c.options.hide_vdso and read_registers(tracee)) _ = auxv.hide_vdso(tid, tracee.registers.rsp);
                 var message = event(Event.exec, tid);
                 message.aux = former;
                 publish(c, message);

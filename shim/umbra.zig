@@ -12,7 +12,7 @@ const tracer = @import("tracer.zig");
 const memory = @import("memory.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 5;
+const abi_version: u32 = 6;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -23,10 +23,11 @@ export fn umbra_message_size() u32 {
 }
 
 /// Starts a controller whose programs trace the syscalls the `rules` select (seccomp.zig gives
-/// the encoding; `word_count` u32 words). Returns null on failure (bad rules, no memory).
-export fn umbra_open(rules: [*]const u32, word_count: u32) ?*Controller {
+/// the encoding; `word_count` u32 words). `options`: Controller.Options as bits (bit 0: hide the
+/// vDSO). Returns null on failure (bad rules, no memory).
+export fn umbra_open(rules: [*]const u32, word_count: u32, options: u32) ?*Controller {
     if (word_count > seccomp.rules_words_max) return null;
-    const controller = Controller.create(std.heap.page_allocator, rules[0..word_count]) catch return null;
+    const controller = Controller.create(std.heap.page_allocator, rules[0..word_count], @bitCast(options)) catch return null;
     controller.thread = std.Thread.spawn(.{ .stack_size = 1024 * 1024 }, tracer.run, .{controller}) catch {
         controller.destroy();
         return null;

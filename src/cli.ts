@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { shellExitCode } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { Sandbox } from "./sandbox.ts";
@@ -18,9 +18,15 @@ export const EXIT_USAGE = 2;
 /** Exit code for umbra's own failures. */
 export const EXIT_FAILURE = 1;
 
+/** Options of `umbra exec`. */
+export interface ExecOptions {
+  /** Time mode. @default "real" */
+  time?: "real" | "virtual";
+}
+
 /** `umbra exec`: runs one program with umbra's stdio; returns its shell-style exit code. */
-export async function exec(program: string, args: string[]): Promise<number> {
-  await using sandbox = await Sandbox.create();
+export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<number> {
+  await using sandbox = await Sandbox.create({ time: options.time ?? "real" });
   const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd() });
   // The terminal delivers Ctrl-C to the program itself (same process group); umbra stays up
   // to report its status. A SIGTERM/SIGHUP sent to umbra is passed on.
@@ -52,6 +58,14 @@ function program(): Command {
     .description("Run one program under umbra with this terminal's stdio; exit with its status.")
     .argument("<program>", "program path, or a name looked up in PATH")
     .argument("[args...]", "arguments for the program (put them after --)")
+    .addOption(
+      new Option(
+        "--time <mode>",
+        "real: the host's clocks; virtual: a simulated clock from 2000-01-01 that jumps over sleeps",
+      )
+        .choices(["real", "virtual"])
+        .default("real"),
+    )
     .passThroughOptions()
     .addHelpText(
       "after",
@@ -59,10 +73,11 @@ function program(): Command {
 Examples:
   umbra exec -- sh -c 'echo $$ $PPID'     # prints "1000 1"
   umbra exec -- ./static-binary
+  umbra exec --time=virtual -- sleep 1000     # returns at once; date says 2000-01-01
 `,
     )
-    .action(async (name: string, args: string[]) => {
-      Deno.exitCode = await exec(name, args);
+    .action(async (name: string, args: string[], options: { time: "real" | "virtual" }) => {
+      Deno.exitCode = await exec(name, args, { time: options.time });
     });
   cli.addHelpText(
     "after",

@@ -11,6 +11,7 @@ import { loadLibrary } from "./native/loader.ts";
 import type { Command, Notice } from "./policy/messages.ts";
 import { parseSignal } from "./abi/signals.ts";
 import { resolveProgram } from "./program.ts";
+import { DEFAULT_EPOCH_NS } from "./kernel/clock.ts";
 
 export type { ExitStatus } from "./kernel/exit_status.ts";
 
@@ -23,6 +24,13 @@ export interface SandboxOptions {
   dataDirectory?: string;
   /** Live processes at most; fork and clone fail with EAGAIN inside the sandbox beyond it. @default 4096 */
   maxProcesses?: number;
+  /**
+   * `real`: programs see the host's clocks and sleep in real time. `virtual`: one simulated clock
+   * per sandbox; sleeps fast-forward when every process waits. @default "real"
+   */
+  time?: "real" | "virtual";
+  /** CLOCK_REALTIME at the start of a virtual-time sandbox. @default 2000-01-01T00:00:00Z */
+  epoch?: Date;
 }
 
 /** Options for {@linkcode Sandbox.spawn}. */
@@ -141,7 +149,12 @@ export class Sandbox implements AsyncDisposable {
     const library = await loadLibrary();
     const counter = new SharedArrayBuffer(4);
     const worker = new Worker(new URL("./policy/worker.ts", import.meta.url), {
-      workerData: { commandCounter: counter, maxProcesses: options.maxProcesses ?? 4096 },
+      workerData: {
+        commandCounter: counter,
+        maxProcesses: options.maxProcesses ?? 4096,
+        time: options.time ?? "real",
+        epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),
+      },
     });
     const notice = await new Promise<Notice>((resolve, reject) => {
       worker.once("message", resolve);

@@ -13,6 +13,7 @@ export const SiCode = {
   SI_USER: 0,
   SI_KERNEL: 0x80,
   SI_QUEUE: -1,
+  SI_TIMER: -2,
   SI_TKILL: -6,
   CLD_EXITED: 1,
   CLD_KILLED: 2,
@@ -126,4 +127,15 @@ export function siginfoFields(bytes: Uint8Array): SiginfoFields {
     utime: v.getBigInt64(OFFSET_UTIME, true),
     stime: v.getBigInt64(OFFSET_STIME, true),
   };
+}
+
+/** A POSIX-timer style siginfo (SI_TIMER): timer id and overrun count. */
+export function timerSiginfo(signo: number, timerId: number, overrun: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(SIGINFO_SIZE);
+  const v = view(bytes);
+  v.setInt32(OFFSET_SIGNO, signo, true);
+  v.setInt32(OFFSET_CODE, SiCode.SI_TIMER, true);
+  v.setInt32(OFFSET_PID, timerId, true); // si_tid shares si_pid's place
+  v.setInt32(OFFSET_UID, overrun, true); // si_overrun shares si_uid's place
+  return bytes;
 }

@@ -7,10 +7,11 @@
 
 import { basename } from "node:path";
 import { addUsage, emptyUsage, microsToTicks, type ResourceUsage } from "../abi/rusage.ts";
-import { childSiginfo, SiCode, userSiginfo } from "../abi/siginfo.ts";
+import { childSiginfo, SiCode, timerSiginfo, userSiginfo } from "../abi/siginfo.ts";
+import { VirtualClock } from "./clock.ts";
 import { Signal } from "../abi/signals.ts";
 import { childReport, type ExitStatus } from "./exit_status.ts";
-import { INIT_PID, Process, type ProcessId } from "./process.ts";
+import { INIT_PID, Process, type ProcessId, type RealTimer } from "./process.ts";
 import { SaFlag, SIG_DFL, SIG_IGN, SignalActions } from "./signal_actions.ts";
 import { Thread } from "./thread.ts";
 
@@ -48,6 +49,8 @@ export class Kernel {
     private readonly observer: KernelObserver,
     /** The uid processes run as (reported in SIGCHLD siginfo). */
     readonly uid: number,
+    /** The sandbox's simulated clock. */
+    readonly clock: VirtualClock = new VirtualClock(),
   ) {}
 
   /** The host named `name`, created on first use. */
@@ -112,6 +115,7 @@ export class Kernel {
       childrenUsage: emptyUsage(),
       pidfds: new Map(),
       signalfds: new Map(),
+      realTimer: null,
     }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions(), stopSignal: null, jobReport: null });
     this.#addThread(process, id, nativePid);
     host.processes.set(id, process);
@@ -147,6 +151,7 @@ export class Kernel {
       childrenUsage: emptyUsage(),
       pidfds: new Map(parent.common.pidfds),
       signalfds: new Map(parent.common.signalfds),
+      realTimer: null,
     }, {
       kind: "runnable",
       threads: new Map(),
@@ -324,6 +329,31 @@ export class Kernel {
   }
 
   /**
+   * Arms ITIMER_REAL of `process` to expire after `value` ns, then every `interval` ns (value 0
+   * disarms). Each expiry sends SIGALRM with si_code SI_TIMER and the expiration count.
+   */
+  setRealTimer(process: Process, value: bigint, interval: bigint): void {
+    process.common.realTimer?.cancel();
+    process.common.realTimer = null;
+    if (value <= 0n) return;
+    const timer: RealTimer = { deadline: this.clock.now + value, interval, expirations: 0, cancel: () => {} };
+    const arm = () => {
+      timer.cancel = this.clock.schedule(timer.deadline, () => {
+        timer.expirations++;
+        this.observer.sendSignal(process, Signal.SIGALRM, timerSiginfo(Signal.SIGALRM, 0, timer.expirations));
+        if (timer.interval > 0n) {
+          timer.deadline += timer.interval;
+          arm();
+        } else if (process.common.realTimer === timer) {
+          process.common.realTimer = null;
+        }
+      });
+    };
+    arm();
+    process.common.realTimer = timer;
+  }
+
+  /**
    * `signal` is being delivered to `process`: a one-shot (SA_RESETHAND) handler goes back to
    * SIG_DFL, as the kernel does on delivery.
    */
@@ -338,6 +368,7 @@ export class Kernel {
   /** Runnable -> Zombie: the one place a process dies. */
   #becomeZombie(process: Process, exitStatus: ExitStatus, ownUsage: ResourceUsage): void {
     if (process.state.kind !== "runnable") throw new Error(`process ${process.id} died twice`);
+    this.setRealTimer(process, 0n, 0n);
     const usage = addUsage(ownUsage, process.common.childrenUsage);
     process.state = { kind: "zombie", exitStatus, usage, ownUsage };
     this.observer.exited(process, exitStatus);

@@ -51,6 +51,20 @@ export interface Common {
   pidfds: Map<number, ProcessId>;
   /** signalfds umbra placed (fd -> whether close-on-exec); reads from them get virtual ids. */
   signalfds: Map<number, boolean>;
+  /** ITIMER_REAL (alarm, setitimer) on the virtual clock; not inherited by fork, kept by exec. */
+  realTimer: RealTimer | null;
+}
+
+/** An armed ITIMER_REAL. */
+export interface RealTimer {
+  /** Virtual time of the next expiry. */
+  deadline: bigint;
+  /** Re-arm period (0: one shot). */
+  interval: bigint;
+  /** Expirations so far (SIGALRM's si_overrun, as Shadow reports it). */
+  expirations: number;
+  /** Disarms the clock timer. */
+  cancel: () => void;
 }
 
 /** The state of a process: running threads, or a zombie waiting to be reaped. */

@@ -4,13 +4,13 @@
  */
 
 /** Must match `abi_version` in shim/umbra.zig. */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 /** FFI declarations for every exported function. */
 export const symbols = {
   umbra_abi_version: { parameters: [], result: "u32" },
   umbra_message_size: { parameters: [], result: "u32" },
-  umbra_open: { parameters: ["buffer", "u32"], result: "pointer" },
+  umbra_open: { parameters: ["buffer", "u32", "u32"], result: "pointer" },
   umbra_next_events: { parameters: ["pointer", "buffer", "u32", "u32"], result: "i32" },
   umbra_submit: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   umbra_interrupt: { parameters: ["pointer"], result: "void" },

@@ -12,6 +12,7 @@ import { Signal, SIGRTMIN } from "../abi/signals.ts";
 import { SYS } from "../abi/syscalls.ts";
 import { type ExitStatus, exitStatusFromWait } from "../kernel/exit_status.ts";
 import { Kernel, type KernelObserver } from "../kernel/kernel.ts";
+import { VirtualClock } from "../kernel/clock.ts";
 import type { Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
 import type { TraceeMemory } from "../native/memory.ts";
@@ -71,8 +72,9 @@ export class Policy implements KernelObserver {
     private readonly native: PolicyNative,
     private readonly notify: (notice: Notice) => void,
     private readonly limits: Limits,
+    clock: VirtualClock = new VirtualClock(),
   ) {
-    this.kernel = new Kernel(this, native.uid);
+    this.kernel = new Kernel(this, native.uid, clock);
     this.#services = {
       signal: (tgid, tid, signal) => native.signal(tgid, tid, signal),
       signalled: (process, signal) => this.#signalled(process, signal),
@@ -145,6 +147,59 @@ export class Policy implements KernelObserver {
   /** Handles one event, appending replies for stopped threads. */
   handle(event: RawEvent, replies: ReplyBatch): void {
     this.#withReplies(replies, () => this.#dispatch(event));
+  }
+
+  /**
+   * After a batch: timers that clock reads carried past their deadline fire, and sleeps that
+   * ended wake.
+   */
+  settle(replies: ReplyBatch): void {
+    this.#withReplies(replies, () => this.#advanceTo(this.kernel.clock.now));
+  }
+
+  /** The earliest virtual time something waits for (a timer, a sleep, a timeout), if any. */
+  nextDeadline(): bigint | undefined {
+    let next = this.kernel.clock.nextDeadline();
+    for (const blocked of this.#blocked.values()) {
+      if (blocked.wakeAt !== undefined && (next === undefined || blocked.wakeAt < next)) next = blocked.wakeAt;
+    }
+    return next;
+  }
+
+  /**
+   * Called when no event came for a while: if every live thread waits (parked in a call, held in
+   * a stop, or asleep in the kernel), virtual time jumps to the next deadline. Returns whether it did.
+   */
+  advanceIfIdle(replies: ReplyBatch): boolean {
+    const next = this.nextDeadline();
+    if (next === undefined || !this.#everyoneWaits()) return false;
+    this.#withReplies(replies, () => this.#advanceTo(next));
+    return true;
+  }
+
+  #everyoneWaits(): boolean {
+    for (const process of this.kernel.processes()) {
+      if (this.#held.has(process)) continue;
+      for (const thread of process.threads.values()) {
+        if (this.#blocked.has(thread)) continue;
+        const stat = this.native.readProc(`${process.common.nativePid}/task/${thread.nativeTid}/stat`);
+        if (stat === null) continue; // gone: its exit event is on its way
+        const state = stat[stat.lastIndexOf(")") + 2];
+        if (state === "R") return false;
+      }
+    }
+    return true;
+  }
+
+  #advanceTo(time: bigint): void {
+    this.kernel.clock.advanceTo(time);
+    for (const [thread, blocked] of this.#blocked) {
+      if (blocked.wakeAt === undefined || blocked.wakeAt > time) continue;
+      const outcome = blocked.retry();
+      if (!outcome) continue;
+      this.#blocked.delete(thread);
+      this.#reply(thread, 0, outcome);
+    }
   }
 
   #withReplies(replies: ReplyBatch, body: () => void): void {
@@ -373,6 +428,7 @@ export class Policy implements KernelObserver {
       const blocked = this.#blocked.get(thread);
       if (!blocked || !wouldInterrupt(this.native.readProc, thread, signal)) continue;
       this.#blocked.delete(thread);
+      blocked.onInterrupt?.();
       // Run a harmless syscall in its place; at its exit the original number and arguments are
       // back and the result says "interrupted", so the kernel's restart logic applies.
       this.#reply(thread, SYS.getpid, {

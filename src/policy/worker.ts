@@ -15,6 +15,7 @@ import { encodeSpawnSpec } from "../native/spawn_spec.ts";
 import { filterRules } from "../syscalls/table.ts";
 import type { Command, Notice } from "./messages.ts";
 import { Policy } from "./policy.ts";
+import { VirtualClock } from "../kernel/clock.ts";
 
 /** Events pulled per batch at most. */
 const BATCH_MAX = 256;
@@ -22,6 +23,10 @@ const BATCH_MAX = 256;
 const SPAWN_SPEC_MAX = 256 * 1024;
 /** How long one blocking wait lasts before the loop looks at its messages anyway. */
 const WAIT_MS = 250;
+/** How long the event stream must be quiet before umbra checks whether everyone waits. */
+const IDLE_CHECK_MS = 2;
+/** umbra_open option bit: hide the vDSO at every exec (virtual time). */
+const OPEN_HIDE_VDSO = 1;
 
 const port = parentPort!;
 const posted = new Int32Array(workerData.commandCounter as SharedArrayBuffer);
@@ -55,8 +60,9 @@ function notify(notice: Notice): void {
 async function main(): Promise<void> {
   const library = await loadLibrary();
   const symbols = library.symbols;
-  const rules = filterRules();
-  const handle = symbols.umbra_open(rules, rules.length);
+  const virtualTime = workerData.time === "virtual";
+  const rules = filterRules({ virtualTime });
+  const handle = symbols.umbra_open(rules, rules.length, virtualTime ? OPEN_HIDE_VDSO : 0);
   if (handle === null) throw new Error("umbra_open failed: cannot start the tracer thread");
   const policy = new Policy(
     {
@@ -69,6 +75,7 @@ async function main(): Promise<void> {
     },
     notify,
     { maxProcesses: workerData.maxProcesses as number },
+    new VirtualClock(BigInt(workerData.epochNs as string)),
   );
   notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
 
@@ -77,10 +84,14 @@ async function main(): Promise<void> {
   const replies = new ReplyBatch(BATCH_MAX);
   let closing = false;
   while (!closing) {
-    const count = symbols.umbra_next_events(handle, events, BATCH_MAX, WAIT_MS);
+    // With deadlines pending, look for idleness soon; a quiet spell is when time may jump.
+    const wait = policy.nextDeadline() === undefined ? WAIT_MS : IDLE_CHECK_MS;
+    const count = symbols.umbra_next_events(handle, events, BATCH_MAX, wait);
     if (count < 0) break;
     replies.count = 0;
     for (let i = 0; i < count; i++) policy.handle(readEvent(view, events, i), replies);
+    if (count > 0) policy.settle(replies);
+    else policy.advanceIfIdle(replies);
     symbols.umbra_submit(handle, replies.bytes, replies.count);
     if (count > 0 && Atomics.load(posted, 0) === received) continue;
     // Let queued messages in: wait until every command the sandbox posted has arrived.

@@ -62,6 +62,10 @@ export interface Blocked {
   retry(): Outcome | null;
   /** What the call returns when a signal interrupts it (e.g. ERESTARTSYS: restarted under SA_RESTART). */
   restartErrno: number;
+  /** Virtual time at which `retry` must be asked again (a timeout or the end of a sleep). */
+  wakeAt?: bigint;
+  /** Runs just before a signal interrupts the call (e.g. to write a sleep's remaining time). */
+  onInterrupt?: () => void;
 }
 
 /** A fork/vfork/clone's child as the tracer must fix it up (see shim/protocol.zig flag_creation). */

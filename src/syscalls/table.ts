@@ -15,6 +15,7 @@ import { prctl, PrctlOption } from "./prctl.ts";
 import * as resource from "./resource.ts";
 import * as signal from "./signal.ts";
 import * as signalfd from "./signalfd.ts";
+import * as time from "./time.ts";
 import * as wait from "./wait.ts";
 
 /** One table row. */
@@ -31,6 +32,14 @@ export interface SyscallEntry {
    * `arg` and lets it run on, with no policy round trip.
    */
   readonly observe?: { arg: number; length: number };
+  /** Traced only in virtual time mode. */
+  readonly virtualTime?: true;
+}
+
+function timed(name: SyscallName, handler: Handler, note?: string): SyscallEntry {
+  return note
+    ? { name, handler, support: "partial", note, virtualTime: true }
+    : { name, handler, support: "full", virtualTime: true };
 }
 
 function full(name: SyscallName, handler: Handler, when?: SyscallEntry["when"]): SyscallEntry {
@@ -75,6 +84,14 @@ const ROWS: readonly SyscallEntry[] = [
   partial("read", signalfd.read, "traced only on the signalfd range", { arg: 0, values: signalfd.SIGNALFD_RANGE }),
   full("prctl", prctl, { arg: 0, values: Object.values(PrctlOption) }),
   full("getrusage", resource.getrusage, { arg: 0, values: [-1] }),
+  timed("clock_gettime", time.clock_gettime, "CPU-time clocks are native"),
+  timed("gettimeofday", time.gettimeofday),
+  timed("time", time.time),
+  timed("nanosleep", time.nanosleep),
+  timed("clock_nanosleep", time.clock_nanosleep, "CPU-time clocks are native"),
+  timed("alarm", time.alarm),
+  timed("setitimer", time.setitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
+  timed("getitimer", time.getitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
 ];
 
 /** Handlers by syscall number. */
@@ -83,10 +100,17 @@ export const SYSCALL_TABLE: ReadonlyMap<number, SyscallEntry> = new Map(ROWS.map
 const ANY_ARGUMENT = 0xffffffff;
 const OBSERVE_FLAG = 0x80000000;
 
+/** What the traced set depends on. */
+export interface TableOptions {
+  /** Trace the time syscalls (virtual time). */
+  virtualTime: boolean;
+}
+
 /** The seccomp rules libumbra's umbra_open takes (shim/seccomp.zig gives the encoding). */
-export function filterRules(): Uint32Array<ArrayBuffer> {
-  const words = [ROWS.length];
-  for (const row of ROWS) {
+export function filterRules(options: TableOptions): Uint32Array<ArrayBuffer> {
+  const rows = ROWS.filter((row) => !row.virtualTime || options.virtualTime);
+  const words = [rows.length];
+  for (const row of rows) {
     const values = row.when?.values ?? [];
     const observe = row.observe ? (OBSERVE_FLAG | (row.observe.arg << 16) | row.observe.length) >>> 0 : 0;
     words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, observe);

@@ -1,0 +1,69 @@
+/**
+ * The sandbox's simulated clock (nanoseconds since the sandbox started) and the timers that run
+ * on it. Time only moves when umbra moves it: by a small cost per clock read, or by jumping to
+ * the next deadline when every process is waiting.
+ * @module
+ */
+
+/** 2000-01-01T00:00:00Z, Shadow's default epoch. */
+export const DEFAULT_EPOCH_NS = 946_684_800_000_000_000n;
+
+/** Virtual time one clock read costs, so that a loop that only reads the clock sees it move. */
+export const CLOCK_READ_COST_NS = 1_000n;
+
+/** A timer on the virtual clock. */
+export interface Timer {
+  readonly deadline: bigint;
+  /** Runs when the clock reaches `deadline`. */
+  readonly fire: () => void;
+}
+
+/** The simulated clock. */
+export class VirtualClock {
+  #now = 0n;
+  #timers: (Timer & { sequence: number })[] = [];
+  #sequence = 0;
+
+  constructor(
+    /** CLOCK_REALTIME at the start, in ns since the Unix epoch. */
+    readonly epochNs: bigint = DEFAULT_EPOCH_NS,
+  ) {}
+
+  /** ns since the sandbox started (CLOCK_MONOTONIC and CLOCK_BOOTTIME). */
+  get now(): bigint {
+    return this.#now;
+  }
+
+  /** ns since the Unix epoch (CLOCK_REALTIME). */
+  get realtime(): bigint {
+    return this.epochNs + this.#now;
+  }
+
+  /** A clock read: time moves on by its cost (timers falling due are not run here). */
+  read(): void {
+    this.#now += CLOCK_READ_COST_NS;
+  }
+
+  /** Arms a timer; returns a function that cancels it. */
+  schedule(deadline: bigint, fire: () => void): () => void {
+    const timer = { deadline, fire, sequence: this.#sequence++ };
+    this.#timers.push(timer);
+    this.#timers.sort((a, b) => a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.sequence - b.sequence);
+    return () => {
+      this.#timers = this.#timers.filter((t) => t !== timer);
+    };
+  }
+
+  /** The earliest armed deadline. */
+  nextDeadline(): bigint | undefined {
+    return this.#timers[0]?.deadline;
+  }
+
+  /** Moves the clock to `time` (never back) and runs every timer due by then, in order. */
+  advanceTo(time: bigint): void {
+    if (time > this.#now) this.#now = time;
+    while (this.#timers.length > 0 && this.#timers[0].deadline <= this.#now) {
+      this.#timers.shift()!.fire();
+    }
+  }
+}
