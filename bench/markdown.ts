@@ -31,8 +31,7 @@ function conditional(): string[] {
   if (!entries.length) return [];
   return [
     `- Not in strace's set: ${entries.join("; ")}. umbra traces these only for the argument values shown; strace ` +
-    "cannot filter on arguments, and tracing all of them (bash makes ~10 rt_sigaction calls per child, about one for " +
-    "SIGCHLD) would load strace with far more stops than umbra takes.",
+    "cannot filter on arguments, and tracing every call of them would give strace far more stops than umbra takes.",
   ];
 }
 
@@ -66,7 +65,8 @@ export function renderMarkdown(report: Report): string {
     "",
     "- Each row runs the same command three ways in one run: natively; under " +
     "`strace -f --seccomp-bpf -e trace=<set> -o /dev/null`, where `<set>` is exactly the syscalls umbra's seccomp " +
-    "filter traces (read from src/syscalls/table.ts); and under `./umbra exec -- ...`.",
+    "filter traces in its default real-time mode (read from src/syscalls/table.ts; rows traced only under " +
+    "`--time=virtual` are left out); and under `./umbra exec -- ...`.",
     `- Traced set: \`${tracedSyscalls()}\`.`,
     ...conditional(),
     "- Variants are interleaved (native, strace, umbra, native, ...) and each runs several times " +
@@ -78,8 +78,9 @@ export function renderMarkdown(report: Report): string {
     "- Wall times (ms) are measured in Deno with `performance.now()` around `Deno.Command#output()`, so they include " +
     "process start-up: for umbra that is Deno plus the umbra runtime.",
     "- Rows 1 and 7 (µs/call) use the program's own measurement: `clock_gettime(CLOCK_MONOTONIC)` around the loop, " +
-    "divided by the iteration count, nothing subtracted. The clock is read through the vDSO, which no tracer sees; " +
-    "under umbra it is still real time (the bench flags it if a loop ever reports more time than the wall clock).",
+    "divided by the iteration count, nothing subtracted. `umbra exec` runs in real time by default (the clock is " +
+    "then read through the vDSO, which no tracer sees); the bench never passes `--time=virtual`, and flags a loop " +
+    "time that does not fit the wall time, as a virtual or skewed clock would give.",
     "- Row 7 reads its pid once and then loops `kill(pid, SIGUSR1)`, so it times kill plus signal delivery " +
     "(a ptrace signal-delivery stop under both tracers), not an extra getpid per iteration.",
     "- The C programs live in bench/programs/ and are compiled by the bench with `gcc -O2` into .cache/bench/.",

@@ -19,24 +19,40 @@ export const UMBRA = Deno.env.get("UMBRA_BENCH_UMBRA") ?? `${ROOT}umbra`;
 /** The CPU pinned rows run on (`taskset -c`); every process and thread of the variant shares it. */
 export const PIN_CPU = "0";
 
+/** Table entries in syscall-number order, without those traced only in virtual time (the bench runs real time). */
 function entriesByNumber() {
-  return [...SYSCALL_TABLE.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry);
+  return [...SYSCALL_TABLE.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry)
+    .filter((entry) => !(entry as { virtualTime?: boolean }).virtualTime);
 }
 
 /**
  * The syscalls umbra's seccomp filter traces for every argument (from src/syscalls/table.ts), by
  * number, comma separated for strace. Entries traced only for some argument values are left out:
- * strace cannot filter on arguments, and tracing e.g. every rt_sigaction would give strace about
- * ten times more stops than umbra in the bash row.
+ * strace cannot filter on arguments, and tracing e.g. every read would give strace far more stops
+ * than umbra takes.
  */
 export function tracedSyscalls(): string {
   return entriesByNumber().filter((entry) => !entry.when).map((entry) => entry.name).join(",");
 }
 
-/** The entries umbra traces only for some argument values, e.g. "rt_sigaction (arg 0 in 17)". */
+/** "1, 2, 36–37": sorted values with runs of three or more consecutive ones as ranges. */
+function valuesText(values: readonly number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    if (j - i >= 2) parts.push(`${sorted[i]}–${sorted[j]}`);
+    else parts.push(...sorted.slice(i, j + 1).map(String));
+    i = j + 1;
+  }
+  return parts.join(", ");
+}
+
+/** The entries umbra traces only for some argument values, e.g. "getrusage (arg 0 in -1)". */
 export function conditionalSyscalls(): string[] {
   return entriesByNumber().flatMap((entry) =>
-    entry.when ? [`${entry.name} (arg ${entry.when.arg} in ${entry.when.values.join(", ")})`] : []
+    entry.when ? [`${entry.name} (arg ${entry.when.arg} in ${valuesText(entry.when.values)})`] : []
   );
 }
 

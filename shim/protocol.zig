@@ -112,3 +112,6 @@ pub const payload_child_tid = 24;
 
 /// set_registers mask bit for rax.
 pub const register_rax: i32 = 1;
+/// set_registers mask bit: restart the syscall (rax = orig_rax, rip back onto the `syscall`
+/// instruction), as the kernel does for ERESTART* codes, but with no signal needed.
+pub const register_restart: i32 = 1 << 7;

@@ -415,6 +415,10 @@ fn apply(c: *Controller, reply: *const Message) void {
                 if (mask & (@as(u32, 2) << @intCast(i)) != 0) current[i] = reply.args[i];
             }
             set_arguments(r, current);
+            if (mask & @as(u32, @bitCast(protocol.register_restart)) != 0) {
+                r.rax = r.orig_rax;
+                r.rip -= 2; // back onto the 2-byte `syscall` instruction
+            }
             tracee.registers_dirty = true;
             resume_tracee(tracee, 0, reply.aux2);
         },

@@ -12,7 +12,7 @@ const tracer = @import("tracer.zig");
 const memory = @import("memory.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 6;
+const abi_version: u32 = 7;
 
 export fn umbra_abi_version() u32 {
     return abi_version;

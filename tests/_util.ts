@@ -190,3 +190,105 @@ export function umbraTest(name: string, fn: () => Promise<void>): void {
 export function markedEnv(extra: Record<string, string> = {}): Record<string, string> {
   return { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin", [MARK]: mark, ...extra };
 }
+
+/** Lines joined as a program prints them. */
+export function text(...lines: string[]): string {
+  return lines.map((line) => `${line}\n`).join("");
+}
+
+/**
+ * Throws unless `actual` and `expected` have the same lines, listing every line that differs (node:assert would
+ * truncate long outputs).
+ */
+export function assertSameLines(actual: string, expected: string, what: string): void {
+  const got = actual.split("\n");
+  const want = expected.split("\n");
+  const differences: string[] = [];
+  for (let i = 0; i < Math.max(got.length, want.length); i++) {
+    if (got[i] === want[i]) continue;
+    differences.push(`  line ${i + 1}\n    want: ${want[i] ?? "(none)"}\n    got:  ${got[i] ?? "(none)"}`);
+  }
+  if (differences.length > 0) throw new Error(`${what} differs:\n${differences.join("\n")}`);
+}
+
+/**
+ * Runs `argv` natively under timeout(1), after the `wrap` prefix (e.g. `unshare ...`): a run still going after
+ * `seconds` is killed, and throws, so that a hang fails its test instead of stalling the whole suite.
+ */
+export async function runNativeWithin(
+  argv: string[],
+  options: RunOptions & { seconds?: number; wrap?: string[] } = {},
+): Promise<RunResult> {
+  const seconds = options.seconds ?? 20;
+  const result = await runNative(
+    [...options.wrap ?? [], "timeout", "--signal=KILL", String(seconds), ...argv],
+    options,
+  );
+  if (result.code === 137 && result.stderr === "") {
+    throw new Error(`${argv.join(" ")} did not finish within ${seconds} s; output so far:\n${result.stdout}`);
+  }
+  return result;
+}
+
+/** {@linkcode runUmbra} under timeout(1), as {@linkcode runNativeWithin}. */
+export function runUmbraWithin(
+  argv: string[],
+  options: RunOptions & { seconds?: number; wrap?: string[] } = {},
+): Promise<RunResult> {
+  return runNativeWithin([UMBRA, "exec", "--", ...argv], options);
+}
+
+/** Options for {@linkcode differential}. */
+export interface DifferentialOptions {
+  /** Arguments for the program. */
+  args?: string[];
+  /** Link it statically. */
+  static?: boolean;
+  /** Prefixes of lines that hold only under umbra (absolute ids), left out of every comparison. */
+  unpinned?: string[];
+  /** A prefix for both runs, e.g. `unshare --pid --fork --mount-proc`. */
+  wrap?: string[];
+  /** The exit code both runs must have. */
+  code?: number;
+  /** Time limit of each run. */
+  seconds?: number;
+  /**
+   * Known, documented deviations: native line -> the line umbra prints instead. Each must occur
+   * (a deviation that went away fails the test, so the list stays honest).
+   */
+  deviations?: Record<string, string>;
+}
+
+/**
+ * Compiles tests/programs/<name>.c and runs it natively, then under umbra: the native output (without the
+ * `unpinned` lines, by default `self `) must be `expected`, so that a wrong program cannot pass by failing both ways,
+ * and umbra must print the same and exit the same. Returns both runs.
+ */
+export async function differential(
+  name: string,
+  expected: string,
+  options: DifferentialOptions = {},
+): Promise<{ native: RunResult; umbra: RunResult }> {
+  const argv = [await compile(name, { static: options.static }), ...options.args ?? []];
+  const unpinned = options.unpinned ?? ["self "];
+  const strip = (output: string) => unpinned.reduce(withoutLines, output);
+  const run = { seconds: options.seconds, wrap: options.wrap };
+  const native = await runNativeWithin(argv, run);
+  assertSameLines(strip(native.stdout), expected, "native output");
+  deepEqual({ stderr: native.stderr, code: native.code }, { stderr: "", code: options.code ?? 0 });
+  const umbra = await runUmbraWithin(argv, run);
+  let expectedUmbra = strip(native.stdout);
+  for (const [nativeLine, umbraLine] of Object.entries(options.deviations ?? {})) {
+    if (!expectedUmbra.split("\n").includes(nativeLine)) {
+      throw new Error(`deviation for a line native lacks: ${nativeLine}`);
+    }
+    expectedUmbra = expectedUmbra.split("\n").map((line) => line === nativeLine ? umbraLine : line).join("\n");
+  }
+  try {
+    assertSameLines(strip(umbra.stdout), expectedUmbra, "umbra output vs native");
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n  umbra exit code ${umbra.code}, stderr:\n${umbra.stderr}`);
+  }
+  deepEqual({ stderr: umbra.stderr, code: umbra.code }, { stderr: "", code: native.code });
+  return { native, umbra };
+}

@@ -88,3 +88,11 @@ umbraTest("a bad --time value is a usage error", async () => {
   equal(output.code, 2);
   match(new TextDecoder().decode(output.stderr), /Allowed choices are real, virtual/);
 });
+
+umbraTest("poll, select, epoll_wait and sem_timedwait time out on the virtual clock as on Linux", async () => {
+  const program = await compile("time_waits");
+  const native = await runNative([program]);
+  const umbra = await umbraVirtual([program]);
+  deepEqual({ code: umbra.code, stdout: umbra.stdout }, { code: native.code, stdout: native.stdout });
+  ok(umbra.millis < 2000, `took ${umbra.millis} ms, the program waits 11 s`);
+});

@@ -44,6 +44,11 @@ const CSIGNAL = 0xffn;
 export class Kernel {
   readonly #hosts = new Map<string, Host>();
   readonly #threadsByNative = new Map<number, Thread>();
+  /**
+   * Every process by its native pid, kept after it is reaped (until a new one reuses the pid):
+   * a signal's sender may be gone by the time its siginfo is read.
+   */
+  readonly #byNativePid = new Map<number, Process>();
 
   constructor(
     private readonly observer: KernelObserver,
@@ -115,6 +120,7 @@ export class Kernel {
       childrenUsage: emptyUsage(),
       pidfds: new Map(),
       signalfds: new Map(),
+      fileOwners: new Map(),
       realTimer: null,
     }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions(), stopSignal: null, jobReport: null });
     this.#addThread(process, id, nativePid);
@@ -151,6 +157,7 @@ export class Kernel {
       childrenUsage: emptyUsage(),
       pidfds: new Map(parent.common.pidfds),
       signalfds: new Map(parent.common.signalfds),
+      fileOwners: new Map(parent.common.fileOwners),
       realTimer: null,
     }, {
       kind: "runnable",
@@ -172,6 +179,7 @@ export class Kernel {
   #addThread(process: Process, id: number, nativeTid: number): Thread {
     if (process.state.kind !== "runnable") throw new Error(`thread added to zombie ${process.id}`);
     if (this.#threadsByNative.has(nativeTid)) throw new Error(`native tid ${nativeTid} already known`);
+    if (nativeTid === process.common.nativePid) this.#byNativePid.set(nativeTid, process);
     const thread = new Thread(id, nativeTid, process);
     process.state.threads.set(id, thread);
     this.#threadsByNative.set(nativeTid, thread);
@@ -422,11 +430,13 @@ export class Kernel {
     this.host(process.common.host).processes.delete(process.id);
   }
 
-  /** The process whose native pid is `nativePid`, on any host. */
+  /** The live process whose native pid is `nativePid`, on any host. */
   processByNative(nativePid: number): Process | undefined {
-    const thread = this.#threadsByNative.get(nativePid);
-    if (thread) return thread.process;
-    for (const process of this.processes()) if (process.common.nativePid === nativePid) return process;
-    return undefined;
+    return this.#threadsByNative.get(nativePid)?.process;
+  }
+
+  /** The process that had native pid `nativePid` last, even reaped (a signal's sender). */
+  senderByNative(nativePid: number): Process | undefined {
+    return this.processByNative(nativePid) ?? this.#byNativePid.get(nativePid);
   }
 }

@@ -51,6 +51,11 @@ export interface Common {
   pidfds: Map<number, ProcessId>;
   /** signalfds umbra placed (fd -> whether close-on-exec); reads from them get virtual ids. */
   signalfds: Map<number, boolean>;
+  /**
+   * Owners set with F_SETOWN/F_SETOWN_EX, as the program named them (fd -> [F_OWNER_* type, id]):
+   * a process group has no native counterpart, so F_GETOWN must answer from here.
+   */
+  fileOwners: Map<number, [number, number]>;
   /** ITIMER_REAL (alarm, setitimer) on the virtual clock; not inherited by fork, kept by exec. */
   realTimer: RealTimer | null;
 }

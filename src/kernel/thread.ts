@@ -13,7 +13,12 @@ export type ThreadId = number;
  * result the program sees, or first another syscall run in the program's place (`inject`, for
  * syscalls the filter does not trace) whose result goes to `then`.
  */
-export type ExitHook = (result: bigint) => bigint | Injection;
+export type ExitHook = (result: bigint) => bigint | Injection | Restart;
+
+/** Run the same syscall again from its entry (arguments as the program gave them). */
+export interface Restart {
+  restart: true;
+}
 
 /** A syscall the program runs on umbra's behalf at a syscall-exit stop. */
 export interface Injection {
@@ -39,6 +44,8 @@ export class Thread {
   deathSignal = 0;
   /** Set once the thread reached its exit (its children have passed on). */
   exiting = false;
+  /** A native wait whose timeout runs on the virtual clock, across its restarts. */
+  timedWait: { nr: number; deadline: bigint } | null = null;
 
   constructor(
     /** Virtual tid, as gettid() returns it. */

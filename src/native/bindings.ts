@@ -4,7 +4,7 @@
  */
 
 /** Must match `abi_version` in shim/umbra.zig. */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 /** FFI declarations for every exported function. */
 export const symbols = {

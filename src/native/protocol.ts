@@ -72,6 +72,8 @@ export const PayloadOffset = {
 
 /** setRegisters mask bit for the return register (rax); bit 1 + i selects argument register i. */
 export const REGISTER_RAX = 1;
+/** setRegisters mask bit: restart the syscall (no signal needed). */
+export const REGISTER_RESTART = 1 << 7;
 /** setRegisters mask selecting all six argument registers. */
 export const REGISTER_ALL_ARGS = 0b1111110;
 

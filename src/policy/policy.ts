@@ -8,11 +8,12 @@ import { basename } from "node:path";
 import { Errno } from "../abi/errno.ts";
 import { decodeUsage } from "../abi/rusage.ts";
 import { carriesPid, setSiginfoPid, SiCode, siginfoCode, siginfoPid } from "../abi/siginfo.ts";
-import { Signal, SIGRTMIN } from "../abi/signals.ts";
+import { defaultAction, Signal, SIGRTMIN } from "../abi/signals.ts";
 import { SYS } from "../abi/syscalls.ts";
 import { type ExitStatus, exitStatusFromWait } from "../kernel/exit_status.ts";
 import { Kernel, type KernelObserver } from "../kernel/kernel.ts";
 import { VirtualClock } from "../kernel/clock.ts";
+import { SIG_DFL } from "../kernel/signal_actions.ts";
 import type { Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
 import type { TraceeMemory } from "../native/memory.ts";
@@ -26,6 +27,7 @@ import {
   PayloadOffset,
   type RawEvent,
   REGISTER_RAX,
+  REGISTER_RESTART,
   type ReplyBatch,
   ReplyKind,
 } from "../native/protocol.ts";
@@ -33,7 +35,7 @@ import { CloneFlag } from "../syscalls/clone.ts";
 import type { Blocked, Limits, NativeServices, Outcome, SyscallContext } from "../syscalls/context.ts";
 import { SYSCALL_TABLE } from "../syscalls/table.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
-import { PendingSignals, wouldInterrupt } from "./signals.ts";
+import { pendingNatively, PendingSignals, wouldInterrupt } from "./signals.ts";
 
 /** What the policy needs from the native side. */
 export interface PolicyNative {
@@ -61,6 +63,8 @@ export class Policy implements KernelObserver {
   readonly #beforeExec = new Map<number, number>();
   /** Threads held in a job-control group stop (native tids), by process. */
   readonly #held = new Map<Process, Set<number>>();
+  /** Threads in a native wait with a virtual timeout (Thread.timedWait). */
+  readonly #timedWaits = new Set<Thread>();
   /** Threads parked in a blocking call, with the call. */
   readonly #blocked = new Map<Thread, Blocked>();
   readonly #pending = new PendingSignals();
@@ -78,6 +82,11 @@ export class Policy implements KernelObserver {
     this.#services = {
       signal: (tgid, tid, signal) => native.signal(tgid, tid, signal),
       signalled: (process, signal) => this.#signalled(process, signal),
+      timedWait: (thread, wait) => {
+        thread.timedWait = wait;
+        if (wait) this.#timedWaits.add(thread);
+        else this.#timedWaits.delete(thread);
+      },
       watching: (process) => this.#held.has(process) || [...process.threads.values()].some((t) => this.#blocked.has(t)),
       readProc: (path) => native.readProc(path),
       readProcLink: (path) => native.readProcLink(path),
@@ -160,9 +169,11 @@ export class Policy implements KernelObserver {
   /** The earliest virtual time something waits for (a timer, a sleep, a timeout), if any. */
   nextDeadline(): bigint | undefined {
     let next = this.kernel.clock.nextDeadline();
-    for (const blocked of this.#blocked.values()) {
-      if (blocked.wakeAt !== undefined && (next === undefined || blocked.wakeAt < next)) next = blocked.wakeAt;
-    }
+    const consider = (time: bigint | undefined) => {
+      if (time !== undefined && (next === undefined || time < next)) next = time;
+    };
+    for (const blocked of this.#blocked.values()) consider(blocked.wakeAt);
+    for (const thread of this.#timedWaits) consider(thread.timedWait?.deadline);
     return next;
   }
 
@@ -320,6 +331,11 @@ export class Policy implements KernelObserver {
       this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RAX, value: result });
       return;
     }
+    if ("restart" in result) {
+      thread.exitHook = null;
+      this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RESTART });
+      return;
+    }
     thread.exitHook = result.then;
     this.#push(ReplyKind.inject, event.tid, { value: BigInt(result.inject.nr), args: result.inject.args });
   }
@@ -362,6 +378,7 @@ export class Policy implements KernelObserver {
     const thread = this.kernel.thread(event.tid);
     if (thread) {
       this.#blocked.delete(thread);
+      this.#timedWaits.delete(thread);
       this.#held.get(thread.process)?.delete(event.tid);
     }
     const process = this.kernel.threadGone(event.tid, status, usage);
@@ -373,6 +390,10 @@ export class Policy implements KernelObserver {
 
   #signal(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
+    if (thread && this.#continuedSince(thread, event.aux)) {
+      this.#push(ReplyKind.continue, event.tid); // SIGCONT came while the stop signal waited here
+      return;
+    }
     if (thread) this.kernel.delivering(thread.process, event.aux);
     const siginfo = thread ? this.#virtualSiginfo(thread.process, event.aux, event.payload) : null;
     if (siginfo) this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(siginfo);
@@ -389,7 +410,7 @@ export class Policy implements KernelObserver {
     if (!carriesPid(siginfo)) return null;
     // A sender outside the sandbox (umbra itself, the host) shows as pid 0, like the kernel.
     const copy = siginfo.slice();
-    setSiginfoPid(copy, this.kernel.processByNative(siginfoPid(siginfo))?.id ?? 0);
+    setSiginfoPid(copy, this.kernel.senderByNative(siginfoPid(siginfo))?.id ?? 0);
     return copy;
   }
 
@@ -403,11 +424,26 @@ export class Policy implements KernelObserver {
       this.#push(ReplyKind.continue, event.tid);
       return;
     }
+    if (this.#continuedSince(thread, Signal.SIGSTOP)) {
+      this.#push(ReplyKind.continue, event.tid);
+      return;
+    }
     const process = thread.process;
     let held = this.#held.get(process);
     if (!held) this.#held.set(process, held = new Set());
     held.add(event.tid);
     this.kernel.stopped(process, event.aux);
+  }
+
+  /**
+   * Whether a stop by `signal` must not happen because SIGCONT arrived after the stop signal was
+   * dequeued (sending a stop signal removes a pending SIGCONT, so a pending one is younger).
+   * Without ptrace the kernel would have stopped first and continued at once.
+   */
+  #continuedSince(thread: Thread, signal: number): boolean {
+    if (defaultAction(signal) !== "stop" || thread.process.state.kind !== "runnable") return false;
+    if (thread.process.state.signalActions.get(signal).handler !== SIG_DFL) return false;
+    return pendingNatively(this.native.readProc, thread, Signal.SIGCONT);
   }
 
   /** SIGCONT reached a stopped process: its held threads run again (and take the SIGCONT). */

@@ -55,3 +55,9 @@ export function wouldInterrupt(readProc: (path: string) => string | null, thread
   const action = defaultAction(signal);
   return action === "terminate" || action === "core" || action === "stop";
 }
+
+/** Whether `signal` is pending for `thread` (its own queue or its process's), per the kernel. */
+export function pendingNatively(readProc: (path: string) => string | null, thread: Thread, signal: number): boolean {
+  const status = readProc(`${thread.process.common.nativePid}/task/${thread.nativeTid}/status`);
+  return status !== null && (maskHas(status, "SigPnd", signal) || maskHas(status, "ShdPnd", signal));
+}

@@ -17,6 +17,8 @@ export interface NativeServices {
   signalled(process: Process, signal: number): void;
   /** Whether `signalled` could matter for `process` (a thread parked in a call, or stopped). */
   watching(process: Process): boolean;
+  /** Sets or clears a native wait's virtual deadline (it counts when time jumps). */
+  timedWait(thread: Thread, wait: { nr: number; deadline: bigint } | null): void;
   /** Sends `signal` to `process` from umbra with exactly `siginfo` (as the kernel would have made it). */
   inject(process: Process, signal: number, siginfo: Uint8Array): void;
   /** The target of a /proc symbolic link, or null. */

@@ -5,7 +5,7 @@
  */
 
 import { Errno } from "../abi/errno.ts";
-import type { Process } from "../kernel/process.ts";
+import { INIT_PID, type Process } from "../kernel/process.ts";
 import { fails, type Handler, int, returns, type SyscallContext } from "./context.ts";
 
 /** The process `pid` names for the caller (0: the caller), live or zombie, on its host. */
@@ -27,14 +27,16 @@ export const gettid: Handler = ({ thread }) => returns(thread.id);
 /** getpgrp(2). */
 export const getpgrp: Handler = ({ process }) => returns(process.common.group);
 
-/** getpgid(2): ESRCH for a pid that is not in the caller's sandbox host. */
+/** getpgid(2): ESRCH for a pid that is not in the caller's sandbox host; init leads group 1. */
 export const getpgid: Handler = (context) => {
+  if (int(context.args[0]) === INIT_PID) return returns(INIT_PID);
   const process = target(context, int(context.args[0]));
   return process ? returns(process.common.group) : fails(Errno.ESRCH);
 };
 
-/** getsid(2). */
+/** getsid(2); init leads session 1. */
 export const getsid: Handler = (context) => {
+  if (int(context.args[0]) === INIT_PID) return returns(INIT_PID);
   const process = target(context, int(context.args[0]));
   return process ? returns(process.common.session) : fails(Errno.ESRCH);
 };

@@ -10,7 +10,7 @@
 import { Errno } from "../abi/errno.ts";
 import { SiCode, userSiginfo } from "../abi/siginfo.ts";
 import { SIGRTMAX } from "../abi/signals.ts";
-import type { Process } from "../kernel/process.ts";
+import { INIT_PID, type Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
 import { fails, type Handler, int, native, type Outcome, returns, type SyscallContext, withArg } from "./context.ts";
 import { resolvePidfd } from "./pidfd.ts";
@@ -33,6 +33,14 @@ function broadcastTargets(context: SyscallContext, pid: number): Process[] {
   if (pid === -1) return all.filter((p) => p !== context.process);
   const group = pid === 0 ? context.process.common.group : -pid;
   return all.filter((p) => p.common.group === group);
+}
+
+/**
+ * A signal for the sandbox's init (pid 1, which umbra plays): it exists, and like a pid
+ * namespace's init it ignores every signal it has no handler for (it has none).
+ */
+function initTarget(signal: number): Outcome {
+  return signal < 0 || signal > SIGRTMAX ? fails(Errno.EINVAL) : returns(0);
 }
 
 /**
@@ -65,8 +73,10 @@ function toNative(context: SyscallContext, target: Process, signal: number, repl
 export const kill: Handler = (context) => {
   const pid = int(context.args[0]);
   const signal = int(context.args[1]);
+  if (pid === INIT_PID) return initTarget(signal);
   if (pid > 0) {
-    const process = processOnHost(context, pid);
+    // kill(2) takes any thread's id and signals its whole thread group.
+    const process = processOnHost(context, pid) ?? threadOnHost(context, pid)?.process;
     if (!process) return fails(Errno.ESRCH);
     if (process.state.kind === "zombie") return zombieTarget(signal);
     return toNative(context, process, signal, [[0, process.common.nativePid]]);
@@ -105,7 +115,9 @@ export const tgkill: Handler = (context) => {
 
 /** rt_sigqueueinfo(2). */
 export const rt_sigqueueinfo: Handler = (context) => {
-  const process = processOnHost(context, int(context.args[0]));
+  const pid = int(context.args[0]);
+  if (pid === INIT_PID) return initTarget(int(context.args[1]));
+  const process = processOnHost(context, pid) ?? threadOnHost(context, pid)?.process;
   if (!process) return fails(Errno.ESRCH);
   if (process.state.kind === "zombie") return zombieTarget(int(context.args[1]));
   return toNative(context, process, int(context.args[1]), [[0, process.common.nativePid]]);

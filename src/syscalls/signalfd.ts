@@ -1,9 +1,11 @@
 /**
  * signalfd(2): the kernel fills a signalfd record's ssi_pid with the native sender. umbra moves
  * every new signalfd to a descriptor in a small reserved range (dup3 + close run in the program),
- * where the seccomp filter traces read(2), and rewrites what a read returns: virtual ids, or the
- * exact siginfo of a signal umbra injected. A signalfd that cannot move (descriptor limit below
- * the range, or all taken) keeps its place and native ids.
+ * where the seccomp filter traces read(2) and readv(2), and rewrites what a read returns:
+ * virtual ids, or the exact siginfo of a signal umbra injected. dup(2) of a signalfd stays in the
+ * range, as do fcntl F_DUPFD copies. Known gaps: the new descriptor's number is not the lowest
+ * free one; a signalfd that cannot move (descriptor limit below the range, or all taken) and
+ * copies made with dup2 or dup3 keep native ids.
  * @module
  */
 
@@ -57,27 +59,88 @@ export const signalfd: Handler = (context) => {
   return native((result) => relocate(context, result, 0));
 };
 
+/** Whether `fd` of the caller is a signalfd umbra placed (forgetting one the program closed). */
+function isSignalfd(context: SyscallContext, fd: number): boolean {
+  if (!context.process.common.signalfds.has(fd)) return false;
+  const info = context.native.readProc(`${context.thread.nativeTid}/fdinfo/${fd}`);
+  if (info !== null && /^sigmask:/m.test(info)) return true;
+  context.process.common.signalfds.delete(fd); // closed and reused by the program
+  return false;
+}
+
+/** Makes the whole signalfd records in `length` bytes at `address` virtual. */
+function rewriteRecords(context: SyscallContext, address: bigint, length: number): void {
+  if (length < RECORD_SIZE) return;
+  const bytes = context.memory.read(context.thread.nativeTid, address, length - (length % RECORD_SIZE));
+  if (typeof bytes === "number") return;
+  for (let at = 0; at < bytes.length; at += RECORD_SIZE) virtualRecord(context, bytes.subarray(at, at + RECORD_SIZE));
+  context.memory.write(context.thread.nativeTid, address, bytes);
+}
+
 /** read(2) on a descriptor of the range: records from a signalfd get virtual ids. */
 export const read: Handler = (context) => {
-  const fd = int(context.args[0]);
-  if (!context.process.common.signalfds.has(fd)) return native();
-  const info = context.native.readProc(`${context.thread.nativeTid}/fdinfo/${fd}`);
-  if (info === null || !/^sigmask:/m.test(info)) {
-    context.process.common.signalfds.delete(fd); // closed and reused by the program
-    return native();
-  }
-  const buffer = context.args[1];
+  if (!isSignalfd(context, int(context.args[0]))) return native();
   return native((result) => {
-    if (result < BigInt(RECORD_SIZE)) return result;
-    const bytes = context.memory.read(context.thread.nativeTid, buffer, Number(result));
-    if (typeof bytes === "number") return result;
-    for (let at = 0; at + RECORD_SIZE <= bytes.length; at += RECORD_SIZE) {
-      virtualRecord(context, bytes.subarray(at, at + RECORD_SIZE));
-    }
-    context.memory.write(context.thread.nativeTid, buffer, bytes);
+    if (result > 0n) rewriteRecords(context, context.args[1], Number(result));
     return result;
   });
 };
+
+/** readv(2) on a descriptor of the range: each iovec's whole records get virtual ids. */
+export const readv: Handler = (context) => {
+  if (!isSignalfd(context, int(context.args[0]))) return native();
+  const count = Math.min(Math.max(int(context.args[2]), 0), 1024);
+  return native((result) => {
+    const vectors = context.memory.read(context.thread.nativeTid, context.args[1], 16 * count);
+    if (result <= 0n || typeof vectors === "number") return result;
+    const view = new DataView(vectors.buffer);
+    let left = Number(result);
+    for (let i = 0; i < count && left > 0; i++) {
+      const length = Math.min(Number(view.getBigUint64(16 * i + 8, true)), left);
+      rewriteRecords(context, view.getBigUint64(16 * i, true), length);
+      left -= length;
+    }
+    return result;
+  });
+};
+
+/** fcntl(2) commands that duplicate a descriptor. */
+export const F_DUPFD = 0;
+/** fcntl(2) F_DUPFD_CLOEXEC. */
+export const F_DUPFD_CLOEXEC = 1030;
+
+/** Runs fcntl F_DUPFD[_CLOEXEC] from `lowest` and records a copy that lands in the range. */
+function duplicateInRange(context: SyscallContext, command: number, lowest: number): ReturnType<Handler> {
+  return {
+    kind: "rewrite",
+    nr: SYS.fcntl,
+    args: [context.args[0], BigInt(command), BigInt(lowest), 0n, 0n, 0n],
+    restore: true,
+    exit: (result) => {
+      if (SIGNALFD_RANGE.includes(Number(result))) {
+        context.process.common.signalfds.set(Number(result), command === F_DUPFD_CLOEXEC);
+      }
+      return result;
+    },
+  };
+}
+
+/** dup(2) of a signalfd: the copy lands in the range too, so reads through it stay virtual. */
+export const dup: Handler = (context) => {
+  if (!isSignalfd(context, int(context.args[0]))) return native();
+  return duplicateInRange(context, F_DUPFD, SIGNALFD_RANGE[0]);
+};
+
+/**
+ * fcntl F_DUPFD / F_DUPFD_CLOEXEC of a signalfd: a lowest descriptor below the range is raised
+ * to its start (still a descriptor >= the one asked for), so the copy stays virtual.
+ */
+export function duplicate(context: SyscallContext): ReturnType<Handler> {
+  const lowest = int(context.args[2]);
+  const last = SIGNALFD_RANGE[SIGNALFD_RANGE.length - 1];
+  if (lowest > last || !isSignalfd(context, int(context.args[0]))) return native();
+  return duplicateInRange(context, int(context.args[1]), Math.max(lowest, SIGNALFD_RANGE[0]));
+}
 
 /** Rewrites one struct signalfd_siginfo in place. */
 function virtualRecord(context: SyscallContext, record: Uint8Array): void {

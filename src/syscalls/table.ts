@@ -5,17 +5,18 @@
  * @module
  */
 
-import { Signal } from "../abi/signals.ts";
 import { SYS, type SyscallName } from "../abi/syscalls.ts";
 import * as clone from "./clone.ts";
 import type { Handler } from "./context.ts";
 import * as ids from "./ids.ts";
+import * as owner from "./owner.ts";
 import * as kill from "./kill.ts";
 import { prctl, PrctlOption } from "./prctl.ts";
 import * as resource from "./resource.ts";
 import * as signal from "./signal.ts";
 import * as signalfd from "./signalfd.ts";
 import * as time from "./time.ts";
+import * as timeouts from "./timeouts.ts";
 import * as wait from "./wait.ts";
 
 /** One table row. */
@@ -82,8 +83,18 @@ const ROWS: readonly SyscallEntry[] = [
   full("signalfd", signalfd.signalfd),
   full("signalfd4", signalfd.signalfd4),
   partial("read", signalfd.read, "traced only on the signalfd range", { arg: 0, values: signalfd.SIGNALFD_RANGE }),
+  partial("readv", signalfd.readv, "traced only on the signalfd range", { arg: 0, values: signalfd.SIGNALFD_RANGE }),
+  partial("dup", signalfd.dup, "traced only on the signalfd range", { arg: 0, values: signalfd.SIGNALFD_RANGE }),
   full("prctl", prctl, { arg: 0, values: Object.values(PrctlOption) }),
   full("getrusage", resource.getrusage, { arg: 0, values: [-1] }),
+  partial("fcntl", owner.fcntl, "process-group owners stand for one process of the group", {
+    arg: 1,
+    values: Object.values(owner.FcntlCommand),
+  }),
+  partial("ioctl", owner.ioctl, "TIOCSPGRP does not change the host terminal", {
+    arg: 1,
+    values: Object.values(owner.IoctlRequest),
+  }),
   timed("clock_gettime", time.clock_gettime, "CPU-time clocks are native"),
   timed("gettimeofday", time.gettimeofday),
   timed("time", time.time),
@@ -92,6 +103,17 @@ const ROWS: readonly SyscallEntry[] = [
   timed("alarm", time.alarm),
   timed("setitimer", time.setitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
   timed("getitimer", time.getitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
+  timed("poll", timeouts.poll),
+  timed("ppoll", timeouts.ppoll),
+  timed("select", timeouts.select),
+  timed("pselect6", timeouts.pselect6),
+  timed("epoll_wait", timeouts.epoll_wait),
+  timed("epoll_pwait", timeouts.epoll_pwait),
+  timed("epoll_pwait2", timeouts.epoll_pwait2),
+  {
+    ...timed("futex", timeouts.futex, "timed waits only; a bitset other than match-any keeps real time"),
+    when: { arg: 1, values: timeouts.FUTEX_WAIT_OPS },
+  },
 ];
 
 /** Handlers by syscall number. */
