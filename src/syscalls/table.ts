@@ -6,6 +6,7 @@
  */
 
 import { SYS, type SyscallName } from "../abi/syscalls.ts";
+import * as boundary from "./boundary.ts";
 import * as clone from "./clone.ts";
 import type { Handler } from "./context.ts";
 import * as ids from "./ids.ts";
@@ -87,6 +88,10 @@ const ROWS: readonly SyscallEntry[] = [
   partial("dup", signalfd.dup, "traced only on the signalfd range", { arg: 0, values: signalfd.SIGNALFD_RANGE }),
   full("prctl", prctl, { arg: 0, values: Object.values(PrctlOption) }),
   full("getrusage", resource.getrusage, { arg: 0, values: [-1] }),
+  partial("ptrace", boundary.ptrace, "no tracing inside the sandbox: attach is EPERM or ESRCH"),
+  full("process_vm_readv", boundary.processVm),
+  full("process_vm_writev", boundary.processVm),
+  partial("seccomp", boundary.seccomp, "no user-notification listeners (EBUSY)"),
   partial("fcntl", owner.fcntl, "process-group owners stand for one process of the group", {
     arg: 1,
     values: Object.values(owner.FcntlCommand),
