@@ -1,4 +1,5 @@
-//! Builds libumbra.so (the controller Deno loads) small and stripped, and runs the Zig unit tests.
+//! Builds libumbra.so (the controller Deno loads) and libumbra_preload.so (the LD_PRELOAD shim
+//! of virtual-time sandboxes), small and stripped, and runs the Zig unit tests.
 const std = @import("std");
 
 pub fn build(b: *std.Build) void {
@@ -17,6 +18,19 @@ pub fn build(b: *std.Build) void {
         }),
     });
     b.installArtifact(controller);
+
+    const preload = b.addLibrary(.{
+        .name = "umbra_preload",
+        .linkage = .dynamic,
+        .root_module = b.createModule(.{
+            .root_source_file = b.path("shim/preload.zig"),
+            .target = target,
+            .optimize = optimize,
+            .strip = optimize != .Debug,
+            .link_libc = true, // getenv and errno of the program's own libc
+        }),
+    });
+    b.installArtifact(preload);
 
     const unit_tests = b.addTest(.{ .root_module = b.createModule(.{
         .root_source_file = b.path("shim/umbra.zig"),

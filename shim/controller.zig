@@ -10,6 +10,7 @@ const seccomp = @import("seccomp.zig");
 const spawn = @import("spawn.zig");
 const sys = @import("sys.zig");
 const tracees = @import("tracees.zig");
+const clock = @import("clock.zig");
 
 pub const ring_capacity = 8192;
 /// How long next_events polls before it sleeps on the condition variable.
@@ -46,6 +47,9 @@ pub const Controller = struct {
     doorbell_pid: sys.pid_t = 0,
 
     options: Options,
+    /// The virtual clock's memfd (-1 in real time) and its mapping here.
+    clock_fd: i32 = -1,
+    clock_region: ?*clock.Region = null,
     filter: seccomp.Filter = .{},
     observations: seccomp.Observations = undefined,
     program: seccomp.SockFprog = undefined,
@@ -58,12 +62,13 @@ pub const Controller = struct {
 
     /// Behaviour switches given at open.
     pub const Options = packed struct(u32) {
-        /// Hide the vDSO of every exec'd program (virtual time: clock reads become syscalls).
-        hide_vdso: bool,
+        /// Virtual time: hide the vDSO of every exec'd program (clock reads become syscalls, or
+        /// shim reads of the shared clock) and give every program the clock region.
+        virtual_time: bool,
         _: u31 = 0,
     };
 
-    pub fn create(allocator: std.mem.Allocator, rules: []const u32, options: Options) !*Controller {
+    pub fn create(allocator: std.mem.Allocator, rules: []const u32, options: Options, epoch_ns: u64, read_cost_ns: u64) !*Controller {
         const controller = try allocator.create(Controller);
         errdefer allocator.destroy(controller);
         controller.* = .{
@@ -73,6 +78,11 @@ pub const Controller = struct {
             .options = options,
         };
         errdefer controller.table.deinit(allocator);
+        if (options.virtual_time) {
+            const shared = try clock.create(epoch_ns, read_cost_ns);
+            controller.clock_fd = shared.fd;
+            controller.clock_region = shared.region;
+        }
         for (&controller.spawn_slots) |*slot| slot.* = .{};
         try seccomp.build(&controller.filter, &controller.observations, rules);
         controller.program = controller.filter.program();
@@ -81,6 +91,8 @@ pub const Controller = struct {
 
     pub fn destroy(controller: *Controller) void {
         const allocator = controller.allocator;
+        if (controller.clock_region) |region| _ = std.os.linux.munmap(@ptrCast(region), 4096);
+        if (controller.clock_fd >= 0) _ = std.os.linux.close(controller.clock_fd);
         controller.table.deinit(allocator);
         allocator.destroy(controller);
     }

@@ -9,6 +9,7 @@ const assert = std.debug.assert;
 const linux = std.os.linux;
 const sys = @import("sys.zig");
 const seccomp = @import("seccomp.zig");
+const clock = @import("clock.zig");
 
 pub const spec_size_max = 256 * 1024;
 pub const strings_count_max = 8192;
@@ -78,17 +79,17 @@ const SECCOMP_SET_MODE_FILTER = 1;
 
 /// Forks the program's process. In the child, never returns. In the parent (the tracer thread),
 /// returns the child's pid; the child stops itself with SIGSTOP once it is traced.
-pub fn start(prepared: *const Prepared, filter: *const seccomp.SockFprog, tracer_tgid: sys.pid_t) usize {
+pub fn start(prepared: *const Prepared, filter: *const seccomp.SockFprog, tracer_tgid: sys.pid_t, clock_fd: i32) usize {
     // Exit signal 0: umbra's process never receives SIGCHLD for a sandboxed process. Children
     // made with CLONE_PARENT inherit it; the tracer reaps with __WALL.
     const rc = linux.syscall5(.clone, 0, 0, 0, 0, 0);
     if (rc != 0) return rc; // parent: the pid, or an error
-    child(prepared, filter, tracer_tgid);
+    child(prepared, filter, tracer_tgid, clock_fd);
 }
 
 /// Runs in the forked child of a multi-threaded process: raw syscalls only, no allocation.
 /// Any failure exits with the errno as status; the policy knows exec never happened.
-fn child(prepared: *const Prepared, filter: *const seccomp.SockFprog, tracer_tgid: sys.pid_t) noreturn {
+fn child(prepared: *const Prepared, filter: *const seccomp.SockFprog, tracer_tgid: sys.pid_t, clock_fd: i32) noreturn {
     check(sys.prctl(PR_SET_PDEATHSIG, sys.SIGKILL));
     // The tracer may have died between fork and PDEATHSIG.
     if (sys.getppid() != tracer_tgid) sys.exit_group(1);
@@ -117,8 +118,14 @@ fn child(prepared: *const Prepared, filter: *const seccomp.SockFprog, tracer_tgi
             _ = linux.close(@intCast(opened));
         }
     }
-    // Nothing of Deno's leaks into the sandbox.
-    _ = linux.syscall3(.close_range, 3, std.math.maxInt(u32), 0);
+    // The virtual clock's region (virtual time) goes to its fixed descriptor; nothing else of
+    // Deno's leaks into the sandbox.
+    if (clock_fd >= 0) {
+        check(linux.dup2(clock_fd, clock.program_fd));
+        _ = linux.syscall3(.close_range, 3, @intCast(clock.program_fd - 1), 0);
+    } else {
+        _ = linux.syscall3(.close_range, 3, std.math.maxInt(u32), 0);
+    }
     if (prepared.cwd[0] != 0) check(linux.chdir(prepared.cwd));
     check(sys.prctl(PR_SET_NO_NEW_PRIVS, 1));
     check(linux.syscall3(.seccomp, SECCOMP_SET_MODE_FILTER, 0, @intFromPtr(filter)));

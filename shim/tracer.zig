@@ -320,7 +320,7 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
                 const former: sys.pid_t = @intCast(event_message(tid));
                 // A non-leader thread exec'd: it now carries the leader's tid.
                 if (former != tid) c.table.remove(former);
-                if (c.options.hide_vdso and read_registers(tracee)) _ = auxv.hide_vdso(tid, tracee.registers.rsp);
+                if (c.options.virtual_time and read_registers(tracee)) _ = auxv.hide_vdso(tid, tracee.registers.rsp);
                 var message = event(Event.exec, tid);
                 message.aux = former;
                 publish(c, message);
@@ -530,7 +530,7 @@ fn start_program(c: *Controller, slot: *spawn.Slot) void {
         failure.value = -@as(i64, @intFromEnum(linux.E.AGAIN));
         return publish(c, failure);
     }
-    const rc = spawn.start(&prepared, &c.program, c.tgid);
+    const rc = spawn.start(&prepared, &c.program, c.tgid, c.clock_fd);
     if (sys.failed(rc)) {
         failure.value = -@as(i64, sys.errno(rc));
         return publish(c, failure);

@@ -10,9 +10,10 @@ const sys = @import("sys.zig");
 const Controller = @import("controller.zig").Controller;
 const tracer = @import("tracer.zig");
 const memory = @import("memory.zig");
+const clock = @import("clock.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 7;
+const abi_version: u32 = 8;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -23,16 +24,33 @@ export fn umbra_message_size() u32 {
 }
 
 /// Starts a controller whose programs trace the syscalls the `rules` select (seccomp.zig gives
-/// the encoding; `word_count` u32 words). `options`: Controller.Options as bits (bit 0: hide the
-/// vDSO). Returns null on failure (bad rules, no memory).
-export fn umbra_open(rules: [*]const u32, word_count: u32, options: u32) ?*Controller {
+/// the encoding; `word_count` u32 words). `options`: Controller.Options as bits (bit 0: virtual
+/// time, with the clock starting at `epoch_ns` and `read_cost_ns` per read). Returns null on
+/// failure (bad rules, no memory).
+export fn umbra_open(rules: [*]const u32, word_count: u32, options: u32, epoch_ns: u64, read_cost_ns: u64) ?*Controller {
     if (word_count > seccomp.rules_words_max) return null;
-    const controller = Controller.create(std.heap.page_allocator, rules[0..word_count], @bitCast(options)) catch return null;
+    const controller = Controller.create(std.heap.page_allocator, rules[0..word_count], @bitCast(options), epoch_ns, read_cost_ns) catch return null;
     controller.thread = std.Thread.spawn(.{ .stack_size = 1024 * 1024 }, tracer.run, .{controller}) catch {
         controller.destroy();
         return null;
     };
     return controller;
+}
+
+/// The virtual clock now (ns since start), or 0 in real time.
+export fn umbra_clock_now(controller: *Controller) u64 {
+    const region = controller.clock_region orelse return 0;
+    return region.now_ns.load(.seq_cst);
+}
+
+/// A clock read by the policy: the time, then the clock moves on by the read cost.
+export fn umbra_clock_read(controller: *Controller) u64 {
+    return clock.read(controller.clock_region orelse return 0);
+}
+
+/// Moves the virtual clock to `time` (never back).
+export fn umbra_clock_advance(controller: *Controller, time: u64) void {
+    clock.advance_to(controller.clock_region orelse return, time);
 }
 
 /// Copies up to `capacity` events into `out`, waiting up to `timeout_ms` for the first.

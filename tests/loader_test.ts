@@ -1,8 +1,10 @@
 // The embedded-library loader: extraction by content hash, reuse, tamper refusal, concurrency.
 import { equal, rejects } from "node:assert/strict";
-import { sha256 } from "../src/native/embedded.js";
+import { libraries } from "../src/native/embedded.js";
 import { extractLibrary, LibraryError, loadLibrary } from "../src/native/loader.ts";
 import { ROOT } from "./_util.ts";
+
+const sha256 = libraries.umbra.sha256;
 
 async function sha256Of(path: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(path)));
@@ -12,12 +14,12 @@ async function sha256Of(path: string): Promise<string> {
 Deno.test("a fresh cache gets the library under its hash; a warm cache reuses the file", async () => {
   const directory = await Deno.makeTempDir();
   try {
-    const path = await extractLibrary(directory);
+    const path = await extractLibrary("umbra", directory);
     equal(path, `${directory}/libumbra-${sha256}.so`);
     equal(await sha256Of(path), sha256);
     const before = (await Deno.stat(path)).mtime?.getTime();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    equal(await extractLibrary(directory), path);
+    equal(await extractLibrary("umbra", directory), path);
     equal((await Deno.stat(path)).mtime?.getTime(), before, "the warm path must not rewrite the file");
     equal([...Deno.readDirSync(directory)].length, 1, "no temporary files left");
   } finally {
@@ -28,11 +30,11 @@ Deno.test("a fresh cache gets the library under its hash; a warm cache reuses th
 Deno.test("a tampered cache file is refused with a clear error", async () => {
   const directory = await Deno.makeTempDir();
   try {
-    const path = await extractLibrary(directory);
+    const path = await extractLibrary("umbra", directory);
     const bytes = await Deno.readFile(path);
     bytes[bytes.length - 1] ^= 0xff;
     await Deno.writeFile(path, bytes);
-    await rejects(extractLibrary(directory), (error: unknown) => {
+    await rejects(extractLibrary("umbra", directory), (error: unknown) => {
       return error instanceof LibraryError && error.message.includes("does not match its SHA-256");
     });
   } finally {
@@ -44,7 +46,7 @@ Deno.test("two processes extracting into the same fresh cache at once both get a
   const directory = await Deno.makeTempDir();
   try {
     const script = `import { extractLibrary } from "${ROOT}src/native/loader.ts";
-      console.log(await extractLibrary(${JSON.stringify(directory)}));`;
+      console.log(await extractLibrary("umbra", ${JSON.stringify(directory)}));`;
     const run = () =>
       new Deno.Command(Deno.execPath(), { args: ["eval", script], stdout: "piped", stderr: "inherit" }).output();
     const results = await Promise.all([run(), run(), run()]);

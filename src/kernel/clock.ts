@@ -18,30 +18,65 @@ export interface Timer {
   readonly fire: () => void;
 }
 
+/**
+ * Where the time is kept: in umbra's memory, or in the region shared with the programs' shim
+ * (libumbra's umbra_clock_*), which reads it without asking umbra.
+ */
+export interface ClockCell {
+  /** ns since the sandbox started. */
+  now(): bigint;
+  /** A clock read: returns the time, then moves it on by CLOCK_READ_COST_NS. */
+  read(): bigint;
+  /** Moves the time to `time`, never back. */
+  advanceTo(time: bigint): void;
+}
+
+/** A ClockCell in umbra's own memory. */
+export class MemoryCell implements ClockCell {
+  #now = 0n;
+
+  /** See ClockCell.now. */
+  now(): bigint {
+    return this.#now;
+  }
+
+  /** See ClockCell.read. */
+  read(): bigint {
+    const value = this.#now;
+    this.#now += CLOCK_READ_COST_NS;
+    return value;
+  }
+
+  /** See ClockCell.advanceTo. */
+  advanceTo(time: bigint): void {
+    if (time > this.#now) this.#now = time;
+  }
+}
+
 /** The simulated clock. */
 export class VirtualClock {
-  #now = 0n;
   #timers: (Timer & { sequence: number })[] = [];
   #sequence = 0;
 
   constructor(
     /** CLOCK_REALTIME at the start, in ns since the Unix epoch. */
     readonly epochNs: bigint = DEFAULT_EPOCH_NS,
+    private readonly cell: ClockCell = new MemoryCell(),
   ) {}
 
   /** ns since the sandbox started (CLOCK_MONOTONIC and CLOCK_BOOTTIME). */
   get now(): bigint {
-    return this.#now;
+    return this.cell.now();
   }
 
   /** ns since the Unix epoch (CLOCK_REALTIME). */
   get realtime(): bigint {
-    return this.epochNs + this.#now;
+    return this.epochNs + this.now;
   }
 
-  /** A clock read: time moves on by its cost (timers falling due are not run here). */
-  read(): void {
-    this.#now += CLOCK_READ_COST_NS;
+  /** A program's clock read (CLOCK_MONOTONIC's value): time moves on by its cost. Timers are not run here. */
+  read(): bigint {
+    return this.cell.read();
   }
 
   /** Arms a timer; returns a function that cancels it. */
@@ -61,8 +96,9 @@ export class VirtualClock {
 
   /** Moves the clock to `time` (never back) and runs every timer due by then, in order. */
   advanceTo(time: bigint): void {
-    if (time > this.#now) this.#now = time;
-    while (this.#timers.length > 0 && this.#timers[0].deadline <= this.#now) {
+    this.cell.advanceTo(time);
+    const now = this.now;
+    while (this.#timers.length > 0 && this.#timers[0].deadline <= now) {
       this.#timers.shift()!.fire();
     }
   }

@@ -4,13 +4,16 @@
  */
 
 /** Must match `abi_version` in shim/umbra.zig. */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 /** FFI declarations for every exported function. */
 export const symbols = {
   umbra_abi_version: { parameters: [], result: "u32" },
   umbra_message_size: { parameters: [], result: "u32" },
-  umbra_open: { parameters: ["buffer", "u32", "u32"], result: "pointer" },
+  umbra_open: { parameters: ["buffer", "u32", "u32", "u64", "u64"], result: "pointer" },
+  umbra_clock_now: { parameters: ["pointer"], result: "u64" },
+  umbra_clock_read: { parameters: ["pointer"], result: "u64" },
+  umbra_clock_advance: { parameters: ["pointer", "u64"], result: "void" },
   umbra_next_events: { parameters: ["pointer", "buffer", "u32", "u32"], result: "i32" },
   umbra_submit: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
   umbra_interrupt: { parameters: ["pointer"], result: "void" },

@@ -1,8 +1,9 @@
 /**
- * Finds libumbra and dlopens it. The library is embedded (base64) in a generated module; the
- * first use writes it to a cache directory under its SHA-256 (temp file + rename, so concurrent
- * first uses are safe) and every use verifies the bytes by hash before dlopen.
- * `UMBRA_LIBRARY=/path/libumbra.so` uses a locally built library instead.
+ * Finds libumbra (and the preload shim) and dlopens it. The libraries are embedded (base64) in a
+ * generated module; the first use writes each to a cache directory under its SHA-256 (temp file +
+ * rename, so concurrent first uses are safe) and every use verifies the bytes by hash.
+ * `UMBRA_LIBRARY=/path/libumbra.so` and `UMBRA_PRELOAD=/path/libumbra_preload.so` use locally
+ * built libraries instead.
  * @module
  */
 
@@ -15,10 +16,8 @@ export class LibraryError extends Error {
   override name = "LibraryError";
 }
 
-interface Embedded {
-  sha256: string;
-  base64: string;
-}
+/** The libraries built into umbra. */
+export type LibraryName = "umbra" | "umbra_preload";
 
 function environment(name: string): string | undefined {
   try {
@@ -44,9 +43,10 @@ async function sha256Hex(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function embedded(): Promise<Embedded> {
+async function embedded(name: LibraryName): Promise<{ sha256: string; base64: string }> {
   try {
-    return await import("./embedded.js");
+    const { libraries } = await import("./embedded.js");
+    return libraries[name];
   } catch (error) {
     throw new LibraryError(
       `the embedded native library is missing (${(error as Error).message.split("\n")[0]}); run: deno task build`,
@@ -55,12 +55,12 @@ async function embedded(): Promise<Embedded> {
 }
 
 /**
- * Returns the path of a verified copy of the embedded library, extracting it if needed.
+ * Returns the path of a verified copy of embedded library `name`, extracting it if needed.
  * A cached file whose bytes do not match its hash is refused.
  */
-export async function extractLibrary(directory = cacheDirectory()): Promise<string> {
-  const { sha256, base64 } = await embedded();
-  const path = join(directory, `libumbra-${sha256}.so`);
+export async function extractLibrary(name: LibraryName = "umbra", directory = cacheDirectory()): Promise<string> {
+  const { sha256, base64 } = await embedded(name);
+  const path = join(directory, `lib${name}-${sha256}.so`);
   let cached: Uint8Array<ArrayBuffer> | undefined;
   try {
     cached = await Deno.readFile(path);
@@ -76,7 +76,9 @@ export async function extractLibrary(directory = cacheDirectory()): Promise<stri
     return path;
   }
   const bytes = Uint8Array.fromBase64(base64);
-  if (await sha256Hex(bytes) !== sha256) throw new LibraryError("the embedded library does not match its SHA-256");
+  if (await sha256Hex(bytes) !== sha256) {
+    throw new LibraryError(`the embedded ${name} library does not match its SHA-256`);
+  }
   await Deno.mkdir(directory, { recursive: true });
   const temporary = `${path}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
   await Deno.writeFile(temporary, bytes, { mode: 0o755 });
@@ -84,9 +86,14 @@ export async function extractLibrary(directory = cacheDirectory()): Promise<stri
   return path;
 }
 
+/** The LD_PRELOAD shim of virtual-time sandboxes (`UMBRA_PRELOAD` overrides the embedded copy). */
+export async function preloadLibrary(): Promise<string> {
+  return environment("UMBRA_PRELOAD") ?? await extractLibrary("umbra_preload");
+}
+
 /** Loads libumbra (override, or the embedded copy) and checks its ABI. */
 export async function loadLibrary(): Promise<Library> {
-  const path = environment("UMBRA_LIBRARY") ?? await extractLibrary();
+  const path = environment("UMBRA_LIBRARY") ?? await extractLibrary("umbra");
   let library: Library;
   try {
     library = Deno.dlopen(path, symbols);

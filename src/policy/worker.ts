@@ -9,13 +9,13 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Errno } from "../abi/errno.ts";
 import { TraceeMemory } from "../native/memory.ts";
-import { loadLibrary } from "../native/loader.ts";
+import { loadLibrary, preloadLibrary } from "../native/loader.ts";
 import { MESSAGE_SIZE, readEvent, ReplyBatch, ReplyKind } from "../native/protocol.ts";
 import { encodeSpawnSpec } from "../native/spawn_spec.ts";
 import { filterRules } from "../syscalls/table.ts";
-import type { Command, Notice } from "./messages.ts";
+import type { Command, Notice, SpawnCommand } from "./messages.ts";
 import { Policy } from "./policy.ts";
-import { VirtualClock } from "../kernel/clock.ts";
+import { CLOCK_READ_COST_NS, type ClockCell, MemoryCell, VirtualClock } from "../kernel/clock.ts";
 
 /** Events pulled per batch at most. */
 const BATCH_MAX = 256;
@@ -25,8 +25,10 @@ const SPAWN_SPEC_MAX = 256 * 1024;
 const WAIT_MS = 250;
 /** How long the event stream must be quiet before umbra checks whether everyone waits. */
 const IDLE_CHECK_MS = 2;
-/** umbra_open option bit: hide the vDSO at every exec (virtual time). */
-const OPEN_HIDE_VDSO = 1;
+/** umbra_open option bit: virtual time (shared clock region, vDSO hidden at every exec). */
+const OPEN_VIRTUAL_TIME = 1;
+/** The descriptor of the clock region in every program (shim/clock.zig `program_fd`). */
+const CLOCK_FD = 1023;
 
 const port = parentPort!;
 const posted = new Int32Array(workerData.commandCounter as SharedArrayBuffer);
@@ -36,6 +38,14 @@ port.on("message", (command: Command) => {
   commands.push(command);
   received++;
 });
+
+/** A virtual-time spawn: the preload shim and where it finds the clock join the environment. */
+function withShim(command: SpawnCommand, preload: string): SpawnCommand {
+  const env = command.env.filter((entry) => !entry.startsWith("LD_PRELOAD=") && !entry.startsWith("UMBRA_CLOCK_FD="));
+  const existing = command.env.find((entry) => entry.startsWith("LD_PRELOAD="))?.slice("LD_PRELOAD=".length);
+  env.push(`LD_PRELOAD=${existing ? `${preload}:${existing}` : preload}`, `UMBRA_CLOCK_FD=${CLOCK_FD}`);
+  return { ...command, env };
+}
 
 function readProc(path: string): string | null {
   try {
@@ -61,9 +71,25 @@ async function main(): Promise<void> {
   const library = await loadLibrary();
   const symbols = library.symbols;
   const virtualTime = workerData.time === "virtual";
+  const epochNs = BigInt(workerData.epochNs as string);
   const rules = filterRules({ virtualTime });
-  const handle = symbols.umbra_open(rules, rules.length, virtualTime ? OPEN_HIDE_VDSO : 0);
+  const handle = symbols.umbra_open(
+    rules,
+    rules.length,
+    virtualTime ? OPEN_VIRTUAL_TIME : 0,
+    epochNs,
+    CLOCK_READ_COST_NS,
+  );
   if (handle === null) throw new Error("umbra_open failed: cannot start the tracer thread");
+  // In virtual time, the clock lives in memory shared with the programs' preload shim.
+  const cell: ClockCell = virtualTime
+    ? {
+      now: () => symbols.umbra_clock_now(handle),
+      read: () => symbols.umbra_clock_read(handle),
+      advanceTo: (time) => symbols.umbra_clock_advance(handle, time),
+    }
+    : new MemoryCell();
+  const preload = virtualTime ? await preloadLibrary() : null;
   const policy = new Policy(
     {
       memory: new TraceeMemory(library),
@@ -75,7 +101,7 @@ async function main(): Promise<void> {
     },
     notify,
     { maxProcesses: workerData.maxProcesses as number },
-    new VirtualClock(BigInt(workerData.epochNs as string)),
+    new VirtualClock(epochNs, cell),
   );
   notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
 
@@ -90,8 +116,9 @@ async function main(): Promise<void> {
     if (count < 0) break;
     replies.count = 0;
     for (let i = 0; i < count; i++) policy.handle(readEvent(view, events, i), replies);
-    if (count > 0) policy.settle(replies);
-    else policy.advanceIfIdle(replies);
+    // Clock reads (here, or in the programs' shim) may have carried time past deadlines.
+    policy.settle(replies);
+    if (count === 0) policy.advanceIfIdle(replies);
     symbols.umbra_submit(handle, replies.bytes, replies.count);
     if (count > 0 && Atomics.load(posted, 0) === received) continue;
     // Let queued messages in: wait until every command the sandbox posted has arrived.
@@ -99,7 +126,7 @@ async function main(): Promise<void> {
     for (const command of commands.splice(0)) {
       if (command.type === "close") closing = true;
       else if (command.type === "spawn") {
-        const spec = encodeSpawnSpec(policy.requested(command));
+        const spec = encodeSpawnSpec(policy.requested(preload ? withShim(command, preload) : command));
         if (spec.length > SPAWN_SPEC_MAX) {
           policy.refused(command.id, Errno.E2BIG);
           continue;

@@ -42,8 +42,16 @@ const MONOTONIC_CLOCKS = new Set<number>([
   ClockId.CLOCK_BOOTTIME_ALARM,
 ]);
 
-/** The virtual reading of `clock`, or undefined for a clock that stays native. */
+/** Reads virtual `clock` (the read costs time), or undefined for a clock that stays native. */
 function reading(context: SyscallContext, clock: number): bigint | undefined {
+  const time = context.kernel.clock;
+  if (REALTIME_CLOCKS.has(clock)) return time.epochNs + time.read();
+  if (MONOTONIC_CLOCKS.has(clock)) return time.read();
+  return undefined;
+}
+
+/** The current reading of `clock` without reading it (no cost), for sleeps' bases. */
+function peek(context: SyscallContext, clock: number): bigint | undefined {
   const time = context.kernel.clock;
   if (REALTIME_CLOCKS.has(clock)) return time.realtime;
   if (MONOTONIC_CLOCKS.has(clock)) return time.now;
@@ -77,15 +85,13 @@ function readDuration(context: SyscallContext, address: bigint, unit = 1n): bigi
 export const clock_gettime: Handler = (context) => {
   const value = reading(context, int(context.args[0]));
   if (value === undefined) return native();
-  context.kernel.clock.read();
   return put(context, context.args[1], pair(value / NS_PER_SECOND, value % NS_PER_SECOND));
 };
 
 /** gettimeofday(2); the obsolete timezone comes back zeroed. */
 export const gettimeofday: Handler = (context) => {
   const [tv, tz] = context.args;
-  const now = context.kernel.clock.realtime;
-  context.kernel.clock.read();
+  const now = reading(context, ClockId.CLOCK_REALTIME)!;
   if (tv !== 0n) {
     const outcome = put(context, tv, pair(now / NS_PER_SECOND, (now % NS_PER_SECOND) / NS_PER_MICRO));
     if (outcome.kind === "return" && outcome.value !== 0n) return outcome;
@@ -95,8 +101,7 @@ export const gettimeofday: Handler = (context) => {
 
 /** time(2). */
 export const time: Handler = (context) => {
-  const seconds = context.kernel.clock.realtime / NS_PER_SECOND;
-  context.kernel.clock.read();
+  const seconds = reading(context, ClockId.CLOCK_REALTIME)! / NS_PER_SECOND;
   const address = context.args[0];
   if (address !== 0n) {
     const outcome = put(context, address, pair(seconds, 0n).subarray(0, 8));
@@ -140,8 +145,7 @@ const TIMER_ABSTIME = 1;
 export const clock_nanosleep: Handler = (context) => {
   const clock = int(context.args[0]);
   const flags = int(context.args[1]);
-  const base = reading(context, clock);
-  if (base === undefined) return native();
+  if (peek(context, clock) === undefined) return native();
   const duration = readDuration(context, context.args[2]);
   if (typeof duration !== "bigint") return duration;
   if (flags & TIMER_ABSTIME) {
