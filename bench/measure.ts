@@ -60,11 +60,12 @@ export async function measureRow(
   runs: number,
   variants: readonly Variant[] = VARIANTS,
   pin = false,
+  umbraOptions: readonly string[] = [],
 ): Promise<RowRuns> {
   const result: RowRuns = new Map(variants.map((variant) => [variant, { samples: [], failures: [] }]));
   for (let run = 0; run < runs; run++) {
     for (const variant of variants) {
-      const outcome = await runOnce(commandFor(variant, argv, pin));
+      const outcome = await runOnce(commandFor(variant, argv, pin, umbraOptions));
       const slot = result.get(variant)!;
       if (typeof outcome === "string") slot.failures.push(outcome);
       else slot.samples.push(outcome);

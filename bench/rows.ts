@@ -33,10 +33,12 @@ export interface Row {
   readonly showSelfTimed?: boolean;
   /** Run every variant pinned to one CPU (`taskset -c`), tracer and tracee alike. */
   readonly pin?: boolean;
+  /** Options for `umbra exec` (e.g. `--time=virtual`). */
+  readonly umbraOptions?: readonly string[];
 }
 
 /** The C programs in bench/programs/ the rows use. */
-export const PROGRAMS = ["getpid", "compute", "fork_exit", "fork_exec", "signal"] as const;
+export const PROGRAMS = ["getpid", "compute", "fork_exit", "fork_exec", "signal", "clock"] as const;
 
 /** Default iterations of the compute loop (row 2). */
 export const COMPUTE_ITERATIONS = 1_000_000_000;
@@ -143,6 +145,15 @@ function baseRows(path: (name: string) => string, computeIterations: number): Ro
       argv: [path("signal"), "10000"],
       metric: "self",
       runs: 5,
+    },
+    {
+      id: "8",
+      label: "clock_gettime ×2e7, wall; umbra --time=virtual (shim, in-process)",
+      argv: [path("clock"), "20000000"],
+      metric: "wall",
+      runs: 3,
+      target: { against: "native", limit: 2 },
+      umbraOptions: ["--time=virtual"],
     },
   ];
 }

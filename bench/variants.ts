@@ -62,7 +62,12 @@ export function straceArgs(): string[] {
 }
 
 /** The full argv that runs `argv` under `variant`; `pin` wraps it all in `taskset -c PIN_CPU`. */
-export function commandFor(variant: Variant, argv: readonly string[], pin = false): string[] {
+export function commandFor(
+  variant: Variant,
+  argv: readonly string[],
+  pin = false,
+  umbraOptions: readonly string[] = [],
+): string[] {
   const prefix = pin ? ["taskset", "-c", PIN_CPU] : [];
   switch (variant) {
     case "native":
@@ -70,6 +75,6 @@ export function commandFor(variant: Variant, argv: readonly string[], pin = fals
     case "strace":
       return [...prefix, ...straceArgs(), ...argv];
     case "umbra":
-      return [...prefix, UMBRA, "exec", "--", ...argv];
+      return [...prefix, UMBRA, "exec", ...umbraOptions, "--", ...argv];
   }
 }
