@@ -96,3 +96,14 @@ umbraTest("poll, select, epoll_wait and sem_timedwait time out on the virtual cl
   deepEqual({ code: umbra.code, stdout: umbra.stdout }, { code: native.code, stdout: native.stdout });
   ok(umbra.millis < 2000, `took ${umbra.millis} ms, the program waits 11 s`);
 });
+
+umbraTest(
+  "POSIX timers (SIGEV_SIGNAL, periodic, SIGEV_THREAD, absolute) run on the virtual clock as on Linux",
+  async () => {
+    const program = await compile("time_posix_timers");
+    const native = await runNative([program]);
+    const umbra = await umbraVirtual([program]);
+    deepEqual({ code: umbra.code, stdout: umbra.stdout }, { code: native.code, stdout: native.stdout });
+    ok(umbra.millis < 1500, `took ${umbra.millis} ms, the program waits 2.6 s`);
+  },
+);

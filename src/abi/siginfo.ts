@@ -129,13 +129,14 @@ export function siginfoFields(bytes: Uint8Array): SiginfoFields {
   };
 }
 
-/** A POSIX-timer style siginfo (SI_TIMER): timer id and overrun count. */
-export function timerSiginfo(signo: number, timerId: number, overrun: number): Uint8Array<ArrayBuffer> {
+/** A POSIX-timer style siginfo (SI_TIMER): timer id, overrun count and the sigevent's value. */
+export function timerSiginfo(signo: number, timerId: number, overrun: number, value = 0n): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(SIGINFO_SIZE);
   const v = view(bytes);
   v.setInt32(OFFSET_SIGNO, signo, true);
   v.setInt32(OFFSET_CODE, SiCode.SI_TIMER, true);
   v.setInt32(OFFSET_PID, timerId, true); // si_tid shares si_pid's place
   v.setInt32(OFFSET_UID, overrun, true); // si_overrun shares si_uid's place
+  v.setBigUint64(OFFSET_STATUS, BigInt.asUintN(64, value), true); // si_value follows
   return bytes;
 }

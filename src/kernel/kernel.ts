@@ -11,7 +11,7 @@ import { childSiginfo, SiCode, timerSiginfo, userSiginfo } from "../abi/siginfo.
 import { VirtualClock } from "./clock.ts";
 import { Signal } from "../abi/signals.ts";
 import { childReport, type ExitStatus } from "./exit_status.ts";
-import { INIT_PID, Process, type ProcessId, type RealTimer } from "./process.ts";
+import { INIT_PID, type PosixTimer, Process, type ProcessId, type RealTimer } from "./process.ts";
 import { SaFlag, SIG_DFL, SIG_IGN, SignalActions } from "./signal_actions.ts";
 import { Thread } from "./thread.ts";
 
@@ -32,8 +32,11 @@ export interface KernelObserver {
   exited(process: Process, status: ExitStatus): void;
   /** The children of `parent` changed (one died, was reaped or was re-parented to it). */
   childrenChanged(parent: Process): void;
-  /** Send `signal` with exactly `siginfo` to `process` (SIGCHLD, PR_SET_PDEATHSIG). */
-  sendSignal(process: Process, signal: number, siginfo: Uint8Array): void;
+  /**
+   * Send `signal` with exactly `siginfo` to `process` (SIGCHLD, PR_SET_PDEATHSIG, timers), or to
+   * its thread with virtual tid `thread`.
+   */
+  sendSignal(process: Process, signal: number, siginfo: Uint8Array, thread?: number): void;
 }
 
 const CLONE_SIGHAND = 0x00000800n;
@@ -122,6 +125,7 @@ export class Kernel {
       signalfds: new Map(),
       fileOwners: new Map(),
       realTimer: null,
+      posixTimers: new Map(),
     }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions(), stopSignal: null, jobReport: null });
     this.#addThread(process, id, nativePid);
     host.processes.set(id, process);
@@ -159,6 +163,7 @@ export class Kernel {
       signalfds: new Map(parent.common.signalfds),
       fileOwners: new Map(parent.common.fileOwners),
       realTimer: null,
+      posixTimers: new Map(),
     }, {
       kind: "runnable",
       threads: new Map(),
@@ -215,6 +220,7 @@ export class Kernel {
     process.common.pidfds.clear(); // pidfd_open sets close-on-exec
     for (const [fd, closeOnExec] of process.common.signalfds) if (closeOnExec) process.common.signalfds.delete(fd);
     process.common.dumpable = 1;
+    this.#deletePosixTimers(process);
     process.common.exitSignal = Signal.SIGCHLD;
     process.common.hasExeced = true;
     return process;
@@ -361,6 +367,37 @@ export class Kernel {
     process.common.realTimer = timer;
   }
 
+  #deletePosixTimers(process: Process): void {
+    for (const timer of process.common.posixTimers.values()) timer.cancel();
+    process.common.posixTimers.clear();
+  }
+
+  /**
+   * Arms POSIX timer `timer` of `process` to expire at virtual time `deadline` (null disarms),
+   * then every `interval` ns. Each expiry sends its signal (SIGEV_SIGNAL, SIGEV_THREAD_ID).
+   */
+  armPosixTimer(process: Process, timer: PosixTimer, deadline: bigint | null, interval: bigint): void {
+    timer.cancel();
+    timer.cancel = () => {};
+    timer.deadline = deadline;
+    timer.interval = interval;
+    if (deadline === null) return;
+    const arm = (at: bigint) => {
+      timer.cancel = this.clock.schedule(at, () => {
+        if (timer.notify === "signal") {
+          // Every expiry sends; overruns are not counted (timer_getoverrun answers 0).
+          const siginfo = timerSiginfo(timer.signal, timer.id, 0, timer.value);
+          this.observer.sendSignal(process, timer.signal, siginfo, timer.thread ?? undefined);
+        }
+        if (timer.interval > 0n) {
+          timer.deadline = at + timer.interval;
+          arm(timer.deadline);
+        } else timer.deadline = null;
+      });
+    };
+    arm(deadline);
+  }
+
   /**
    * `signal` is being delivered to `process`: a one-shot (SA_RESETHAND) handler goes back to
    * SIG_DFL, as the kernel does on delivery.
@@ -377,6 +414,7 @@ export class Kernel {
   #becomeZombie(process: Process, exitStatus: ExitStatus, ownUsage: ResourceUsage): void {
     if (process.state.kind !== "runnable") throw new Error(`process ${process.id} died twice`);
     this.setRealTimer(process, 0n, 0n);
+    this.#deletePosixTimers(process);
     const usage = addUsage(ownUsage, process.common.childrenUsage);
     process.state = { kind: "zombie", exitStatus, usage, ownUsage };
     this.observer.exited(process, exitStatus);

@@ -58,6 +58,26 @@ export interface Common {
   fileOwners: Map<number, [number, number]>;
   /** ITIMER_REAL (alarm, setitimer) on the virtual clock; not inherited by fork, kept by exec. */
   realTimer: RealTimer | null;
+  /** POSIX timers (timer_create) on the virtual clock, by id; not inherited, deleted by exec. */
+  posixTimers: Map<number, PosixTimer>;
+}
+
+/** A timer_create(2) timer on the virtual clock. */
+export interface PosixTimer {
+  readonly id: number;
+  /** The clock it runs on (an absolute time counts from the epoch on realtime). */
+  readonly clock: "realtime" | "monotonic";
+  /** SIGEV_SIGNAL / SIGEV_THREAD_ID (a signal) or SIGEV_NONE (nothing). */
+  readonly notify: "signal" | "none";
+  readonly signal: number;
+  /** sigev_value, passed in si_value. */
+  readonly value: bigint;
+  /** SIGEV_THREAD_ID: the virtual tid the signal goes to. */
+  readonly thread: number | null;
+  /** Armed: the next expiry and the period (0: one shot). */
+  deadline: bigint | null;
+  interval: bigint;
+  cancel: () => void;
 }
 
 /** An armed ITIMER_REAL. */

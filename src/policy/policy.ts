@@ -146,11 +146,16 @@ export class Policy implements KernelObserver {
     }
   }
 
-  /** KernelObserver: umbra sends a signal with an exact siginfo (SIGCHLD, PR_SET_PDEATHSIG). */
-  sendSignal(process: Process, signal: number, siginfo: Uint8Array): void {
+  /** KernelObserver: umbra sends a signal with an exact siginfo (SIGCHLD, PR_SET_PDEATHSIG, timers). */
+  sendSignal(process: Process, signal: number, siginfo: Uint8Array, thread?: number): void {
     if (process.state.kind !== "runnable") return;
+    const target = thread === undefined ? undefined : process.threads.get(thread);
+    if (thread !== undefined && !target) return; // the thread is gone: the kernel drops it too
     if (!this.#pending.add(process.id, signal, siginfo)) return; // coalesced with a pending one
-    if (this.native.signal(0, process.common.nativePid, signal) === 0) this.#signalled(process, signal);
+    const sent = target
+      ? this.native.signal(process.common.nativePid, target.nativeTid, signal)
+      : this.native.signal(0, process.common.nativePid, signal);
+    if (sent === 0) this.#signalled(process, signal);
   }
 
   /** Handles one event, appending replies for stopped threads. */
@@ -402,7 +407,9 @@ export class Policy implements KernelObserver {
 
   /** See NativeServices.virtualSiginfo. */
   #virtualSiginfo(process: Process, signal: number, siginfo: Uint8Array): Uint8Array | null {
-    const fromUmbra = siginfoCode(siginfo) === SiCode.SI_USER && siginfoPid(siginfo) === this.native.pid;
+    const code = siginfoCode(siginfo);
+    // umbra sends with kill (SI_USER) or, to one thread, tgkill (SI_TKILL).
+    const fromUmbra = (code === SiCode.SI_USER || code === SiCode.SI_TKILL) && siginfoPid(siginfo) === this.native.pid;
     // A standard signal coalesces natively: an injected one pending under another sender's
     // siginfo was merged into it, so its record goes too.
     const injected = fromUmbra || signal < SIGRTMIN ? this.#pending.take(process.id, signal) : undefined;

@@ -18,6 +18,7 @@ import * as signal from "./signal.ts";
 import * as signalfd from "./signalfd.ts";
 import * as time from "./time.ts";
 import * as timeouts from "./timeouts.ts";
+import * as timers from "./timers.ts";
 import * as wait from "./wait.ts";
 
 /** One table row. */
@@ -108,6 +109,11 @@ const ROWS: readonly SyscallEntry[] = [
   timed("alarm", time.alarm),
   timed("setitimer", time.setitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
   timed("getitimer", time.getitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
+  timed("timer_create", timers.timer_create, "CPU-time clocks are native; overruns are not counted"),
+  timed("timer_settime", timers.timer_settime),
+  timed("timer_gettime", timers.timer_gettime),
+  timed("timer_getoverrun", timers.timer_getoverrun, "always 0"),
+  timed("timer_delete", timers.timer_delete),
   timed("poll", timeouts.poll),
   timed("ppoll", timeouts.ppoll),
   timed("select", timeouts.select),
