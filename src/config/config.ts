@@ -1,0 +1,533 @@
+/**
+ * The run configuration: a Shadow-compatible YAML file (`general`, `experimental`, `hosts` with their `processes`).
+ * Every value is checked, and every problem is reported as one line naming `file:line:column` and the key path.
+ * Shadow's network settings are accepted and ignored, with one warning.
+ * @module
+ */
+
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from "yaml";
+import { parseSignal, Signal, signalName } from "../abi/signals.ts";
+import { DurationError, formatDuration, parseDuration } from "./duration.ts";
+
+export { DurationError, formatDuration, parseDuration } from "./duration.ts";
+
+/** How much umbra logs. */
+export type LogLevel = "error" | "warning" | "info" | "debug" | "trace";
+
+/** Shadow's syscall logging: `off`, `standard` (real values) or `deterministic` (values that vary between runs hidden). */
+export type StraceLoggingMode = "off" | "standard" | "deterministic";
+
+/** How a process is expected to have ended when the run stops (compared with its `ExitStatus`). */
+export type ExpectedFinalState =
+  | { kind: "exited"; code: number }
+  | { kind: "signaled"; signal: string; number: number }
+  | { kind: "running" };
+
+/** The `general` section. */
+export interface GeneralConfig {
+  /** When the run ends, in nanoseconds of simulated time (`stop_time`, required). */
+  stopTime: bigint;
+  /** Where output goes (`data_directory`). @default "umbra.data" */
+  dataDirectory: string;
+  /** `log_level`. @default "info" */
+  logLevel: LogLevel;
+  /** `seed` for every pseudo-random choice (0 to 2^32 - 1). @default 1 */
+  seed: number;
+}
+
+/** The `experimental` section. */
+export interface ExperimentalConfig {
+  /** `strace_logging_mode`. @default "off" */
+  straceLoggingMode: StraceLoggingMode;
+}
+
+/** One process of a host. */
+export interface ProcessConfig {
+  /** The program as written: a path (`~` means $HOME) or a bare name looked up in PATH at run time. */
+  path: string;
+  /** `path` with a leading `~` expanded; otherwise the same. */
+  expandedPath: string;
+  /** Arguments after argv[0] (a string in the file is split like a shell would). @default [] */
+  args: string[];
+  /** Variables for the program's environment. @default {} */
+  environment: Record<string, string>;
+  /** When the process starts, in nanoseconds. @default 0n */
+  startTime: bigint;
+  /** When the process is sent `shutdownSignal`, in nanoseconds; null: never. @default null */
+  shutdownTime: bigint | null;
+  /** The signal number sent at `shutdownTime`. @default 15 (SIGTERM) */
+  shutdownSignal: number;
+  /** @default { kind: "exited", code: 0 } */
+  expectedFinalState: ExpectedFinalState;
+}
+
+/** One host: a name (a valid hostname) and its processes. */
+export interface HostConfig {
+  /** The host name, as a key of `hosts`. */
+  name: string;
+  /** Its processes, in file order. */
+  processes: ProcessConfig[];
+}
+
+/** A whole configuration with every default applied. */
+export interface Config {
+  /** The `general` section. */
+  general: GeneralConfig;
+  /** The `experimental` section. */
+  experimental: ExperimentalConfig;
+  /** The hosts, in file order. */
+  hosts: HostConfig[];
+  /** One-line notes for the user (ignored settings); the parser does not print them. */
+  warnings: string[];
+}
+
+/** Options for {@linkcode parseConfig}. */
+export interface ParseOptions {
+  /** What `~` in a process path expands to. @default $HOME */
+  home?: string;
+}
+
+/** A configuration that cannot be used. The message is one line: `file:line:column: key.path: problem`. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+
+  /**
+   * @param file the configuration file, as given
+   * @param line 1-based line of the problem (0 when it concerns the whole file)
+   * @param column 1-based column of the problem (0 when it concerns the whole file)
+   * @param path the key path, e.g. `hosts.server.processes[0].start_time` ("" for the document itself)
+   * @param problem what is wrong
+   */
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    const where = line > 0 ? `${file}:${line}:${column}` : file;
+    super(`${where}: ${path ? `${path}: ` : ""}${problem}`.replace(/\s*\n\s*/g, " "));
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ["error", "warning", "info", "debug", "trace"];
+const STRACE_MODES: readonly StraceLoggingMode[] = ["off", "standard", "deterministic"];
+const TOP_KEYS = ["general", "experimental", "hosts", "network"];
+const GENERAL_KEYS = ["stop_time", "data_directory", "log_level", "seed"];
+const EXPERIMENTAL_KEYS = ["strace_logging_mode"];
+const HOST_KEYS = ["processes"];
+/** Shadow's network settings: accepted, ignored, reported in one warning. */
+const NETWORK_HOST_KEYS = ["network_node_id", "ip_addr", "bandwidth_down", "bandwidth_up"];
+const PROCESS_KEYS = [
+  "path",
+  "args",
+  "environment",
+  "start_time",
+  "shutdown_time",
+  "shutdown_signal",
+  "expected_final_state",
+];
+const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
+
+/** A node of the document with the key path that leads to it. */
+interface At {
+  node: Node | null;
+  path: string;
+  /** Where to point when the node is missing or null: its key, or the enclosing mapping. */
+  offset: number;
+}
+
+/** One parse: the document and what it needs to report problems. */
+class Reader {
+  readonly ignored: { path: string; offset: number }[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly lines: LineCounter,
+    readonly resolveAlias: (node: Node) => Node | null,
+    readonly home: string | undefined,
+  ) {}
+
+  /** Throws a {@linkcode ConfigError} located at `offset`. */
+  fail(offset: number, path: string, problem: string): never {
+    const { line, col } = this.lines.linePos(offset);
+    throw new ConfigError(this.file, line, col, path, problem);
+  }
+
+  /** Throws a {@linkcode ConfigError} located at `at`'s node (or its key when the value is empty). */
+  failAt(at: At, problem: string): never {
+    const empty = at.node === null || (isScalar(at.node) && at.node.value === null);
+    this.fail(empty ? at.offset : at.node?.range?.[0] ?? at.offset, at.path, problem);
+  }
+
+  /** The node itself, through aliases; null for an absent or null value. */
+  value(at: At): Node | null {
+    const node = at.node && isAlias(at.node) ? this.resolveAlias(at.node) : at.node;
+    return node === null || (isScalar(node) && node.value === null) ? null : node;
+  }
+}
+
+/** `parent.key`, or `parent["key"]` for keys that would make the path ambiguous. */
+function childPath(parent: string, key: string): string {
+  if (!PLAIN_KEY.test(key)) return `${parent}[${JSON.stringify(key)}]`;
+  return parent ? `${parent}.${key}` : key;
+}
+
+/** What a node is, for "expected X, found Y" messages. */
+function describe(node: Node | null): string {
+  if (node === null) return "nothing";
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) return typeof node.value === "string" ? JSON.stringify(node.value) : String(node.value);
+  return "an alias";
+}
+
+/** The entries of a mapping, keyed by name; unknown keys (other than `allowed`) are errors. */
+function entries(reader: Reader, at: At, allowed: readonly string[] | null): Map<string, At> {
+  const node = reader.value(at);
+  if (node === null) return new Map();
+  if (!isMap(node)) reader.failAt(at, `expected a mapping, found ${describe(node)}`);
+  const result = new Map<string, At>();
+  for (const pair of node.items) {
+    const keyNode = pair.key as Node | null;
+    const offset = keyNode?.range?.[0] ?? node.range?.[0] ?? 0;
+    if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") {
+      reader.fail(offset, at.path, "keys must be plain names");
+    }
+    const key = String(keyNode.value);
+    const path = childPath(at.path, key);
+    if (allowed !== null && !allowed.includes(key)) {
+      reader.fail(offset, path, `unknown key (expected one of: ${allowed.join(", ")})`);
+    }
+    result.set(key, { node: pair.value as Node | null, path, offset });
+  }
+  return result;
+}
+
+/** The entry `key` of `map`, or an empty placeholder pointing at the mapping. */
+function entry(map: Map<string, At>, parent: At, key: string): At {
+  return map.get(key) ?? { node: null, path: childPath(parent.path, key), offset: parentOffset(parent) };
+}
+
+function parentOffset(at: At): number {
+  return at.node?.range?.[0] ?? at.offset;
+}
+
+/** The text of a scalar; numbers and booleans count as their source text, as in Shadow. */
+function text(reader: Reader, at: At, what = "a string"): string {
+  const node = reader.value(at);
+  if (!isScalar(node)) return reader.failAt(at, `expected ${what}, found ${describe(node)}`);
+  if (typeof node.value === "string") return node.value;
+  if (typeof node.value === "number" || typeof node.value === "boolean") return node.source ?? String(node.value);
+  return reader.failAt(at, `expected ${what}, found ${describe(node)}`);
+}
+
+function optionalText(reader: Reader, at: At, fallback: string): string {
+  return reader.value(at) === null ? fallback : text(reader, at);
+}
+
+function required(reader: Reader, at: At): void {
+  if (reader.value(at) === null) reader.failAt(at, "required key is missing");
+}
+
+function duration(reader: Reader, at: At, fallback: bigint): bigint {
+  if (reader.value(at) === null) return fallback;
+  try {
+    return parseDuration(text(reader, at, "a duration"));
+  } catch (error) {
+    if (error instanceof DurationError) reader.failAt(at, error.message);
+    throw error;
+  }
+}
+
+function integer(reader: Reader, at: At, min: number, max: number, fallback: number): number {
+  const node = reader.value(at);
+  if (node === null) return fallback;
+  const value = isScalar(node) ? node.value : undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    reader.failAt(at, `expected an integer from ${min} to ${max}, found ${describe(node)}`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(reader: Reader, at: At, choices: readonly T[], fallback: T): T {
+  const node = reader.value(at);
+  if (node === null) return fallback;
+  const value = isScalar(node) && node.value === false ? "off" : text(reader, at);
+  if (!(choices as readonly string[]).includes(value)) {
+    reader.failAt(at, `expected one of ${choices.join(", ")}, found ${describe(node)}`);
+  }
+  return value as T;
+}
+
+function signal(reader: Reader, at: At): number {
+  const number = parseSignal(text(reader, at, "a signal"));
+  if (number === undefined) {
+    reader.failAt(at, `unknown signal ${describe(reader.value(at))} (examples: SIGTERM, TERM, 15, SIGRTMIN+1)`);
+  }
+  return number;
+}
+
+/** Splits `line` into words like a POSIX shell would (quotes and backslashes; no expansions). */
+export function splitArgs(line: string): string[] {
+  const words: string[] = [];
+  let word: string | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (/\s/.test(c)) {
+      if (word !== null) words.push(word);
+      word = null;
+    } else if (c === "'" || c === '"') {
+      const end = c === "'" ? line.indexOf("'", i + 1) : closingDoubleQuote(line, i + 1);
+      if (end < 0) throw new SyntaxError(`unterminated ${c === "'" ? "single" : "double"} quote`);
+      const inner = line.slice(i + 1, end);
+      word = (word ?? "") + (c === "'" ? inner : inner.replace(/\\([$`"\\\n])/g, "$1"));
+      i = end;
+    } else if (c === "\\") {
+      if (i + 1 >= line.length) throw new SyntaxError("backslash at the end");
+      word = line[i + 1] === "\n" ? word : (word ?? "") + line[i + 1];
+      i++;
+    } else {
+      word = (word ?? "") + c;
+    }
+  }
+  if (word !== null) words.push(word);
+  return words;
+}
+
+/** The index of the `"` closing a double-quoted string whose text starts at `from`; -1 if none. */
+function closingDoubleQuote(line: string, from: number): number {
+  for (let i = from; i < line.length; i++) {
+    if (line[i] === "\\") i++;
+    else if (line[i] === '"') return i;
+  }
+  return -1;
+}
+
+function args(reader: Reader, at: At): string[] {
+  const node = reader.value(at);
+  if (node === null) return [];
+  if (isSeq(node)) {
+    return node.items.map((item, i) => {
+      const offset = (item as Node | null)?.range?.[0] ?? node.range?.[0] ?? at.offset;
+      return text(reader, { node: item as Node | null, path: `${at.path}[${i}]`, offset });
+    });
+  }
+  try {
+    return splitArgs(text(reader, at, "a string or a list of strings"));
+  } catch (error) {
+    if (error instanceof SyntaxError) reader.failAt(at, `cannot split arguments: ${error.message}`);
+    throw error;
+  }
+}
+
+function environment(reader: Reader, at: At): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of entries(reader, at, null)) {
+    if (name === "" || name.includes("=")) reader.fail(value.offset, value.path, "invalid variable name");
+    result[name] = reader.value(value) === null ? "" : text(reader, value);
+  }
+  return result;
+}
+
+function expandHome(reader: Reader, at: At, path: string): string {
+  if (path !== "~" && !path.startsWith("~/")) return path;
+  if (reader.home === undefined) reader.failAt(at, "cannot expand ~: HOME is not set");
+  return reader.home + path.slice(1);
+}
+
+function finalState(reader: Reader, at: At): ExpectedFinalState {
+  const node = reader.value(at);
+  if (node === null) return { kind: "exited", code: 0 };
+  if (isScalar(node) && node.value === "running") return { kind: "running" };
+  const map = isMap(node) ? entries(reader, at, ["exited", "signaled"]) : new Map<string, At>();
+  if (map.size !== 1) {
+    reader.failAt(at, `expected {exited: CODE}, {signaled: SIGNAL} or running, found ${describe(node)}`);
+  }
+  const exited = map.get("exited");
+  if (exited) return { kind: "exited", code: integer(reader, exited, 0, 255, 0) };
+  const signaled = map.get("signaled") as At;
+  required(reader, signaled);
+  const number = signal(reader, signaled);
+  return { kind: "signaled", signal: signalName(number) as string, number };
+}
+
+function processConfig(reader: Reader, at: At): ProcessConfig {
+  const map = entries(reader, at, PROCESS_KEYS);
+  const get = (key: string) => entry(map, at, key);
+  required(reader, get("path"));
+  const path = text(reader, get("path"));
+  if (path === "") reader.failAt(get("path"), "must not be empty");
+  const startTime = duration(reader, get("start_time"), 0n);
+  const shutdownTime = reader.value(get("shutdown_time")) === null ? null : duration(reader, get("shutdown_time"), 0n);
+  if (shutdownTime !== null && shutdownTime <= startTime) {
+    reader.failAt(get("shutdown_time"), `must be after start_time (${formatDuration(startTime)})`);
+  }
+  return {
+    path,
+    expandedPath: expandHome(reader, get("path"), path),
+    args: args(reader, get("args")),
+    environment: environment(reader, get("environment")),
+    startTime,
+    shutdownTime,
+    shutdownSignal: reader.value(get("shutdown_signal")) === null
+      ? Signal.SIGTERM
+      : signal(reader, get("shutdown_signal")),
+    expectedFinalState: finalState(reader, get("expected_final_state")),
+  };
+}
+
+function isHostname(name: string): boolean {
+  return name.length <= 253 && name.split(".").every((label) => HOST_LABEL.test(label));
+}
+
+function hostConfig(reader: Reader, name: string, at: At): HostConfig {
+  const map = entries(reader, at, [...HOST_KEYS, ...NETWORK_HOST_KEYS]);
+  for (const key of NETWORK_HOST_KEYS) {
+    const ignored = map.get(key);
+    if (ignored) reader.ignored.push({ path: ignored.path, offset: ignored.offset });
+  }
+  const processes = entry(map, at, "processes");
+  required(reader, processes);
+  const list = reader.value(processes);
+  if (!isSeq(list)) return reader.failAt(processes, `expected a list, found ${describe(list)}`);
+  return {
+    name,
+    processes: list.items.map((item, i) => {
+      const node = item as Node | null;
+      return processConfig(reader, { node, path: `${processes.path}[${i}]`, offset: node?.range?.[0] ?? 0 });
+    }),
+  };
+}
+
+function hosts(reader: Reader, at: At): HostConfig[] {
+  required(reader, at);
+  const seen = new Set<string>();
+  const result: HostConfig[] = [];
+  for (const [name, host] of entries(reader, at, null)) {
+    if (!isHostname(name)) {
+      reader.fail(
+        host.offset,
+        host.path,
+        `invalid host name ${
+          JSON.stringify(name)
+        } (letters, digits and inner hyphens, dot-separated labels of 1 to 63)`,
+      );
+    }
+    if (seen.has(name.toLowerCase())) reader.fail(host.offset, host.path, "host names differ only in case");
+    seen.add(name.toLowerCase());
+    result.push(hostConfig(reader, name, host));
+  }
+  if (result.length === 0) reader.failAt(at, "expected at least one host");
+  return result;
+}
+
+function general(reader: Reader, at: At): GeneralConfig {
+  required(reader, at);
+  const map = entries(reader, at, GENERAL_KEYS);
+  const get = (key: string) => entry(map, at, key);
+  required(reader, get("stop_time"));
+  const stopTime = duration(reader, get("stop_time"), 0n);
+  if (stopTime === 0n) reader.failAt(get("stop_time"), "must be greater than 0");
+  const dataDirectory = optionalText(reader, get("data_directory"), "umbra.data");
+  if (dataDirectory === "") reader.failAt(get("data_directory"), "must not be empty");
+  return {
+    stopTime,
+    dataDirectory,
+    logLevel: oneOf(reader, get("log_level"), LOG_LEVELS, "info"),
+    seed: integer(reader, get("seed"), 0, 2 ** 32 - 1, 1),
+  };
+}
+
+function experimental(reader: Reader, at: At): ExperimentalConfig {
+  const map = entries(reader, at, EXPERIMENTAL_KEYS);
+  return { straceLoggingMode: oneOf(reader, entry(map, at, "strace_logging_mode"), STRACE_MODES, "off") };
+}
+
+/** The single warning about ignored network settings, or none. */
+function networkWarning(reader: Reader): string[] {
+  if (reader.ignored.length === 0) return [];
+  const { line, col } = reader.lines.linePos(reader.ignored[0].offset);
+  const keys = reader.ignored.map((ignored) => ignored.path).join(", ");
+  return [`${reader.file}:${line}:${col}: ignoring network settings (umbra does not emulate a network): ${keys}`];
+}
+
+/** The first YAML syntax problem as a {@linkcode ConfigError}, if there is one. */
+function syntaxError(file: string, lines: LineCounter, errors: { message: string; pos: [number, number] }[]) {
+  if (errors.length === 0) return undefined;
+  const { line, col } = lines.linePos(errors[0].pos[0]);
+  return new ConfigError(file, line, col, "", `invalid YAML: ${errors[0].message}`);
+}
+
+/**
+ * Parses and checks a configuration, applying every default. `file` names the source in messages. Throws a
+ * {@linkcode ConfigError} (one line: `file:line:column: key.path: problem`) at the first problem.
+ */
+export function parseConfig(text: string, file: string, options: ParseOptions = {}): Config {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, keepSourceTokens: true, prettyErrors: false });
+  const error = syntaxError(file, lines, doc.errors);
+  if (error) throw error;
+  const home = "home" in options ? options.home : Deno.env.get("HOME");
+  const reader = new Reader(file, lines, (node) => isAlias(node) ? (node.resolve(doc) ?? null) : node, home);
+  const root: At = { node: doc.contents, path: "", offset: 0 };
+  if (reader.value(root) === null) throw new ConfigError(file, 0, 0, "", "the configuration is empty");
+  const map = entries(reader, root, TOP_KEYS);
+  const network = map.get("network");
+  if (network) reader.ignored.push({ path: network.path, offset: network.offset });
+  const config: Config = {
+    general: general(reader, entry(map, root, "general")),
+    experimental: experimental(reader, entry(map, root, "experimental")),
+    hosts: hosts(reader, entry(map, root, "hosts")),
+    warnings: [],
+  };
+  config.warnings = networkWarning(reader);
+  return config;
+}
+
+/** Reads and parses the configuration at `path` (see {@linkcode parseConfig}); unreadable files are ConfigErrors. */
+export async function loadConfig(path: string, options: ParseOptions = {}): Promise<Config> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new ConfigError(path, 0, 0, "", `cannot read the configuration: ${(error as Error).message}`);
+  }
+  return parseConfig(text, path, options);
+}
+
+function processedFinalState(state: ExpectedFinalState): unknown {
+  if (state.kind === "running") return "running";
+  return state.kind === "exited" ? { exited: state.code } : { signaled: state.signal };
+}
+
+function processedProcess(process: ProcessConfig): Record<string, unknown> {
+  return {
+    path: process.path,
+    args: process.args,
+    environment: process.environment,
+    start_time: formatDuration(process.startTime),
+    shutdown_time: process.shutdownTime === null ? null : formatDuration(process.shutdownTime),
+    shutdown_signal: signalName(process.shutdownSignal) ?? process.shutdownSignal,
+    expected_final_state: processedFinalState(process.expectedFinalState),
+  };
+}
+
+/**
+ * The configuration with every default filled in, as YAML (umbra writes it to `processed-config.yaml`). Parsing it
+ * again gives the same configuration, without the ignored network settings.
+ */
+export function processedConfigYaml(config: Config): string {
+  const document = {
+    general: {
+      stop_time: formatDuration(config.general.stopTime),
+      data_directory: config.general.dataDirectory,
+      log_level: config.general.logLevel,
+      seed: config.general.seed,
+    },
+    experimental: { strace_logging_mode: config.experimental.straceLoggingMode },
+    hosts: new Map(config.hosts.map((host) => [host.name, { processes: host.processes.map(processedProcess) }])),
+  };
+  return stringify(document, { lineWidth: 0 });
+}
