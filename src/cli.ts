@@ -11,6 +11,8 @@ import { Command, CommanderError, Option } from "commander";
 import { shellExitCode } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { Sandbox } from "./sandbox.ts";
+import { ConfigError, loadConfig } from "./config/config.ts";
+import { DataDirectoryError, runConfig } from "./run.ts";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** Exit code for bad usage. */
@@ -46,6 +48,22 @@ export async function exec(program: string, args: string[], options: ExecOptions
   }
 }
 
+/** Exit code of `umbra run` when a process did not end as its expected_final_state says. */
+export const EXIT_MISMATCH = 3;
+
+/** `umbra run`: returns the exit code. */
+export async function run(path: string, dataDirectory?: string): Promise<number> {
+  const config = await loadConfig(path);
+  for (const warning of config.warnings) console.error(`umbra: warning: ${warning}`);
+  const report = await runConfig(config, { dataDirectory });
+  for (const line of report.mismatches) console.error(`umbra: ${line}`);
+  const ok = report.processes.length - report.mismatches.length;
+  console.error(
+    `umbra: ${ok} of ${report.processes.length} processes ended as expected; outputs in ${report.dataDirectory}`,
+  );
+  return report.mismatches.length === 0 ? 0 : EXIT_MISMATCH;
+}
+
 function program(): Command {
   const cli = new Command("umbra")
     .description("Run real Linux programs in an emulated process world (virtual pids, signals, time).")
@@ -79,15 +97,33 @@ Examples:
     .action(async (name: string, args: string[], options: { time: "real" | "virtual" }) => {
       Deno.exitCode = await exec(name, args, { time: options.time });
     });
+  cli.command("run")
+    .description("Run a configured set of processes (Shadow-style YAML) in virtual time; check their final states.")
+    .argument("<config>", "the YAML config file")
+    .option("-d, --data-directory <dir>", "where outputs go (default: general.data_directory, umbra.data)")
+    .addHelpText(
+      "after",
+      `
+Outputs: <data>/processed-config.yaml, <data>/report.json, <data>/hosts/<host>/<exe>.<pid>.stdout|.stderr
+Example:
+  umbra run examples/basic.yaml
+`,
+    )
+    .action(async (path: string, options: { dataDirectory?: string }) => {
+      Deno.exitCode = await run(path, options.dataDirectory);
+    });
   cli.addHelpText(
     "after",
     `
 Examples:
   umbra exec -- sh -c 'echo $$ $PPID'
   umbra exec -- python3 -c 'import os; print(os.getpid())'
+  umbra run examples/basic.yaml
 
 Exit codes: exec returns the program's status (128+N if killed by signal N);
-2 bad usage; 126 program not executable; 127 program not found; 1 umbra failed.`,
+run returns 0 when every process ended as expected, 3 when some did not;
+2 bad usage, bad config or unusable data directory; 126 program not executable;
+127 program not found; 1 umbra failed.`,
   );
   return cli;
 }
@@ -103,6 +139,10 @@ export async function main(args: string[]): Promise<number> {
     if (error instanceof ProgramError) {
       console.error(`umbra: ${error.message}`);
       return error.exitCode;
+    }
+    if (error instanceof ConfigError || error instanceof DataDirectoryError) {
+      console.error(`umbra: ${error.message}`);
+      return EXIT_USAGE;
     }
     console.error(`umbra: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT_FAILURE;

@@ -52,6 +52,12 @@ export interface SpawnOptions {
   stdio?: "inherit" | "files";
   /** The host (pid namespace) to start in. @default "localhost" */
   host?: string;
+  /** Virtual time (ns since the sandbox started) to start at. @default now */
+  startTime?: bigint;
+  /** Virtual time (ns) at which the process gets `shutdownSignal`, if it still runs. */
+  shutdownTime?: bigint;
+  /** The signal sent at `shutdownTime`. @default "SIGTERM" */
+  shutdownSignal?: string | number;
 }
 
 /** Identity of a started process. */
@@ -60,6 +66,8 @@ export interface StartedProcess {
   pid: number;
   /** `<host>.<exe>.<pid>`. */
   name: string;
+  /** Virtual time (ns since the sandbox started) of its first exec. */
+  time: bigint;
 }
 
 /** A process started with {@linkcode Sandbox.spawn}. */
@@ -70,6 +78,8 @@ export class SandboxProcess {
   readonly exited: Promise<ExitStatus>;
   /** Why the program could not be started, if it could not (set before `exited` resolves). */
   spawnError: string | null = null;
+  /** Virtual time (ns) it ended, once `exited` resolved. */
+  exitTime: bigint | null = null;
   #resolveStarted!: (started: StartedProcess) => void;
   #resolveExited!: (status: ExitStatus) => void;
   #rejectStarted!: (error: Error) => void;
@@ -106,7 +116,8 @@ export class SandboxProcess {
   }
 
   /** @internal */
-  _exited(status: ExitStatus): void {
+  _exited(status: ExitStatus, time: bigint): void {
+    this.exitTime = time;
     if (this.#pid === 0 && this.spawnError === null) {
       this.#rejectStarted(new Error("the process ended before it started"));
     }
@@ -121,6 +132,7 @@ export class Sandbox implements AsyncDisposable {
   readonly #interrupt: () => void;
   readonly #closeLibrary: () => void;
   readonly #processes = new Map<number, SandboxProcess>();
+  readonly #deadlines = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   readonly #dataDirectory: string | null;
   #nextId = 1;
   #closed: Promise<void> | null = null;
@@ -204,9 +216,31 @@ export class Sandbox implements AsyncDisposable {
       cwd,
       stdio: stdio === "files" ? ["/dev/null", "", ""] : ["", "", ""],
       outputDirectory,
+      at: options.startTime === undefined ? undefined : String(options.startTime),
     });
+    if (options.shutdownTime !== undefined) {
+      const signal = options.shutdownSignal ?? "SIGTERM";
+      const number = typeof signal === "number" ? signal : parseSignal(signal);
+      if (number === undefined) throw new TypeError(`Unknown signal: ${signal}`);
+      this._post({ type: "signal-at", id, signal: number, at: String(options.shutdownTime) });
+    }
     this.#updateRef();
     return process;
+  }
+
+  /** Resolves when the sandbox's virtual clock reaches `time` (ns since it started). */
+  at(time: bigint): Promise<void> {
+    const key = String(time);
+    let waiting = this.#deadlines.get(key);
+    if (!waiting) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => resolve = r);
+      waiting = { promise, resolve };
+      this.#deadlines.set(key, waiting);
+      this._post({ type: "deadline-at", at: key });
+      this.#updateRef();
+    }
+    return waiting.promise;
   }
 
   /** Kills and reaps every process of the sandbox and stops its threads. A second call is harmless. */
@@ -235,13 +269,13 @@ export class Sandbox implements AsyncDisposable {
   #onNotice(notice: Notice): void {
     switch (notice.type) {
       case "started":
-        this.#processes.get(notice.id)?._started({ pid: notice.pid, name: notice.name });
+        this.#processes.get(notice.id)?._started({ pid: notice.pid, name: notice.name, time: BigInt(notice.time) });
         break;
       case "spawn-failed":
         this.#processes.get(notice.id)?._failed(notice.message);
         break;
       case "exited":
-        this.#processes.get(notice.id)?._exited(notice.status);
+        this.#processes.get(notice.id)?._exited(notice.status, BigInt(notice.time));
         this.#processes.delete(notice.id);
         this.#updateRef();
         break;
@@ -254,6 +288,15 @@ export class Sandbox implements AsyncDisposable {
       case "closed":
         this.#finish();
         break;
+      case "deadline":
+        for (const [key, waiting] of this.#deadlines) {
+          if (BigInt(key) <= BigInt(notice.time)) {
+            waiting.resolve();
+            this.#deadlines.delete(key);
+          }
+        }
+        this.#updateRef();
+        break;
       case "ready":
         break;
     }
@@ -262,7 +305,7 @@ export class Sandbox implements AsyncDisposable {
   #fail(message: string): void {
     this.#failure = message;
     console.error(`umbra: ${message}`);
-    for (const process of this.#processes.values()) process._exited({ kind: "running" });
+    for (const process of this.#processes.values()) process._exited({ kind: "running" }, 0n);
     this.#processes.clear();
     if (this.#closed) this.#finish();
     else this.#updateRef();
@@ -276,7 +319,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** Keeps Deno alive while processes run (or a close is under way), not longer. */
   #updateRef(): void {
-    if (this.#processes.size > 0 || (this.#closed && !this.#failure)) this.#worker.ref();
+    if (this.#processes.size > 0 || this.#deadlines.size > 0 || (this.#closed && !this.#failure)) this.#worker.ref();
     else this.#worker.unref();
   }
 }

@@ -7,7 +7,7 @@ import { markedEnv, ROOT, umbraTest } from "./_util.ts";
 umbraTest("spawn reports a normal exit and the virtual pid", async () => {
   await using sandbox = await Sandbox.create();
   const process = sandbox.spawn({ path: "/bin/sh", args: ["-c", "exit 7"], env: markedEnv() });
-  deepEqual(await process.started, { pid: 1000, name: "localhost.sh.1000" });
+  deepEqual(await process.started, { pid: 1000, name: "localhost.sh.1000", time: 0n });
   deepEqual(await process.exited, { kind: "exited", code: 7 });
 });
 

@@ -24,20 +24,27 @@ export interface SpawnCommand {
    * named after the virtual pid the policy reserves for the process.
    */
   outputDirectory: string | null;
+  /** Virtual time (ns, decimal) to start at; absent: now. */
+  at?: string;
 }
 
 /** Main thread -> Worker. */
 export type Command =
   | SpawnCommand
+  /** Signal a process, now or (for a spawn request's process) at virtual time `at`. */
   | { type: "signal"; host: string; pid: number; signal: number }
+  | { type: "signal-at"; id: number; signal: number; at: string }
+  /** Report `deadline` when the virtual clock reaches `at` (the run's stop time). */
+  | { type: "deadline-at"; at: string }
   | { type: "close" };
 
-/** Worker -> main thread. */
+/** Worker -> main thread. Times are virtual ns (decimal strings). */
 export type Notice =
   | { type: "ready"; handle: bigint }
-  | { type: "started"; id: number; pid: number; nativePid: number; name: string }
+  | { type: "started"; id: number; pid: number; nativePid: number; name: string; time: string }
   | { type: "spawn-failed"; id: number; errno: number; message: string }
-  | { type: "exited"; id: number; pid: number; status: ExitStatus }
+  | { type: "exited"; id: number; pid: number; status: ExitStatus; time: string }
+  | { type: "deadline"; time: string }
   | { type: "warning"; message: string }
   | { type: "fatal"; message: string }
   | { type: "closed" };

@@ -111,12 +111,26 @@ export class Policy implements KernelObserver {
   /** A spawn request that never reached the tracer: it fails with `errno`. */
   refused(id: number, errno: number): void {
     this.#spawnFailed(id, errno);
-    this.notify({ type: "exited", id, pid: 0, status: { kind: "exited", code: 126 } });
+    this.notify({
+      type: "exited",
+      id,
+      pid: 0,
+      status: { kind: "exited", code: 126 },
+      time: String(this.kernel.clock.now),
+    });
   }
 
   /** Live top-level processes with their request ids. */
   topLevel(): Iterable<[Process, number]> {
     return this.#topLevel.entries();
+  }
+
+  /** The live process of spawn request `id`, if it runs. */
+  processOfRequest(id: number): Process | undefined {
+    for (const [process, request] of this.#topLevel) {
+      if (request === id && process.state.kind === "runnable") return process;
+    }
+    return undefined;
   }
 
   /** Sends `signal` to a process from outside the sandbox (the sandbox's kill). */
@@ -131,7 +145,7 @@ export class Policy implements KernelObserver {
     const id = this.#topLevel.get(process);
     if (id === undefined) return;
     this.#topLevel.delete(process);
-    this.notify({ type: "exited", id, pid: process.id, status });
+    this.notify({ type: "exited", id, pid: process.id, status, time: String(this.kernel.clock.now) });
   }
 
   /** KernelObserver: the parent's blocked waits look again. */
@@ -188,7 +202,10 @@ export class Policy implements KernelObserver {
    */
   advanceIfIdle(replies: ReplyBatch): boolean {
     const next = this.nextDeadline();
-    if (next === undefined || !this.#everyoneWaits()) return false;
+    // A program on its way in (spawned, not yet exec'd) is not waiting.
+    if (next === undefined || this.#requests.size > 0 || this.#beforeExec.size > 0 || !this.#everyoneWaits()) {
+      return false;
+    }
     this.#withReplies(replies, () => this.#advanceTo(next));
     return true;
   }
@@ -198,10 +215,12 @@ export class Policy implements KernelObserver {
       if (this.#held.has(process)) continue;
       for (const thread of process.threads.values()) {
         if (this.#blocked.has(thread)) continue;
+        // Only a native sleep counts. A thread that is gone or dying has its exit event on the
+        // way; one in a ptrace stop umbra does not hold has an event in flight; both are news.
         const stat = this.native.readProc(`${process.common.nativePid}/task/${thread.nativeTid}/stat`);
-        if (stat === null) continue; // gone: its exit event is on its way
+        if (stat === null) return false;
         const state = stat[stat.lastIndexOf(")") + 2];
-        if (state === "R") return false;
+        if (state !== "S" && state !== "D") return false;
       }
     }
     return true;
@@ -366,7 +385,14 @@ export class Policy implements KernelObserver {
     const request = this.#beforeExec.get(event.tid);
     if (request !== undefined) {
       this.#beforeExec.delete(event.tid);
-      this.notify({ type: "started", id: request, pid: process.id, nativePid: event.tid, name: process.common.name });
+      this.notify({
+        type: "started",
+        id: request,
+        pid: process.id,
+        nativePid: event.tid,
+        name: process.common.name,
+        time: String(this.kernel.clock.now),
+      });
     }
   }
 

@@ -15,6 +15,7 @@ import { encodeSpawnSpec } from "../native/spawn_spec.ts";
 import { filterRules } from "../syscalls/table.ts";
 import type { Command, Notice, SpawnCommand } from "./messages.ts";
 import { Policy } from "./policy.ts";
+import type { Process } from "../kernel/process.ts";
 import { CLOCK_READ_COST_NS, type ClockCell, MemoryCell, VirtualClock } from "../kernel/clock.ts";
 
 /** Events pulled per batch at most. */
@@ -105,6 +106,29 @@ async function main(): Promise<void> {
   );
   notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
 
+  const clock = policy.kernel.clock;
+  /** Spawn requests waiting for their start time. */
+  const scheduled = new Set<number>();
+  /** Scheduled work that fired inside a clock advance; it runs once the batch is submitted. */
+  const later: (() => void)[] = [];
+  const submitOne = (fill: (batch: ReplyBatch) => void) => {
+    const batch = new ReplyBatch(4);
+    fill(batch);
+    symbols.umbra_submit(handle, batch.bytes, batch.count);
+  };
+  const spawn = (command: SpawnCommand) => {
+    const spec = encodeSpawnSpec(policy.requested(preload ? withShim(command, preload) : command));
+    if (spec.length > SPAWN_SPEC_MAX) return policy.refused(command.id, Errno.E2BIG);
+    submitOne((batch) =>
+      batch.push(ReplyKind.spawn, 0, {
+        aux: command.id,
+        args: [BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(spec))), BigInt(spec.length)],
+      })
+    );
+  };
+  const signal = (process: Process, number: number) =>
+    submitOne((batch) => policy.signalFromHost(process, number, batch));
+
   const events = new Uint8Array(BATCH_MAX * MESSAGE_SIZE);
   const view = new DataView(events.buffer);
   const replies = new ReplyBatch(BATCH_MAX);
@@ -120,35 +144,48 @@ async function main(): Promise<void> {
     policy.settle(replies);
     if (count === 0) policy.advanceIfIdle(replies);
     symbols.umbra_submit(handle, replies.bytes, replies.count);
+    for (const work of later.splice(0)) work();
     if (count > 0 && Atomics.load(posted, 0) === received) continue;
     // Let queued messages in: wait until every command the sandbox posted has arrived.
     do await new Promise((resolve) => setTimeout(resolve, 0)); while (Atomics.load(posted, 0) !== received);
     for (const command of commands.splice(0)) {
       if (command.type === "close") closing = true;
       else if (command.type === "spawn") {
-        const spec = encodeSpawnSpec(policy.requested(preload ? withShim(command, preload) : command));
-        if (spec.length > SPAWN_SPEC_MAX) {
-          policy.refused(command.id, Errno.E2BIG);
-          continue;
+        const at = BigInt(command.at ?? "0");
+        if (at <= clock.now) spawn(command);
+        else {
+          scheduled.add(command.id);
+          clock.schedule(at, () =>
+            later.push(() => {
+              scheduled.delete(command.id);
+              spawn(command);
+            }));
         }
-        replies.count = 0;
-        replies.push(ReplyKind.spawn, 0, {
-          aux: command.id,
-          args: [BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(spec))), BigInt(spec.length)],
-        });
-        symbols.umbra_submit(handle, replies.bytes, replies.count);
       } else if (command.type === "signal") {
         const process = policy.kernel.process(command.host, command.pid);
-        if (process?.state.kind !== "runnable") continue;
-        replies.count = 0;
-        policy.signalFromHost(process, command.signal, replies);
-        symbols.umbra_submit(handle, replies.bytes, replies.count);
+        if (process?.state.kind === "runnable") signal(process, command.signal);
+      } else if (command.type === "signal-at") {
+        clock.schedule(BigInt(command.at), () =>
+          later.push(() => {
+            const process = policy.processOfRequest(command.id);
+            if (process) signal(process, command.signal);
+          }));
+      } else if (command.type === "deadline-at") {
+        clock.schedule(
+          BigInt(command.at),
+          () => later.push(() => notify({ type: "deadline", time: String(clock.now) })),
+        );
       }
     }
   }
+  const finalTime = String(clock.now); // the clock's memory goes with the controller
   symbols.umbra_close(handle);
   for (const [process, id] of [...policy.topLevel()]) {
-    notify({ type: "exited", id, pid: process.id, status: { kind: "running" } });
+    notify({ type: "exited", id, pid: process.id, status: { kind: "running" }, time: finalTime });
+  }
+  for (const id of scheduled) {
+    notify({ type: "spawn-failed", id, errno: 0, message: "not started: the run ended before its start time" });
+    notify({ type: "exited", id, pid: 0, status: { kind: "running" }, time: finalTime });
   }
   library.close();
   notify({ type: "closed" });

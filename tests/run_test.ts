@@ -1,0 +1,156 @@
+// umbra run: a configured run in virtual time, its outputs, expected final states, errors.
+import { deepEqual, equal, match } from "node:assert/strict";
+import { ROOT, UMBRA, umbraTest } from "./_util.ts";
+
+interface Outcome {
+  code: number;
+  stderr: string;
+}
+
+async function umbraRun(args: string[], cwd?: string): Promise<Outcome> {
+  const output = await new Deno.Command(UMBRA, { args: ["run", ...args], cwd, stdout: "piped", stderr: "piped" })
+    .output();
+  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
+}
+
+async function withDirectory<T>(body: (directory: string) => Promise<T>): Promise<T> {
+  const directory = await Deno.makeTempDir();
+  try {
+    return await body(directory);
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+}
+
+const SCHEDULE = `general:
+  stop_time: 100 s
+hosts:
+  alpha:
+    processes:
+      - path: /bin/sh
+        args: -c 'echo alpha $$ $PPID; sleep 5; echo done'
+      - path: /bin/sh
+        args: -c 'trap "echo term; exit 7" TERM; while :; do sleep 1; done'
+        start_time: 2 s
+        shutdown_time: 10 s
+        expected_final_state: { exited: 7 }
+  beta:
+    processes:
+      - path: /bin/sleep
+        args: [1000]
+        expected_final_state: running
+      - path: /bin/sh
+        args: -c 'date -u +%s; kill -KILL $$'
+        start_time: 30 s
+        expected_final_state: { signaled: SIGKILL }
+`;
+
+umbraTest(
+  "a configured run follows its schedule and writes the report, the config and each process's output",
+  async () => {
+    await withDirectory(async (directory) => {
+      await Deno.writeTextFile(`${directory}/run.yaml`, SCHEDULE);
+      const result = await umbraRun(["run.yaml", "--data-directory", "out"], directory);
+      equal(result.code, 0, result.stderr);
+      const out = `${directory}/out`;
+      const report = JSON.parse(await Deno.readTextFile(`${out}/report.json`));
+      deepEqual(
+        report.processes.map((p: Record<string, unknown>) => [p.name, p.execTime, p.exitTime, p.exitStatus, p.ok]),
+        [
+          // alpha's first shell forks its sleep as 1001, so the second process is 1002.
+          ["alpha.sh.1000", "0", "5000000000", { kind: "exited", code: 0 }, true],
+          ["alpha.sh.1002", "2000000000", "10000000000", { kind: "exited", code: 7 }, true],
+          ["beta.sleep.1000", "0", null, { kind: "running" }, true],
+          ["beta.sh.1001", "30000000000", "30000001000", {
+            kind: "signaled",
+            signal: "SIGKILL",
+            number: 9,
+            coreDumped: false,
+          }, true],
+        ],
+      );
+      equal(await Deno.readTextFile(`${out}/hosts/alpha/sh.1000.stdout`), "alpha 1000 1\ndone\n");
+      equal(await Deno.readTextFile(`${out}/hosts/alpha/sh.1002.stdout`), "term\n");
+      equal(await Deno.readTextFile(`${out}/hosts/beta/sh.1001.stdout`), `${946684800 + 30}\n`);
+      match(await Deno.readTextFile(`${out}/processed-config.yaml`), /stop_time: 100 s/);
+    });
+  },
+);
+
+umbraTest("twenty runs of a multi-process config give byte-identical outputs", async () => {
+  await withDirectory(async (directory) => {
+    await Deno.writeTextFile(`${directory}/run.yaml`, SCHEDULE);
+    const snapshots = new Set<string>();
+    for (let run = 0; run < 20; run++) {
+      const result = await umbraRun(["run.yaml", "--data-directory", "out"], directory);
+      equal(result.code, 0, result.stderr);
+      const files: string[] = [];
+      for (const host of ["alpha", "beta"]) {
+        for (
+          const entry of [...Deno.readDirSync(`${directory}/out/hosts/${host}`)].sort((a, b) =>
+            a.name.localeCompare(b.name)
+          )
+        ) {
+          files.push(
+            `${host}/${entry.name}:${await Deno.readTextFile(`${directory}/out/hosts/${host}/${entry.name}`)}`,
+          );
+        }
+      }
+      files.push(await Deno.readTextFile(`${directory}/out/report.json`));
+      snapshots.add(files.join("\n---\n"));
+    }
+    equal(snapshots.size, 1);
+  });
+});
+
+umbraTest("a process that ends otherwise than expected makes umbra run exit 3 with one line for it", async () => {
+  await withDirectory(async (directory) => {
+    await Deno.writeTextFile(
+      `${directory}/run.yaml`,
+      "general:\n  stop_time: 10s\nhosts:\n  one:\n    processes:\n      - path: /bin/sh\n        args: -c 'exit 4'\n",
+    );
+    const result = await umbraRun(["run.yaml", "--data-directory", "out"], directory);
+    equal(result.code, 3);
+    match(result.stderr, /^umbra: one\.sh\.1000: expected exited with code 0, exited with code 4$/m);
+  });
+});
+
+umbraTest("bad input to umbra run: one clear line and a documented exit code, nothing started", async () => {
+  await withDirectory(async (directory) => {
+    await Deno.writeTextFile(`${directory}/bad.yaml`, "general:\n  stop_time: soon\nhosts: {}\n");
+    const bad = await umbraRun(["bad.yaml"], directory);
+    deepEqual(bad, {
+      code: 2,
+      stderr: 'umbra: bad.yaml:2:14: general.stop_time: invalid duration "soon" (examples: 10s, 500 ms, 2 min)\n',
+    });
+    await Deno.writeTextFile(
+      `${directory}/missing.yaml`,
+      "general:\n  stop_time: 1s\nhosts:\n  h:\n    processes:\n      - path: /no/such/program\n",
+    );
+    const missing = await umbraRun(["missing.yaml"], directory);
+    deepEqual(missing, { code: 127, stderr: "umbra: cannot run '/no/such/program': No such file or directory\n" });
+    await Deno.mkdir(`${directory}/theirs`);
+    await Deno.writeTextFile(`${directory}/theirs/keep.txt`, "precious");
+    const theirs = await umbraRun(["bad.yaml".replace("bad", "missing"), "--data-directory", "theirs"], directory);
+    equal(theirs.code, 127); // the program check comes first; with a good config:
+    await Deno.writeTextFile(
+      `${directory}/ok.yaml`,
+      "general:\n  stop_time: 1s\nhosts:\n  h:\n    processes:\n      - path: /bin/true\n",
+    );
+    const refused = await umbraRun(["ok.yaml", "--data-directory", "theirs"], directory);
+    equal(refused.code, 2);
+    match(refused.stderr, /data directory theirs exists and is not from an umbra run/);
+    equal(await Deno.readTextFile(`${directory}/theirs/keep.txt`), "precious");
+    const none = await umbraRun(["nonexistent.yaml"], directory);
+    equal(none.code, 2);
+    equal(none.stderr.split("\n").length, 2, none.stderr);
+  });
+});
+
+umbraTest("the bundled example runs and meets every expectation", async () => {
+  await withDirectory(async (directory) => {
+    const result = await umbraRun([`${ROOT}examples/basic.yaml`, "--data-directory", `${directory}/out`]);
+    equal(result.code, 0, result.stderr);
+    match(result.stderr, /4 of 4 processes ended as expected/);
+  });
+});
