@@ -13,7 +13,7 @@ const memory = @import("memory.zig");
 const clock = @import("clock.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 8;
+const abi_version: u32 = 9;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -93,6 +93,32 @@ export fn umbra_read_memory(pid: i32, address: u64, buffer: [*]u8, length: u64) 
 /// Writes tracee memory. Returns the byte count written or -errno.
 export fn umbra_write_memory(pid: i32, address: u64, buffer: [*]const u8, length: u64) i64 {
     return memory.write(pid, address, buffer[0..length]);
+}
+
+/// A duplicate, in umbra's process, of descriptor `fd` of process `pid` (pidfd_getfd), or -errno.
+/// umbra keeps such duplicates to act on a program's timerfds from outside.
+export fn umbra_duplicate_fd(pid: i32, fd: i32) i32 {
+    const pidfd = linux.syscall2(.pidfd_open, @bitCast(@as(isize, pid)), 0);
+    if (sys.failed(pidfd)) return -@as(i32, sys.errno(pidfd));
+    defer _ = linux.close(@intCast(pidfd));
+    const copy = linux.syscall3(.pidfd_getfd, pidfd, @bitCast(@as(isize, fd)), 0);
+    if (sys.failed(copy)) return -@as(i32, sys.errno(copy));
+    return @intCast(copy);
+}
+
+/// Arms timerfd `fd` (one of umbra's duplicates) to expire once after `ns` (0 disarms).
+export fn umbra_timerfd_arm(fd: i32, ns: u64) i32 {
+    const spec = linux.itimerspec{
+        .it_interval = .{ .sec = 0, .nsec = 0 },
+        .it_value = .{ .sec = @intCast(ns / std.time.ns_per_s), .nsec = @intCast(ns % std.time.ns_per_s) },
+    };
+    const rc = linux.syscall4(.timerfd_settime, @bitCast(@as(isize, fd)), 0, @intFromPtr(&spec), 0);
+    return -@as(i32, sys.errno(rc));
+}
+
+/// Closes one of umbra's descriptors.
+export fn umbra_close_fd(fd: i32) void {
+    _ = linux.close(fd);
 }
 
 /// tgkill for a traced thread (tgid may be 0: kill(tid)). Returns 0 or -errno.

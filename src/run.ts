@@ -110,7 +110,7 @@ export async function runConfig(config: Config, options: { dataDirectory?: strin
   const stopTime = config.general.stopTime;
   const started: { entry: (typeof plan)[number]; handle: SandboxProcess }[] = [];
   {
-    await using sandbox = await Sandbox.create({ dataDirectory, time: "virtual" });
+    await using sandbox = await Sandbox.create({ dataDirectory, time: config.experimental.timeMode });
     for (const entry of plan) {
       const { host, process, path } = entry;
       const handle = sandbox.spawn({

@@ -56,7 +56,7 @@ const DEFAULT_PROCESS: ProcessConfig = {
 Deno.test("a minimal configuration gets every default", () => {
   deepEqual(parse("general:", "  stop_time: 10", "hosts:", "  server:", "    processes:", "      - path: /bin/true"), {
     general: { stopTime: 10_000_000_000n, dataDirectory: "umbra.data", logLevel: "info", seed: 1 },
-    experimental: { straceLoggingMode: "off" },
+    experimental: { straceLoggingMode: "off", timeMode: "virtual" },
     hosts: [{ name: "server", processes: [DEFAULT_PROCESS] }],
     warnings: [],
   });
@@ -71,6 +71,7 @@ Deno.test("every general and experimental setting is read", () => {
     "  seed: 4294967295",
     "experimental:",
     "  strace_logging_mode: deterministic",
+    "  time_mode: real",
     "hosts: {a: {processes: []}}",
   );
   deepEqual(config.general, {
@@ -79,7 +80,7 @@ Deno.test("every general and experimental setting is read", () => {
     logLevel: "trace",
     seed: 2 ** 32 - 1,
   });
-  deepEqual(config.experimental, { straceLoggingMode: "deterministic" });
+  deepEqual(config.experimental, { straceLoggingMode: "deterministic", timeMode: "real" });
 });
 
 Deno.test("every process setting is read", () => {
@@ -538,6 +539,7 @@ Deno.test("the processed configuration of a minimal file spells out every defaul
       "  seed: 1",
       "experimental:",
       "  strace_logging_mode: off",
+      "  time_mode: virtual",
       "hosts:",
       "  h:",
       "    processes:",

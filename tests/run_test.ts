@@ -154,3 +154,18 @@ umbraTest("the bundled example runs and meets every expectation", async () => {
     match(result.stderr, /4 of 4 processes ended as expected/);
   });
 });
+
+umbraTest("experimental.time_mode chooses the clock of a run: virtual by default, or the host's", async () => {
+  await withDirectory(async (directory) => {
+    for (const mode of ["virtual", "real"]) {
+      await Deno.writeTextFile(
+        `${directory}/run.yaml`,
+        `general:\n  stop_time: 10s\nexperimental:\n  time_mode: ${mode}\nhosts:\n  h:\n    processes:\n      - path: /bin/date\n        args: -u +%Y\n`,
+      );
+      const result = await umbraRun(["run.yaml", "--data-directory", "out"], directory);
+      equal(result.code, 0, result.stderr);
+      const year = (await Deno.readTextFile(`${directory}/out/hosts/h/date.1000.stdout`)).trim();
+      equal(year, mode === "virtual" ? "2000" : String(new Date().getUTCFullYear()));
+    }
+  });
+});

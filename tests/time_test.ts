@@ -107,3 +107,12 @@ umbraTest(
     ok(umbra.millis < 1500, `took ${umbra.millis} ms, the program waits 2.6 s`);
   },
 );
+
+umbraTest("timerfds expire on the virtual clock: one-shot, periodic through poll, absolute realtime", async () => {
+  const program = await compile("time_timerfd");
+  const native = await runNative([program]);
+  const umbra = await umbraVirtual([program]);
+  deepEqual({ code: umbra.code, stdout: umbra.stdout }, { code: native.code, stdout: native.stdout });
+  equal(umbra.stdout.split("\n")[2], "read: 8 count=1 after~1.5");
+  ok(umbra.millis < 1500, `took ${umbra.millis} ms, the program waits 4.5 s`);
+});

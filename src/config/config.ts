@@ -39,7 +39,12 @@ export interface GeneralConfig {
 export interface ExperimentalConfig {
   /** `strace_logging_mode`. @default "off" */
   straceLoggingMode: StraceLoggingMode;
+  /** `time_mode` (umbra's own key): the simulated clock, or the host's. @default "virtual" */
+  timeMode: TimeMode;
 }
+
+/** How a run's programs see time. */
+export type TimeMode = "virtual" | "real";
 
 /** One process of a host. */
 export interface ProcessConfig {
@@ -114,7 +119,8 @@ const LOG_LEVELS: readonly LogLevel[] = ["error", "warning", "info", "debug", "t
 const STRACE_MODES: readonly StraceLoggingMode[] = ["off", "standard", "deterministic"];
 const TOP_KEYS = ["general", "experimental", "hosts", "network"];
 const GENERAL_KEYS = ["stop_time", "data_directory", "log_level", "seed"];
-const EXPERIMENTAL_KEYS = ["strace_logging_mode"];
+const EXPERIMENTAL_KEYS = ["strace_logging_mode", "time_mode"];
+const TIME_MODES: readonly TimeMode[] = ["virtual", "real"];
 const HOST_KEYS = ["processes"];
 /** Shadow's network settings: accepted, ignored, reported in one warning. */
 const NETWORK_HOST_KEYS = ["network_node_id", "ip_addr", "bandwidth_down", "bandwidth_up"];
@@ -442,7 +448,10 @@ function general(reader: Reader, at: At): GeneralConfig {
 
 function experimental(reader: Reader, at: At): ExperimentalConfig {
   const map = entries(reader, at, EXPERIMENTAL_KEYS);
-  return { straceLoggingMode: oneOf(reader, entry(map, at, "strace_logging_mode"), STRACE_MODES, "off") };
+  return {
+    straceLoggingMode: oneOf(reader, entry(map, at, "strace_logging_mode"), STRACE_MODES, "off"),
+    timeMode: oneOf(reader, entry(map, at, "time_mode"), TIME_MODES, "virtual"),
+  };
 }
 
 /** The single warning about ignored network settings, or none. */
@@ -526,7 +535,10 @@ export function processedConfigYaml(config: Config): string {
       log_level: config.general.logLevel,
       seed: config.general.seed,
     },
-    experimental: { strace_logging_mode: config.experimental.straceLoggingMode },
+    experimental: {
+      strace_logging_mode: config.experimental.straceLoggingMode,
+      time_mode: config.experimental.timeMode,
+    },
     hosts: new Map(config.hosts.map((host) => [host.name, { processes: host.processes.map(processedProcess) }])),
   };
   return stringify(document, { lineWidth: 0 });

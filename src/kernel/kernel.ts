@@ -126,6 +126,7 @@ export class Kernel {
       fileOwners: new Map(),
       realTimer: null,
       posixTimers: new Map(),
+      timerfds: new Map(),
     }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions(), stopSignal: null, jobReport: null });
     this.#addThread(process, id, nativePid);
     host.processes.set(id, process);
@@ -164,6 +165,7 @@ export class Kernel {
       fileOwners: new Map(parent.common.fileOwners),
       realTimer: null,
       posixTimers: new Map(),
+      timerfds: new Map(parent.common.timerfds),
     }, {
       kind: "runnable",
       threads: new Map(),
@@ -221,6 +223,7 @@ export class Kernel {
     for (const [fd, closeOnExec] of process.common.signalfds) if (closeOnExec) process.common.signalfds.delete(fd);
     process.common.dumpable = 1;
     this.#deletePosixTimers(process);
+    for (const [fd, timer] of process.common.timerfds) if (timer.closeOnExec) process.common.timerfds.delete(fd);
     process.common.exitSignal = Signal.SIGCHLD;
     process.common.hasExeced = true;
     return process;

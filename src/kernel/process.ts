@@ -60,6 +60,19 @@ export interface Common {
   realTimer: RealTimer | null;
   /** POSIX timers (timer_create) on the virtual clock, by id; not inherited, deleted by exec. */
   posixTimers: Map<number, PosixTimer>;
+  /** timerfds on the virtual clock, by descriptor (shared with fork children, like the file). */
+  timerfds: Map<number, TimerFd>;
+}
+
+/** A timerfd umbra runs on the virtual clock, through its own duplicate of the descriptor. */
+export interface TimerFd {
+  readonly clock: "realtime" | "monotonic";
+  /** umbra's duplicate of the timerfd; armed for 1 ns at each virtual expiry. */
+  readonly umbraFd: number;
+  readonly closeOnExec: boolean;
+  deadline: bigint | null;
+  interval: bigint;
+  cancel: () => void;
 }
 
 /** A timer_create(2) timer on the virtual clock. */

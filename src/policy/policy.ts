@@ -45,6 +45,10 @@ export interface PolicyNative {
   readProc(path: string): string | null;
   /** The target of a /proc symbolic link, or null. */
   readProcLink(path: string): string | null;
+  /** Duplicates a program's descriptor into umbra (pidfd_getfd); returns it or -errno. */
+  duplicateFd(nativePid: number, fd: number): number;
+  /** Arms a timerfd of umbra's to fire once after `ns` (0 disarms). */
+  armTimerfd(fd: number, ns: bigint): void;
   /** umbra's own pid: the sender of signals umbra injects. */
   pid: number;
   uid: number;
@@ -91,6 +95,8 @@ export class Policy implements KernelObserver {
       readProc: (path) => native.readProc(path),
       readProcLink: (path) => native.readProcLink(path),
       inject: (process, signal, siginfo) => this.sendSignal(process, signal, siginfo),
+      duplicateFd: (nativePid, fd) => native.duplicateFd(nativePid, fd),
+      armTimerfd: (fd, ns) => native.armTimerfd(fd, ns),
       virtualSiginfo: (process, signal, siginfo) => this.#virtualSiginfo(process, signal, siginfo),
     };
   }

@@ -74,6 +74,8 @@ async function main(): Promise<void> {
   const virtualTime = workerData.time === "virtual";
   const epochNs = BigInt(workerData.epochNs as string);
   const rules = filterRules({ virtualTime });
+  /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
+  const duplicates: number[] = [];
   const handle = symbols.umbra_open(
     rules,
     rules.length,
@@ -97,6 +99,12 @@ async function main(): Promise<void> {
       signal: (tgid, tid, signal) => symbols.umbra_signal(tgid, tid, signal),
       readProc,
       readProcLink,
+      duplicateFd: (nativePid, fd) => {
+        const copy = symbols.umbra_duplicate_fd(nativePid, fd);
+        if (copy >= 0) duplicates.push(copy);
+        return copy;
+      },
+      armTimerfd: (fd, ns) => void symbols.umbra_timerfd_arm(fd, ns),
       pid: Deno.pid,
       uid: Deno.uid() ?? 0,
     },
@@ -180,6 +188,7 @@ async function main(): Promise<void> {
   }
   const finalTime = String(clock.now); // the clock's memory goes with the controller
   symbols.umbra_close(handle);
+  for (const fd of duplicates) symbols.umbra_close_fd(fd);
   for (const [process, id] of [...policy.topLevel()]) {
     notify({ type: "exited", id, pid: process.id, status: { kind: "running" }, time: finalTime });
   }

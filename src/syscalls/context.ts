@@ -17,6 +17,10 @@ export interface NativeServices {
   signalled(process: Process, signal: number): void;
   /** Whether `signalled` could matter for `process` (a thread parked in a call, or stopped). */
   watching(process: Process): boolean;
+  /** umbra's own duplicate of descriptor `fd` of process `nativePid` (closed when the sandbox ends), or -errno. */
+  duplicateFd(nativePid: number, fd: number): number;
+  /** Arms one of umbra's timerfd duplicates to fire after `ns` nanoseconds (0 disarms). */
+  armTimerfd(fd: number, ns: bigint): void;
   /** Sets or clears a native wait's virtual deadline (it counts when time jumps). */
   timedWait(thread: Thread, wait: { nr: number; deadline: bigint } | null): void;
   /** Sends `signal` to `process` from umbra with exactly `siginfo` (as the kernel would have made it). */

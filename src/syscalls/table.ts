@@ -19,6 +19,7 @@ import * as signalfd from "./signalfd.ts";
 import * as time from "./time.ts";
 import * as timeouts from "./timeouts.ts";
 import * as timers from "./timers.ts";
+import * as timerfd from "./timerfd.ts";
 import * as wait from "./wait.ts";
 
 /** One table row. */
@@ -114,6 +115,9 @@ const ROWS: readonly SyscallEntry[] = [
   timed("timer_gettime", timers.timer_gettime),
   timed("timer_getoverrun", timers.timer_getoverrun, "always 0"),
   timed("timer_delete", timers.timer_delete),
+  timed("timerfd_create", timerfd.timerfd_create, "CPU-time clocks are native"),
+  timed("timerfd_settime", timerfd.timerfd_settime, "a periodic timer read late shows one expiration"),
+  timed("timerfd_gettime", timerfd.timerfd_gettime),
   timed("poll", timeouts.poll),
   timed("ppoll", timeouts.ppoll),
   timed("select", timeouts.select),
