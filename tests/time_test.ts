@@ -116,3 +116,30 @@ umbraTest("timerfds expire on the virtual clock: one-shot, periodic through poll
   equal(umbra.stdout.split("\n")[2], "read: 8 count=1 after~1.5");
   ok(umbra.millis < 1500, `took ${umbra.millis} ms, the program waits 4.5 s`);
 });
+
+umbraTest(
+  "every clock id reads the virtual clock, except the CPU-time ones, in dynamic and static programs",
+  async () => {
+    const expected = [
+      "CLOCK_REALTIME: epoch",
+      "CLOCK_REALTIME_COARSE: epoch",
+      "CLOCK_TAI: epoch",
+      "CLOCK_MONOTONIC: near zero",
+      "CLOCK_MONOTONIC_RAW: near zero",
+      "CLOCK_MONOTONIC_COARSE: near zero",
+      "CLOCK_BOOTTIME: near zero",
+      "CLOCK_PROCESS_CPUTIME_ID: near zero",
+      "CLOCK_THREAD_CPUTIME_ID: near zero",
+      "gettimeofday: epoch",
+      "time: epoch",
+      "",
+    ].join("\n");
+    for (const linkage of ["dynamic", "static"] as const) {
+      const program = await compile("time_clocks", { static: linkage === "static" });
+      equal((await umbraVirtual([program])).stdout, expected, linkage);
+    }
+    // Natively (and in real mode) the realtime clocks are the host's.
+    const native = await runNative([await compile("time_clocks")]);
+    equal(native.stdout.split("\n")[0], "CLOCK_REALTIME: host");
+  },
+);
