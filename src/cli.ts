@@ -7,12 +7,14 @@
  * @module
  */
 
-import { Command, CommanderError, Option } from "commander";
-import { shellExitCode } from "./kernel/exit_status.ts";
+import { Command, CommanderError, Option } from "npm:commander@14.0.2";
+import { describeExitStatus, shellExitCode } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { Sandbox } from "./sandbox.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
-import { DataDirectoryError, runConfig } from "./run.ts";
+import { DataDirectoryError, runConfig, type RunReport } from "./run.ts";
+import { renderTimeline } from "./report/timeline.ts";
+import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 
 /** Exit code for bad usage. */
@@ -51,17 +53,66 @@ export async function exec(program: string, args: string[], options: ExecOptions
 /** Exit code of `umbra run` when a process did not end as its expected_final_state says. */
 export const EXIT_MISMATCH = 3;
 
+/** A one-line progress display on a terminal: virtual time and live processes. */
+function progress(): ((time: bigint, alive: number) => void) | undefined {
+  if (!Deno.stderr.isTerminal()) return undefined;
+  let shown = 0;
+  return (time, alive) => {
+    const now = performance.now();
+    if (now - shown < 100) return;
+    shown = now;
+    const line = `umbra: virtual time ${(Number(time) / 1e9).toFixed(3)} s, ${alive} processes alive`;
+    Deno.stderr.writeSync(new TextEncoder().encode(`\r${line}\x1b[K`));
+  };
+}
+
 /** `umbra run`: returns the exit code. */
 export async function run(path: string, dataDirectory?: string): Promise<number> {
   const config = await loadConfig(path);
   for (const warning of config.warnings) console.error(`umbra: warning: ${warning}`);
-  const report = await runConfig(config, { dataDirectory });
+  const onProgress = progress();
+  const report = await runConfig(config, { dataDirectory, onProgress });
+  if (onProgress) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   for (const line of report.mismatches) console.error(`umbra: ${line}`);
-  const ok = report.processes.length - report.mismatches.length;
+  const configured = report.processes.filter((process) => process.expectedFinalState !== null).length;
+  const ok = configured - report.mismatches.length;
   console.error(
-    `umbra: ${ok} of ${report.processes.length} processes ended as expected; outputs in ${report.dataDirectory}`,
+    `umbra: ${ok} of ${configured} processes ended as expected; outputs in ${report.dataDirectory}`,
   );
   return report.mismatches.length === 0 ? 0 : EXIT_MISMATCH;
+}
+
+/** `umbra report`: prints one line per process and rewrites timeline.html; returns the exit code. */
+export async function report(directory: string): Promise<number> {
+  let saved: RunReport;
+  try {
+    saved = JSON.parse(await Deno.readTextFile(join(directory, "report.json")));
+  } catch (error) {
+    console.error(`umbra: cannot read ${join(directory, "report.json")}: ${(error as Error).message.split("\n")[0]}`);
+    return EXIT_USAGE;
+  }
+  const rows = saved.processes.map((p) => [
+    p.name,
+    String(p.pid ?? "-"),
+    String(p.parent),
+    seconds(p.startTime),
+    p.exitTime === null ? "-" : seconds(p.exitTime),
+    describeExitStatus(p.exitStatus),
+    p.ok === null ? "" : p.ok ? "ok" : "MISMATCH",
+  ]);
+  const header = ["process", "pid", "ppid", "start", "end", "status", "expected"];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
+  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  await Deno.writeTextFile(
+    join(directory, "timeline.html"),
+    renderTimeline({ title: `umbra run: ${directory}`, stopTime: saved.stopTime, events: saved.events }),
+  );
+  console.error(`umbra: wrote ${join(directory, "timeline.html")}`);
+  return saved.mismatches.length === 0 ? 0 : EXIT_MISMATCH;
+}
+
+function seconds(ns: string): string {
+  return `${(Number(ns) / 1e9).toFixed(6)}s`;
 }
 
 function program(): Command {
@@ -112,6 +163,12 @@ Example:
     .action(async (path: string, options: { dataDirectory?: string }) => {
       Deno.exitCode = await run(path, options.dataDirectory);
     });
+  cli.command("report")
+    .description("Summarise a run's data directory and regenerate its timeline.html.")
+    .argument("<data-directory>", "the data directory of an earlier `umbra run`")
+    .action(async (directory: string) => {
+      Deno.exitCode = await report(directory);
+    });
   cli.addHelpText(
     "after",
     `
@@ -119,6 +176,7 @@ Examples:
   umbra exec -- sh -c 'echo $$ $PPID'
   umbra exec -- python3 -c 'import os; print(os.getpid())'
   umbra run examples/basic.yaml
+  umbra report umbra.data
 
 Exit codes: exec returns the program's status (128+N if killed by signal N);
 run returns 0 when every process ended as expected, 3 when some did not;

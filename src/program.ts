@@ -7,7 +7,10 @@ import { isAbsolute, join, resolve } from "node:path";
 
 /** A program that cannot be started; `exitCode` is what a shell would exit with. */
 export class ProgramError extends Error {
+  /** "ProgramError". */
   override name = "ProgramError";
+
+  /** `message` says what is wrong; `exitCode` is 126 (not runnable) or 127 (not found). */
   constructor(message: string, readonly exitCode: 126 | 127) {
     super(message);
   }

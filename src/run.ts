@@ -2,48 +2,59 @@
  * `umbra run`: one configured run in a virtual-time sandbox. Every process starts at its
  * start_time, gets its shutdown_signal at its shutdown_time, and whatever still runs at the
  * run's stop_time is killed and recorded as "running". Each process's end is checked against its
- * expected_final_state. Outputs land in the data directory: processed-config.yaml, report.json
- * and hosts/<host>/<exe>.<pid>.stdout|.stderr.
+ * expected_final_state. Outputs land in the data directory: processed-config.yaml, report.json,
+ * timeline.html, and hosts/<host>/<exe>.<pid>.stdout|.stderr|.strace (strace logging on).
  * @module
  */
 
 import { basename, join } from "node:path";
-import { type Config, type ExpectedFinalState, processedConfigYaml } from "./config/config.ts";
+import { type Config, type ExpectedFinalState, type ProcessConfig, processedConfigYaml } from "./config/config.ts";
+import type { SyscallRecord } from "./policy/messages.ts";
+import type { UmbraEvent } from "./report/events.ts";
+import { type ProcessEntry, processesFromEvents } from "./report/report.ts";
+import { formatSyscall, straceFileName } from "./report/strace.ts";
+import { renderTimeline } from "./report/timeline.ts";
 import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { resolveProgram } from "./program.ts";
 import { Sandbox, type SandboxProcess } from "./sandbox.ts";
 
-/** One process in report.json. */
-export interface ProcessReport {
-  host: string;
-  /** Virtual pid (null if it never started). */
+/** One process in report.json: what happened to it, and for a configured one what was expected. */
+export interface ProcessReport extends Omit<ProcessEntry, "pid"> {
+  /** Virtual pid; null for a configured process that never started. */
   pid: number | null;
-  /** Virtual parent pid: the sandbox's init. */
-  parent: number;
-  name: string | null;
-  argv: string[];
-  /** Virtual times in ns (decimal strings), null when it did not happen. */
-  startTime: string;
-  execTime: string | null;
-  exitTime: string | null;
-  exitStatus: ExitStatus;
-  expectedFinalState: ExpectedFinalState;
-  ok: boolean;
-  /** Why it could not start, if so. */
+  /** null for a process the config did not name (forked during the run). */
+  expectedFinalState: ExpectedFinalState | null;
+  /** Whether it ended as expected (null: nothing was expected). */
+  ok: boolean | null;
+  /** Why a configured process could not start, if so. */
   error: string | null;
 }
 
-/** What a run produced. */
+/** What a run produced (report.json). */
 export interface RunReport {
+  /** Where the outputs are. */
   dataDirectory: string;
+  /** The run's stop_time in virtual ns (decimal string). */
   stopTime: string;
+  /** Every process of the run, configured or forked. */
   processes: ProcessReport[];
-  /** One line per process whose end did not match its expected_final_state. */
+  /** One line per configured process whose end did not match its expected_final_state. */
   mismatches: string[];
+  /** Everything that happened, in order (the timeline is drawn from these). */
+  events: UmbraEvent[];
+}
+
+/** Options of {@linkcode runConfig}. */
+export interface RunOptions {
+  /** Overrides general.data_directory. */
+  dataDirectory?: string;
+  /** Called on every event with the virtual time and the number of live processes. */
+  onProgress?: (time: bigint, alive: number) => void;
 }
 
 /** A data directory that umbra must not overwrite. */
 export class DataDirectoryError extends Error {
+  /** "DataDirectoryError". */
   override name = "DataDirectoryError";
 }
 
@@ -100,7 +111,7 @@ function describeExpectation(expected: ExpectedFinalState): string {
  * Runs `config`. Every program is resolved before anything starts (a missing one throws
  * ProgramError); the data directory is prepared first (DataDirectoryError).
  */
-export async function runConfig(config: Config, options: { dataDirectory?: string } = {}): Promise<RunReport> {
+export async function runConfig(config: Config, options: RunOptions = {}): Promise<RunReport> {
   const dataDirectory = options.dataDirectory ?? config.general.dataDirectory;
   const plan = config.hosts.flatMap((host) =>
     host.processes.map((process) => ({ host, process, path: resolveProgram(process.expandedPath) }))
@@ -109,8 +120,29 @@ export async function runConfig(config: Config, options: { dataDirectory?: strin
   await Deno.writeTextFile(join(dataDirectory, MARKER), processedConfigYaml(config));
   const stopTime = config.general.stopTime;
   const started: { entry: (typeof plan)[number]; handle: SandboxProcess }[] = [];
+  const events: UmbraEvent[] = [];
+  const syscalls = new Map<string, SyscallRecord[]>(); // by "<host>/<root pid>"
+  const straceMode = config.experimental.straceLoggingMode;
   {
-    await using sandbox = await Sandbox.create({ dataDirectory, time: config.experimental.timeMode });
+    await using sandbox = await Sandbox.create({
+      dataDirectory,
+      time: config.experimental.timeMode,
+      events: true,
+      onSyscall: straceMode === "off" ? undefined : (host, root, record) => {
+        const key = `${host}/${root}`;
+        if (!syscalls.has(key)) syscalls.set(key, []);
+        syscalls.get(key)!.push(record);
+      },
+    });
+    const collecting = (async () => {
+      let alive = 0;
+      for await (const event of sandbox.events()) {
+        events.push(event);
+        if (event.kind === "start" || event.kind === "fork") alive++;
+        if (event.kind === "exit") alive--;
+        options.onProgress?.(BigInt(event.time), alive);
+      }
+    })();
     for (const entry of plan) {
       const { host, process, path } = entry;
       const handle = sandbox.spawn({
@@ -128,33 +160,102 @@ export async function runConfig(config: Config, options: { dataDirectory?: strin
     }
     const allDone = Promise.all(started.map(({ handle }) => handle.exited));
     await Promise.race([allDone, sandbox.at(stopTime)]);
-  } // closing kills what still runs: recorded as "running"
-  const processes: ProcessReport[] = [];
+    await sandbox.close(); // kills what still runs: recorded as "running"
+    await collecting;
+  }
+  // One canonical order: processes runnable at the same virtual time reach umbra in any order.
+  const ordered = canonicalOrder(events, config.hosts.map((host) => host.name));
+  const report = await buildReport(dataDirectory, stopTime, started, ordered);
+  await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
+  await Deno.writeTextFile(
+    join(dataDirectory, "timeline.html"),
+    renderTimeline({ title: `umbra run: ${dataDirectory}`, stopTime: String(stopTime), events: ordered }),
+  );
+  if (straceMode !== "off") await writeStraceLogs(dataDirectory, report, syscalls, straceMode);
+  return report;
+}
+
+/**
+ * Sorts events by virtual time, then host (config order), then process, keeping the order of
+ * events of one process at one time (they are causal).
+ */
+function canonicalOrder(events: readonly UmbraEvent[], hosts: readonly string[]): UmbraEvent[] {
+  const pid = (event: UmbraEvent) => event.kind === "signal" ? event.to : event.pid;
+  return events.map((event, index) => ({ event, index })).sort((a, b) => {
+    const time = BigInt(a.event.time) - BigInt(b.event.time);
+    if (time !== 0n) return time < 0n ? -1 : 1;
+    const host = hosts.indexOf(a.event.host) - hosts.indexOf(b.event.host);
+    return host || pid(a.event) - pid(b.event) || a.index - b.index;
+  }).map(({ event }) => event);
+}
+
+async function buildReport(
+  dataDirectory: string,
+  stopTime: bigint,
+  started: { entry: { host: { name: string }; process: ProcessConfig }; handle: SandboxProcess }[],
+  events: readonly UmbraEvent[],
+): Promise<RunReport> {
+  const processes: ProcessReport[] = processesFromEvents(events).map((entry) => ({
+    ...entry,
+    expectedFinalState: null,
+    ok: null,
+    error: null,
+  }));
+  const mismatches: string[] = [];
   for (const { entry, handle } of started) {
     const status = await handle.exited;
     const identity = await handle.started.catch(() => null);
     const expected = entry.process.expectedFinalState;
-    processes.push({
-      host: entry.host.name,
-      pid: identity?.pid ?? null,
-      parent: 1,
-      name: identity?.name ?? null,
-      argv: [entry.process.path, ...entry.process.args],
-      startTime: String(entry.process.startTime),
-      execTime: identity ? String(identity.time) : null,
-      exitTime: status.kind === "running" ? null : String(handle.exitTime ?? 0n),
-      exitStatus: status,
-      expectedFinalState: expected,
-      ok: meetsExpectation(status, expected),
-      error: handle.spawnError,
-    });
+    const ok = meetsExpectation(status, expected);
+    let report = identity ? processes.find((p) => p.host === entry.host.name && p.pid === identity.pid) : undefined;
+    if (!report) {
+      report = {
+        host: entry.host.name,
+        pid: null,
+        parent: 1,
+        name: `${entry.host.name}.${basename(entry.process.path)}`,
+        argv: [entry.process.path, ...entry.process.args],
+        startTime: String(entry.process.startTime),
+        execs: [],
+        exitTime: null,
+        exitStatus: status,
+        signalsSent: [],
+        signalsReceived: [],
+        expectedFinalState: null,
+        ok: null,
+        error: null,
+      };
+      processes.push(report);
+    }
+    report.exitStatus = status;
+    report.expectedFinalState = expected;
+    report.ok = ok;
+    report.error = handle.spawnError;
+    if (!ok) {
+      mismatches.push(
+        `${report.name}: expected ${describeExpectation(expected)}, ${describeExitStatus(status)}${
+          handle.spawnError ? ` (${handle.spawnError})` : ""
+        }`,
+      );
+    }
   }
-  const mismatches = processes.filter((p) => !p.ok).map((p) =>
-    `${p.name ?? `${p.host}.${basename(p.argv[0])}`}: expected ${describeExpectation(p.expectedFinalState)}, ${
-      describeExitStatus(p.exitStatus)
-    }${p.error ? ` (${p.error})` : ""}`
-  );
-  const report: RunReport = { dataDirectory, stopTime: String(stopTime), processes, mismatches };
-  await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
-  return report;
+  const hosts = [...new Set(started.map(({ entry }) => entry.host.name))];
+  processes.sort((a, b) => hosts.indexOf(a.host) - hosts.indexOf(b.host) || (a.pid ?? Infinity) - (b.pid ?? Infinity));
+  return { dataDirectory, stopTime: String(stopTime), processes, mismatches, events: [...events] };
+}
+
+/** Writes hosts/<host>/<exe>.<pid>.strace per top-level process (its forked children log there too). */
+async function writeStraceLogs(
+  dataDirectory: string,
+  report: RunReport,
+  syscalls: Map<string, SyscallRecord[]>,
+  mode: "standard" | "deterministic",
+): Promise<void> {
+  for (const process of report.processes) {
+    if (process.argv === null || process.pid === null) continue; // a forked child logs to its root's file
+    const records = syscalls.get(`${process.host}/${process.pid}`) ?? [];
+    const lines = records.map((record) => formatSyscall(record, mode)).join("\n");
+    const file = join(dataDirectory, "hosts", process.host, straceFileName(basename(process.argv[0]), process.pid));
+    await Deno.writeTextFile(file, lines.length > 0 ? lines + "\n" : "");
+  }
 }

@@ -8,12 +8,15 @@ import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import type { ExitStatus } from "./kernel/exit_status.ts";
 import { loadLibrary } from "./native/loader.ts";
-import type { Command, Notice } from "./policy/messages.ts";
+import type { Command, Notice, SyscallRecord } from "./policy/messages.ts";
+import type { UmbraEvent } from "./report/events.ts";
 import { parseSignal } from "./abi/signals.ts";
 import { resolveProgram } from "./program.ts";
 import { DEFAULT_EPOCH_NS } from "./kernel/clock.ts";
 
 export type { ExitStatus } from "./kernel/exit_status.ts";
+export type { UmbraEvent } from "./report/events.ts";
+export type { SyscallRecord } from "./policy/messages.ts";
 
 /** Options for {@linkcode Sandbox.create}. */
 export interface SandboxOptions {
@@ -31,6 +34,10 @@ export interface SandboxOptions {
   time?: "real" | "virtual";
   /** CLOCK_REALTIME at the start of a virtual-time sandbox. @default 2000-01-01T00:00:00Z */
   epoch?: Date;
+  /** Report events (start, fork, exec, signal, exit) to `events()`. @default false */
+  events?: boolean;
+  /** Receives every intercepted syscall with its result (strace logging; slower: one more stop each). */
+  onSyscall?: (host: string, root: number, record: SyscallRecord) => void;
 }
 
 /** Options for {@linkcode Sandbox.spawn}. */
@@ -133,6 +140,8 @@ export class Sandbox implements AsyncDisposable {
   readonly #closeLibrary: () => void;
   readonly #processes = new Map<number, SandboxProcess>();
   readonly #deadlines = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  readonly #subscribers = new Set<(event: UmbraEvent | null) => void>();
+  #onSyscall: SandboxOptions["onSyscall"] | null = null;
   readonly #dataDirectory: string | null;
   #nextId = 1;
   #closed: Promise<void> | null = null;
@@ -165,6 +174,8 @@ export class Sandbox implements AsyncDisposable {
         commandCounter: counter,
         maxProcesses: options.maxProcesses ?? 4096,
         time: options.time ?? "real",
+        events: options.events ?? false,
+        syscalls: options.onSyscall !== undefined,
         epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),
       },
     });
@@ -181,7 +192,9 @@ export class Sandbox implements AsyncDisposable {
     const interrupt = () => library.symbols.umbra_interrupt(handle);
     const dataDirectory = options.dataDirectory ?? null;
     if (dataDirectory !== null) await Deno.mkdir(dataDirectory, { recursive: true });
-    return new Sandbox(worker, new Int32Array(counter), interrupt, () => library.close(), dataDirectory);
+    const sandbox = new Sandbox(worker, new Int32Array(counter), interrupt, () => library.close(), dataDirectory);
+    sandbox.#onSyscall = options.onSyscall ?? null;
+    return sandbox;
   }
 
   /**
@@ -226,6 +239,37 @@ export class Sandbox implements AsyncDisposable {
     }
     this.#updateRef();
     return process;
+  }
+
+  /**
+   * The sandbox's events from now on (start, fork, exec, signal, exit), until it closes. Needs
+   * `Sandbox.create({ events: true })`.
+   *
+   * @example
+   * ```ts
+   * for await (const event of sandbox.events()) console.log(event.kind, event.time);
+   * ```
+   */
+  async *events(): AsyncIterableIterator<UmbraEvent> {
+    const queue: (UmbraEvent | null)[] = [];
+    let wake: (() => void) | null = null;
+    const push = (event: UmbraEvent | null) => {
+      queue.push(event);
+      wake?.();
+    };
+    this.#subscribers.add(push);
+    if (this.#closed) push(null);
+    try {
+      while (true) {
+        if (queue.length === 0) await new Promise<void>((resolve) => wake = resolve);
+        wake = null;
+        const event = queue.shift();
+        if (event === null || event === undefined) return;
+        yield event;
+      }
+    } finally {
+      this.#subscribers.delete(push);
+    }
   }
 
   /** Resolves when the sandbox's virtual clock reaches `time` (ns since it started). */
@@ -288,6 +332,12 @@ export class Sandbox implements AsyncDisposable {
       case "closed":
         this.#finish();
         break;
+      case "event":
+        for (const subscriber of this.#subscribers) subscriber(notice.event);
+        break;
+      case "syscall":
+        this.#onSyscall?.(notice.host, notice.root, notice.record);
+        break;
       case "deadline":
         for (const [key, waiting] of this.#deadlines) {
           if (BigInt(key) <= BigInt(notice.time)) {
@@ -312,6 +362,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   #finish(): void {
+    for (const subscriber of this.#subscribers) subscriber(null);
     this.#worker.terminate().catch(() => {});
     this.#closeLibrary();
     this.#resolveClosed?.();

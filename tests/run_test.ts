@@ -54,8 +54,24 @@ umbraTest(
       equal(result.code, 0, result.stderr);
       const out = `${directory}/out`;
       const report = JSON.parse(await Deno.readTextFile(`${out}/report.json`));
+      const configured = report.processes.filter((p: { expectedFinalState: unknown }) => p.expectedFinalState !== null);
       deepEqual(
-        report.processes.map((p: Record<string, unknown>) => [p.name, p.execTime, p.exitTime, p.exitStatus, p.ok]),
+        configured.map((
+          p: {
+            name: string;
+            startTime: string;
+            execs: { time: string }[];
+            exitTime: string;
+            exitStatus: unknown;
+            ok: boolean;
+          },
+        ) => [
+          p.name,
+          p.execs[0]?.time ?? p.startTime,
+          p.exitTime,
+          p.exitStatus,
+          p.ok,
+        ]),
         [
           // alpha's first shell forks its sleep as 1001, so the second process is 1002.
           ["alpha.sh.1000", "0", "5000000000", { kind: "exited", code: 0 }, true],
@@ -167,5 +183,77 @@ umbraTest("experimental.time_mode chooses the clock of a run: virtual by default
       const year = (await Deno.readTextFile(`${directory}/out/hosts/h/date.1000.stdout`)).trim();
       equal(year, mode === "virtual" ? "2000" : String(new Date().getUTCFullYear()));
     }
+  });
+});
+
+umbraTest(
+  "report.json lists forked processes and delivered signals; timeline.html has a lifeline per process",
+  async () => {
+    await withDirectory(async (directory) => {
+      await Deno.writeTextFile(`${directory}/run.yaml`, SCHEDULE);
+      const result = await umbraRun(["run.yaml", "--data-directory", "out"], directory);
+      equal(result.code, 0, result.stderr);
+      const report = JSON.parse(await Deno.readTextFile(`${directory}/out/report.json`));
+      const byName = new Map(report.processes.map((p: { name: string }) => [p.name, p]));
+      const forked = byName.get("alpha.dash.1001") as { parent: number; argv: unknown; execs: { path: string }[] };
+      equal(forked.parent, 1000);
+      equal(forked.argv, null);
+      equal(forked.execs[0].path.endsWith("sleep"), true);
+      const trapped = byName.get("alpha.sh.1002") as {
+        signalsReceived: { signal: string; peer: unknown; time: string }[];
+      };
+      // SIGCHLD from each finished `sleep 1`, and the shutdown SIGTERM from outside the sandbox.
+      deepEqual(trapped.signalsReceived[0], { time: "3000000000", signal: "SIGCHLD", peer: 1003 });
+      deepEqual(trapped.signalsReceived.find((s) => s.signal === "SIGTERM"), {
+        time: "10000000000",
+        signal: "SIGTERM",
+        peer: null,
+      });
+      const html = await Deno.readTextFile(`${directory}/out/timeline.html`);
+      equal(html.match(/class="lifeline[" ]/g)?.length, report.processes.length);
+    });
+  },
+);
+
+umbraTest(
+  "strace logs: one line per intercepted syscall in the top-level process's file, deterministic mode repeats",
+  async () => {
+    await withDirectory(async (directory) => {
+      const config = (mode: string) =>
+        `general:\n  stop_time: 10s\nexperimental:\n  strace_logging_mode: ${mode}\nhosts:\n  h:\n    processes:\n      - path: /bin/sh\n        args: -c 'echo $$; kill -0 $$; (kill -0 $$); exit 0'\n`;
+      await Deno.writeTextFile(`${directory}/run.yaml`, config("standard"));
+      equal((await umbraRun(["run.yaml", "--data-directory", "out"], directory)).code, 0);
+      const log = await Deno.readTextFile(`${directory}/out/hosts/h/sh.1000.strace`);
+      match(log, /^\d\d:\d\d:\d\d\.\d{9} \[1000\] getpid\(\) = 1000$/m);
+      match(log, /^\d\d:\d\d:\d\d\.\d{9} \[1000\] kill\(1000, 0\) = 0$/m);
+      match(log, /\[1001\] /); // the forked subshell logs to the same file
+      await Deno.writeTextFile(`${directory}/run.yaml`, config("deterministic"));
+      const logs = [];
+      for (let run = 0; run < 2; run++) {
+        equal((await umbraRun(["run.yaml", "--data-directory", "out"], directory)).code, 0);
+        logs.push(await Deno.readTextFile(`${directory}/out/hosts/h/sh.1000.strace`));
+      }
+      equal(logs[0], logs[1]);
+    });
+  },
+);
+
+umbraTest("umbra report prints one line per process and rewrites the timeline", async () => {
+  await withDirectory(async (directory) => {
+    await Deno.writeTextFile(`${directory}/run.yaml`, SCHEDULE);
+    equal((await umbraRun(["run.yaml", "--data-directory", "out"], directory)).code, 0);
+    await Deno.remove(`${directory}/out/timeline.html`);
+    const output = await new Deno.Command(UMBRA, {
+      args: ["report", "out"],
+      cwd: directory,
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+    equal(output.code, 0);
+    const lines = new TextDecoder().decode(output.stdout).trim().split("\n");
+    match(lines[0], /^process\s+pid\s+ppid\s+start\s+end\s+status\s+expected$/);
+    match(lines.find((line) => line.startsWith("alpha.sh.1002")) ?? "", /exited with code 7\s+ok$/);
+    equal((await Deno.stat(`${directory}/out/timeline.html`)).isFile, true);
   });
 });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from "npm:yaml@2.9.1";
 import { parseSignal, Signal, signalName } from "../abi/signals.ts";
 import { DurationError, formatDuration, parseDuration } from "./duration.ts";
 
@@ -62,7 +62,7 @@ export interface ProcessConfig {
   shutdownTime: bigint | null;
   /** The signal number sent at `shutdownTime`. @default 15 (SIGTERM) */
   shutdownSignal: number;
-  /** @default { kind: "exited", code: 0 } */
+  /** How the process should end. @default { kind: "exited", code: 0 } */
   expectedFinalState: ExpectedFinalState;
 }
 
@@ -94,9 +94,12 @@ export interface ParseOptions {
 
 /** A configuration that cannot be used. The message is one line: `file:line:column: key.path: problem`. */
 export class ConfigError extends Error {
+  /** "ConfigError". */
   override name = "ConfigError";
 
   /**
+   * A problem at `file:line:column` under key `path`.
+   *
    * @param file the configuration file, as given
    * @param line 1-based line of the problem (0 when it concerns the whole file)
    * @param column 1-based column of the problem (0 when it concerns the whole file)

@@ -32,6 +32,7 @@ export const DURATION_EXAMPLES = "10s, 500 ms, 2 min";
 
 /** A duration that cannot be read; the message is one line and names the text. */
 export class DurationError extends Error {
+  /** "DurationError". */
   override name = "DurationError";
 }
 

@@ -38,6 +38,8 @@ export interface Common {
   executable: string;
   /** True once the process has called execve successfully after its creation. */
   hasExeced: boolean;
+  /** The top-level process this one descends from (its strace log is that one's). */
+  logRoot: ProcessId;
   /** PR_SET_CHILD_SUBREAPER. */
   childSubreaper: boolean;
   /** PR_GET_DUMPABLE: 1 (SUID_DUMP_USER) or 0; inherited by fork, 1 again after exec. */

@@ -13,6 +13,7 @@ import { MESSAGE_SIZE } from "./protocol.ts";
 
 /** A problem finding, verifying or loading the native library. */
 export class LibraryError extends Error {
+  /** "LibraryError". */
   override name = "LibraryError";
 }
 

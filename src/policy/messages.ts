@@ -4,6 +4,21 @@
  */
 
 import type { ExitStatus } from "../kernel/exit_status.ts";
+import type { UmbraEvent } from "../report/events.ts";
+
+/** An intercepted syscall as strace logging records it (see src/report/strace.ts). */
+export interface SyscallRecord {
+  /** Virtual ns since the sandbox started. */
+  time: string;
+  /** Virtual tid. */
+  tid: number;
+  /** The x86_64 syscall number. */
+  nr: number;
+  /** The six argument registers, as decimal u64 strings. */
+  args: string[];
+  /** The result as a decimal i64 string (negative: -errno); null when it is not known. */
+  result: string | null;
+}
 
 /** Start a program as a new top-level process of `host`. */
 export interface SpawnCommand {
@@ -45,6 +60,9 @@ export type Notice =
   | { type: "spawn-failed"; id: number; errno: number; message: string }
   | { type: "exited"; id: number; pid: number; status: ExitStatus; time: string }
   | { type: "deadline"; time: string }
+  | { type: "event"; event: UmbraEvent }
+  /** An intercepted syscall (strace logging): `root` is the virtual pid whose log it goes to. */
+  | { type: "syscall"; host: string; root: number; record: SyscallRecord }
   | { type: "warning"; message: string }
   | { type: "fatal"; message: string }
   | { type: "closed" };

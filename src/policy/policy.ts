@@ -8,14 +8,15 @@ import { basename } from "node:path";
 import { Errno } from "../abi/errno.ts";
 import { decodeUsage } from "../abi/rusage.ts";
 import { carriesPid, setSiginfoPid, SiCode, siginfoCode, siginfoPid } from "../abi/siginfo.ts";
-import { defaultAction, Signal, SIGRTMIN } from "../abi/signals.ts";
+import { defaultAction, Signal, signalName, SIGRTMIN } from "../abi/signals.ts";
 import { SYS } from "../abi/syscalls.ts";
 import { type ExitStatus, exitStatusFromWait } from "../kernel/exit_status.ts";
 import { Kernel, type KernelObserver } from "../kernel/kernel.ts";
 import { VirtualClock } from "../kernel/clock.ts";
 import { SIG_DFL } from "../kernel/signal_actions.ts";
 import type { Process } from "../kernel/process.ts";
-import type { Thread } from "../kernel/thread.ts";
+import type { ExitHook, Thread } from "../kernel/thread.ts";
+import type { UmbraEvent } from "../report/events.ts";
 import type { TraceeMemory } from "../native/memory.ts";
 import {
   EventKind,
@@ -54,6 +55,14 @@ export interface PolicyNative {
   uid: number;
 }
 
+/** What the policy reports as it goes (both off by default: they cost messages). */
+export interface Reporting {
+  /** Emit UmbraEvents (start, fork, exec, signal, exit). */
+  events: boolean;
+  /** Emit a SyscallRecord per intercepted syscall (strace logging; forces exit stops). */
+  syscalls: boolean;
+}
+
 /** The policy state of one sandbox. */
 export class Policy implements KernelObserver {
   readonly kernel: Kernel;
@@ -65,6 +74,8 @@ export class Policy implements KernelObserver {
   readonly #topLevel = new Map<Process, number>();
   /** Spawned processes that have not completed their first exec, by native pid. */
   readonly #beforeExec = new Map<number, number>();
+  /** argv of top-level processes until their first exec (for the start event). */
+  readonly #argv = new Map<Process, string[]>();
   /** Threads held in a job-control group stop (native tids), by process. */
   readonly #held = new Map<Process, Set<number>>();
   /** Threads in a native wait with a virtual timeout (Thread.timedWait). */
@@ -81,6 +92,7 @@ export class Policy implements KernelObserver {
     private readonly notify: (notice: Notice) => void,
     private readonly limits: Limits,
     clock: VirtualClock = new VirtualClock(),
+    private readonly reporting: Reporting = { events: false, syscalls: false },
   ) {
     this.kernel = new Kernel(this, native.uid, clock);
     this.#services = {
@@ -148,6 +160,9 @@ export class Policy implements KernelObserver {
 
   /** KernelObserver: a process ended. */
   exited(process: Process, status: ExitStatus): void {
+    const time = String(this.kernel.clock.now);
+    this.#emit({ kind: "exit", time, host: process.common.host, pid: process.id, status });
+    this.#argv.delete(process);
     const id = this.#topLevel.get(process);
     if (id === undefined) return;
     this.#topLevel.delete(process);
@@ -243,6 +258,10 @@ export class Policy implements KernelObserver {
     }
   }
 
+  #emit(event: UmbraEvent): void {
+    if (this.reporting.events) this.notify({ type: "event", event });
+  }
+
   #withReplies(replies: ReplyBatch, body: () => void): void {
     this.#replies = replies;
     try {
@@ -310,10 +329,73 @@ export class Policy implements KernelObserver {
       native: this.#services,
       limits: this.limits,
     };
-    const outcome = entry.handler(context);
+    const handled = entry.handler(context);
+    const outcome = this.reporting.syscalls ? this.#recorded(thread, nr, event.args, handled, isObserved) : handled;
     if (!isObserved) return this.#reply(thread, nr, outcome);
     if (outcome.kind !== "native" || outcome.exit || outcome.exitValue !== undefined) {
       throw new Error(`handler of observed syscall ${entry.name} must run it natively`);
+    }
+  }
+
+  /**
+   * strace logging: the same outcome, made to report the syscall with its result once known
+   * (an exit stop is added where the outcome had none).
+   */
+  #recorded(thread: Thread, nr: number, args: readonly bigint[], outcome: Outcome, observed: boolean): Outcome {
+    const process = thread.process;
+    const record = (result: bigint | null) =>
+      this.notify({
+        type: "syscall",
+        host: process.common.host,
+        root: process.common.logRoot,
+        record: {
+          time: String(this.kernel.clock.now),
+          tid: thread.id,
+          nr,
+          args: args.map((arg) => String(arg)),
+          result: result === null ? null : String(result),
+        },
+      });
+    if (observed) {
+      record(null);
+      return outcome;
+    }
+    switch (outcome.kind) {
+      case "return":
+        record(outcome.value);
+        return outcome;
+      case "block": {
+        const { blocked } = outcome;
+        return {
+          kind: "block",
+          blocked: {
+            ...blocked,
+            retry: () => {
+              const done = blocked.retry();
+              if (done?.kind === "return") record(done.value);
+              return done;
+            },
+            onInterrupt: () => {
+              blocked.onInterrupt?.();
+              record(-BigInt(blocked.restartErrno));
+            },
+          },
+        };
+      }
+      default: {
+        if (outcome.exitValue !== undefined && !outcome.exit) {
+          record(outcome.exitValue); // the tracer applies it on success; no stop to see the result
+          return outcome;
+        }
+        const inner = outcome.exit ?? ((result: bigint) => result);
+        const wrap = (hook: ExitHook): ExitHook => (result) => {
+          const next = hook(result);
+          if (typeof next === "bigint") record(next);
+          else if ("inject" in next) return { ...next, then: wrap(next.then) };
+          return next;
+        };
+        return { ...outcome, exit: wrap(inner) };
+      }
     }
   }
 
@@ -376,8 +458,13 @@ export class Policy implements KernelObserver {
     const creation = creator?.creation;
     if (!creator || !creation) return;
     creator.creation = null;
-    if (creation.flags & CloneFlag.CLONE_THREAD) this.kernel.createThread(creator, event.aux, creation.childId);
-    else this.kernel.forkProcess(creator, event.aux, creation.flags, creation.childId);
+    if (creation.flags & CloneFlag.CLONE_THREAD) {
+      this.kernel.createThread(creator, event.aux, creation.childId);
+      return;
+    }
+    const child = this.kernel.forkProcess(creator, event.aux, creation.flags, creation.childId);
+    const { host, parent, name } = child.common;
+    this.#emit({ kind: "fork", time: String(this.kernel.clock.now), host, pid: child.id, parent, name });
   }
 
   /** An exec event (informational: the tracer resumed the thread). */
@@ -389,6 +476,22 @@ export class Policy implements KernelObserver {
     const path = this.native.readProcLink(`${event.tid}/exe`) ?? process.common.executable;
     this.kernel.exec(event.tid, event.aux, path);
     const request = this.#beforeExec.get(event.tid);
+    const host = process.common.host;
+    const time = String(this.kernel.clock.now);
+    if (request === undefined) this.#emit({ kind: "exec", time, host, pid: process.id, path });
+    else {
+      const argv = this.#argv.get(process) ?? [path];
+      this.#argv.delete(process);
+      this.#emit({
+        kind: "start",
+        time,
+        host,
+        pid: process.id,
+        parent: process.common.parent,
+        name: process.common.name,
+        argv,
+      });
+    }
     if (request !== undefined) {
       this.#beforeExec.delete(event.tid);
       this.notify({
@@ -435,6 +538,19 @@ export class Policy implements KernelObserver {
     const siginfo = thread ? this.#virtualSiginfo(thread.process, event.aux, event.payload) : null;
     if (siginfo) this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(siginfo);
     else this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
+    if (thread && this.reporting.events) {
+      const delivered = siginfo ?? event.payload;
+      const code = siginfoCode(delivered);
+      const sender = carriesPid(delivered) || code === SiCode.SI_QUEUE ? siginfoPid(delivered) : 0;
+      this.#emit({
+        kind: "signal",
+        time: String(this.kernel.clock.now),
+        host: thread.process.common.host,
+        from: sender > 0 ? sender : null,
+        to: thread.process.id,
+        signal: signalName(event.aux) ?? String(event.aux),
+      });
+    }
   }
 
   /** See NativeServices.virtualSiginfo. */
@@ -525,6 +641,7 @@ export class Policy implements KernelObserver {
     const process = this.kernel.createProcess(command.host, pid, command.path, event.tid);
     this.#topLevel.set(process, command.id);
     this.#beforeExec.set(event.tid, command.id);
+    this.#argv.set(process, command.args);
   }
 
   #spawnFailed(id: number, errno: number): void {

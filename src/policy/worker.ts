@@ -111,6 +111,7 @@ async function main(): Promise<void> {
     notify,
     { maxProcesses: workerData.maxProcesses as number },
     new VirtualClock(epochNs, cell),
+    { events: workerData.events === true, syscalls: workerData.syscalls === true },
   );
   notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
 

@@ -1,0 +1,487 @@
+// The strace-style log formatter (src/report/strace.ts): exact lines for the syscalls umbra intercepts (ids, clone,
+// wait4/waitid, kill and friends, prctl, signals, fcntl/ioctl owners, clocks, timers, timeouts, futex), errno names
+// and messages, restart codes, unfinished calls, deterministic mode hiding addresses, and unknown syscalls.
+import { equal, notEqual, throws } from "node:assert/strict";
+import { SYS, type SyscallName } from "../src/abi/syscalls.ts";
+import {
+  ADDRESS_TOKEN,
+  formatSyscall,
+  formatVirtualTime,
+  straceFileName,
+  type StraceMode,
+  type SyscallRecord,
+} from "../src/report/strace.ts";
+import { SYSCALL_TABLE } from "../src/syscalls/table.ts";
+
+/** 1 s + 500 ns of virtual time. */
+const TIME = "1000000500";
+const PREFIX = "00:00:01.000000500 [1001]";
+/** Stack-like addresses, as a program would pass them. */
+const P1 = 0x7ffd5c1e2a3cn;
+const P2 = 0x7ffd5c1e2a40n;
+
+type Value = number | bigint;
+
+/** A record as the policy produces it: registers as u64 decimal strings, the result as an i64 decimal string. */
+function record(nr: number, args: Value[], result: Value | null, tid = 1001, time = TIME): SyscallRecord {
+  const registers = [...args, ...Array(6 - args.length).fill(0)].map((v) => BigInt.asUintN(64, BigInt(v)).toString());
+  return { time, tid, nr, args: registers, result: result === null ? null : BigInt(result).toString() };
+}
+
+/** The line for syscall `name`, without the time and tid prefix. */
+function call(name: SyscallName, args: Value[], result: Value | null, mode: StraceMode = "standard"): string {
+  const line = formatSyscall(record(SYS[name], args, result), mode);
+  equal(line.startsWith(`${PREFIX} `), true, line);
+  return line.slice(PREFIX.length + 1);
+}
+
+Deno.test("time prints as HH:MM:SS.nnnnnnnnn with hours past 24", () => {
+  equal(formatVirtualTime("0"), "00:00:00.000000000");
+  equal(formatVirtualTime("1000000500"), "00:00:01.000000500");
+  equal(formatVirtualTime("59999999999"), "00:00:59.999999999");
+  equal(formatVirtualTime("3723000000004"), "01:02:03.000000004");
+  equal(formatVirtualTime(`${(25n * 3600n + 61n) * 1_000_000_000n + 1n}`), "25:01:01.000000001");
+  equal(formatVirtualTime(360000n * 3600n * 1_000_000_000n), "360000:00:00.000000000");
+  throws(() => formatVirtualTime("-1"), RangeError);
+  throws(() => formatVirtualTime("1.5"), RangeError);
+});
+
+Deno.test("whole lines: time, [tid], name(args) = result", () => {
+  equal(
+    formatSyscall(record(SYS.kill, [1000, 15], 0), "standard"),
+    "00:00:01.000000500 [1001] kill(1000, SIGTERM) = 0",
+  );
+  equal(
+    formatSyscall(record(SYS.getpid, [], 1000, 1000, "120000000000"), "deterministic"),
+    "00:02:00.000000000 [1000] getpid() = 1000",
+  );
+});
+
+Deno.test("kill, tkill, tgkill and queued signals: pids signed, signals by name, 0 and bad numbers as numbers", () => {
+  equal(call("kill", [1000, 15], 0), "kill(1000, SIGTERM) = 0");
+  equal(call("kill", [-1000, 0], 0), "kill(-1000, 0) = 0");
+  equal(call("kill", [-1, 9], -1), "kill(-1, SIGKILL) = -1 EPERM (Operation not permitted)");
+  equal(call("kill", [0, 99], -22), "kill(0, 99) = -1 EINVAL (Invalid argument)");
+  equal(call("kill", [1000, -3], -22), "kill(1000, -3) = -1 EINVAL (Invalid argument)");
+  equal(call("kill", [4242, 18], -3), "kill(4242, SIGCONT) = -1 ESRCH (No such process)");
+  equal(call("tkill", [1002, 10], 0), "tkill(1002, SIGUSR1) = 0");
+  equal(call("tgkill", [1000, 1001, 34], 0), "tgkill(1000, 1001, SIGRTMIN+2) = 0");
+  equal(call("tgkill", [1000, 1001, 64], 0), "tgkill(1000, 1001, SIGRTMIN+32) = 0");
+  equal(call("rt_sigqueueinfo", [1000, 12, P1], 0), "rt_sigqueueinfo(1000, SIGUSR2, 0x7ffd5c1e2a3c) = 0");
+  equal(
+    call("rt_tgsigqueueinfo", [1000, 1003, 32, P1], 0),
+    "rt_tgsigqueueinfo(1000, 1003, SIGRTMIN, 0x7ffd5c1e2a3c) = 0",
+  );
+  equal(call("pidfd_open", [1002, 0x800], 3), "pidfd_open(1002, PIDFD_NONBLOCK) = 3");
+  equal(call("pidfd_open", [1002, 0], 3), "pidfd_open(1002, 0) = 3");
+  equal(call("pidfd_send_signal", [3, 15, 0, 0], 0), "pidfd_send_signal(3, SIGTERM, NULL, 0) = 0");
+  equal(
+    call("pidfd_send_signal", [3, 9, 0, 4], 0),
+    "pidfd_send_signal(3, SIGKILL, NULL, PIDFD_SIGNAL_PROCESS_GROUP) = 0",
+  );
+});
+
+Deno.test("ids and their errors", () => {
+  equal(call("getpid", [], 1000), "getpid() = 1000");
+  equal(call("getppid", [], 1), "getppid() = 1");
+  equal(call("gettid", [], 1001), "gettid() = 1001");
+  equal(call("getpgrp", [], 1000), "getpgrp() = 1000");
+  equal(call("getpgid", [77], -3), "getpgid(77) = -1 ESRCH (No such process)");
+  equal(call("getpgid", [0], 1000), "getpgid(0) = 1000");
+  equal(call("getsid", [1002], 1000), "getsid(1002) = 1000");
+  equal(call("setsid", [], -1), "setsid() = -1 EPERM (Operation not permitted)");
+  equal(call("setsid", [], 1002), "setsid() = 1002");
+  equal(call("set_tid_address", [0x7f19dc72ea10n], 1000), "set_tid_address(0x7f19dc72ea10) = 1000");
+});
+
+Deno.test("setpgid errors", () => {
+  equal(call("setpgid", [0, 0], 0), "setpgid(0, 0) = 0");
+  equal(call("setpgid", [1002, 1000], 0), "setpgid(1002, 1000) = 0");
+  equal(call("setpgid", [1000, 77], -1), "setpgid(1000, 77) = -1 EPERM (Operation not permitted)");
+  equal(call("setpgid", [-1, 0], -22), "setpgid(-1, 0) = -1 EINVAL (Invalid argument)");
+  equal(call("setpgid", [0, -5], -22), "setpgid(0, -5) = -1 EINVAL (Invalid argument)");
+  equal(call("setpgid", [99999, 0], -3), "setpgid(99999, 0) = -1 ESRCH (No such process)");
+  equal(call("setpgid", [1002, 0], -13), "setpgid(1002, 0) = -1 EACCES (Permission denied)");
+});
+
+Deno.test("wait4 options", () => {
+  equal(call("wait4", [-1, P1, 0x40000001, 0], 1002), "wait4(-1, 0x7ffd5c1e2a3c, WNOHANG|__WALL, NULL) = 1002");
+  equal(call("wait4", [-1, P1, 1, 0], 0), "wait4(-1, 0x7ffd5c1e2a3c, WNOHANG, NULL) = 0");
+  equal(call("wait4", [1002, 0, 0, 0], 1002), "wait4(1002, NULL, 0, NULL) = 1002");
+  equal(
+    call("wait4", [-1000, P1, 2 | 8, P2], 1003),
+    "wait4(-1000, 0x7ffd5c1e2a3c, WUNTRACED|WCONTINUED, 0x7ffd5c1e2a40) = 1003",
+  );
+  equal(
+    call("wait4", [0, P1, 0x80000000 | 0x20000000, 0], -10),
+    "wait4(0, 0x7ffd5c1e2a3c, __WNOTHREAD|__WCLONE, NULL) = -1 ECHILD (No child processes)",
+  );
+  equal(
+    call("wait4", [-1, P1, 1 | 0x100, 0], -22),
+    "wait4(-1, 0x7ffd5c1e2a3c, WNOHANG|0x100, NULL) = -1 EINVAL (Invalid argument)",
+  );
+  equal(
+    call("wait4", [-1, P1, 0, 0], -512),
+    "wait4(-1, 0x7ffd5c1e2a3c, 0, NULL) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)",
+  );
+  equal(call("wait4", [-1, P1, 0, 0], null), "wait4(-1, 0x7ffd5c1e2a3c, 0, NULL) = ? <unfinished>");
+});
+
+Deno.test("waitid idtypes and options", () => {
+  equal(call("waitid", [1, 1002, P1, 4, 0], 0), "waitid(P_PID, 1002, 0x7ffd5c1e2a3c, WEXITED, NULL) = 0");
+  equal(
+    call("waitid", [0, 0, P1, 4 | 2 | 8 | 1, 0], 0),
+    "waitid(P_ALL, 0, 0x7ffd5c1e2a3c, WNOHANG|WSTOPPED|WEXITED|WCONTINUED, NULL) = 0",
+  );
+  equal(
+    call("waitid", [2, 1000, P1, 4 | 0x1000000, P2], 0),
+    "waitid(P_PGID, 1000, 0x7ffd5c1e2a3c, WEXITED|WNOWAIT, 0x7ffd5c1e2a40) = 0",
+  );
+  equal(call("waitid", [3, 5, P1, 4, 0], 0), "waitid(P_PIDFD, 5, 0x7ffd5c1e2a3c, WEXITED, NULL) = 0");
+  equal(
+    call("waitid", [7, 0, P1, 4, 0], -22),
+    "waitid(7, 0, 0x7ffd5c1e2a3c, WEXITED, NULL) = -1 EINVAL (Invalid argument)",
+  );
+  equal(
+    call("waitid", [0, 0, P1, 0x40000004, 0], -10),
+    "waitid(P_ALL, 0, 0x7ffd5c1e2a3c, WEXITED|__WALL, NULL) = -1 ECHILD (No child processes)",
+  );
+});
+
+Deno.test("clone flags, exit signal and the pointers the flags use; fork, vfork, clone3", () => {
+  equal(
+    call("clone", [0x4000 | 0x100 | 17, P1], 1003),
+    "clone(flags=CLONE_VM|CLONE_VFORK|SIGCHLD, child_stack=0x7ffd5c1e2a3c) = 1003",
+  );
+  // glibc fork()
+  equal(
+    call("clone", [0x01200011, 0, 0, 0x7f19dc72ea10n, 0], 1002),
+    "clone(flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_stack=NULL, child_tidptr=0x7f19dc72ea10) = 1002",
+  );
+  // glibc pthread_create (clone3 falls back to clone)
+  equal(
+    call("clone", [0x3d0f00, 0x7f19dbf2de70n, 0x7f19dbf2e990n, 0x7f19dbf2e990n, 0x7f19dbf2e6c0n], 1004),
+    "clone(flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|" +
+      "CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_stack=0x7f19dbf2de70, parent_tid=0x7f19dbf2e990, " +
+      "child_tidptr=0x7f19dbf2e990, tls=0x7f19dbf2e6c0) = 1004",
+  );
+  equal(call("clone", [0, 0], 1005), "clone(flags=0, child_stack=NULL) = 1005");
+  equal(call("clone", [10, 0], 1005), "clone(flags=SIGUSR1, child_stack=NULL) = 1005");
+  equal(
+    call("clone", [0x8000 | 0x1000, 0, P2], 1005),
+    "clone(flags=CLONE_PIDFD|CLONE_PARENT, child_stack=NULL, parent_tid=0x7ffd5c1e2a40) = 1005",
+  );
+  equal(
+    call("clone", [0x20000000 | 0x10000000 | 17, 0], -1),
+    "clone(flags=CLONE_NEWUSER|CLONE_NEWPID|SIGCHLD, child_stack=NULL) = -1 EPERM (Operation not permitted)",
+  );
+  equal(
+    call("clone", [0x100000199n, 0], -22),
+    "clone(flags=CLONE_VM|0x100000000|153, child_stack=NULL) = -1 EINVAL (Invalid argument)",
+  );
+  equal(
+    call("clone", [17, 0], -11),
+    "clone(flags=SIGCHLD, child_stack=NULL) = -1 EAGAIN (Resource temporarily unavailable)",
+  );
+  equal(call("fork", [], 1002), "fork() = 1002");
+  equal(call("vfork", [], 1002), "vfork() = 1002");
+  equal(call("clone3", [P1, 88], -38), "clone3(0x7ffd5c1e2a3c, 88) = -1 ENOSYS (Function not implemented)");
+});
+
+Deno.test("prctl options", () => {
+  equal(call("prctl", [1, 10], 0), "prctl(PR_SET_PDEATHSIG, SIGUSR1) = 0");
+  equal(call("prctl", [1, 0], 0), "prctl(PR_SET_PDEATHSIG, 0) = 0");
+  equal(call("prctl", [1, 65], -22), "prctl(PR_SET_PDEATHSIG, 65) = -1 EINVAL (Invalid argument)");
+  equal(call("prctl", [2, P1], 0), "prctl(PR_GET_PDEATHSIG, 0x7ffd5c1e2a3c) = 0");
+  equal(call("prctl", [3], 1), "prctl(PR_GET_DUMPABLE) = 1");
+  equal(call("prctl", [4, 1], 0), "prctl(PR_SET_DUMPABLE, SUID_DUMP_USER) = 0");
+  equal(call("prctl", [4, 0], 0), "prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE) = 0");
+  equal(call("prctl", [36, 1], 0), "prctl(PR_SET_CHILD_SUBREAPER, 1) = 0");
+  equal(call("prctl", [37, P1], 0), "prctl(PR_GET_CHILD_SUBREAPER, 0x7ffd5c1e2a3c) = 0");
+  equal(call("prctl", [15, P1], 0), "prctl(PR_SET_NAME, 0x7ffd5c1e2a3c) = 0");
+  equal(call("prctl", [38, 1, 0, 0, 0], 0), "prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) = 0");
+  equal(call("prctl", [22, 2, P1], 0), "prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0x7ffd5c1e2a3c) = 0");
+  equal(call("prctl", [0x59616d61, -1], 0), "prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY) = 0");
+  equal(call("prctl", [1000, 1, 0, 0, 0], -22), "prctl(1000, 0x1, 0, 0, 0) = -1 EINVAL (Invalid argument)");
+});
+
+Deno.test("signal dispositions, masks, waits and signalfds", () => {
+  equal(call("rt_sigaction", [17, P1, P2, 8], 0), "rt_sigaction(SIGCHLD, 0x7ffd5c1e2a3c, 0x7ffd5c1e2a40, 8) = 0");
+  equal(call("rt_sigaction", [32, 0, P2, 8], 0), "rt_sigaction(SIGRTMIN, NULL, 0x7ffd5c1e2a40, 8) = 0");
+  equal(
+    call("rt_sigaction", [9, P1, 0, 8], -22),
+    "rt_sigaction(SIGKILL, 0x7ffd5c1e2a3c, NULL, 8) = -1 EINVAL (Invalid argument)",
+  );
+  equal(call("rt_sigprocmask", [0, P1, 0, 8], 0), "rt_sigprocmask(SIG_BLOCK, 0x7ffd5c1e2a3c, NULL, 8) = 0");
+  equal(
+    call("rt_sigprocmask", [1, P1, P2, 8], 0),
+    "rt_sigprocmask(SIG_UNBLOCK, 0x7ffd5c1e2a3c, 0x7ffd5c1e2a40, 8) = 0",
+  );
+  equal(call("rt_sigprocmask", [2, 0, P2, 8], 0), "rt_sigprocmask(SIG_SETMASK, NULL, 0x7ffd5c1e2a40, 8) = 0");
+  equal(call("rt_sigtimedwait", [P1, P2, 0, 8], 10), "rt_sigtimedwait(0x7ffd5c1e2a3c, 0x7ffd5c1e2a40, NULL, 8) = 10");
+  equal(
+    call("rt_sigtimedwait", [P1, 0, P2, 8], -11),
+    "rt_sigtimedwait(0x7ffd5c1e2a3c, NULL, 0x7ffd5c1e2a40, 8) = -1 EAGAIN (Resource temporarily unavailable)",
+  );
+  equal(call("signalfd", [-1, P1, 8], 1000), "signalfd(-1, 0x7ffd5c1e2a3c, 8) = 1000");
+  equal(
+    call("signalfd4", [-1, P1, 8, 0x80800], 1000),
+    "signalfd4(-1, 0x7ffd5c1e2a3c, 8, SFD_CLOEXEC|SFD_NONBLOCK) = 1000",
+  );
+  equal(call("read", [1000, P1, 128], 128), "read(1000, 0x7ffd5c1e2a3c, 128) = 128");
+  equal(call("readv", [1000, P1, 2], 128), "readv(1000, 0x7ffd5c1e2a3c, 2) = 128");
+  equal(call("dup", [1000], 4), "dup(1000) = 4");
+  equal(call("dup", [77], -9), "dup(77) = -1 EBADF (Bad file descriptor)");
+});
+
+Deno.test("getrusage, ptrace, process_vm_*, seccomp", () => {
+  equal(call("getrusage", [-1, P1], 0), "getrusage(RUSAGE_CHILDREN, 0x7ffd5c1e2a3c) = 0");
+  equal(call("getrusage", [0, P1], 0), "getrusage(RUSAGE_SELF, 0x7ffd5c1e2a3c) = 0");
+  equal(call("ptrace", [16, 1000], -1), "ptrace(PTRACE_ATTACH, 1000) = -1 EPERM (Operation not permitted)");
+  equal(call("ptrace", [0], -1), "ptrace(PTRACE_TRACEME) = -1 EPERM (Operation not permitted)");
+  equal(
+    call("ptrace", [0x4206, 4242, 0, 0], -3),
+    "ptrace(PTRACE_SEIZE, 4242, NULL, NULL) = -1 ESRCH (No such process)",
+  );
+  equal(call("ptrace", [7, 1002, 0, 10], -3), "ptrace(PTRACE_CONT, 1002, NULL, SIGUSR1) = -1 ESRCH (No such process)");
+  equal(
+    call("process_vm_readv", [1002, P1, 1, P2, 1, 0], 64),
+    "process_vm_readv(1002, 0x7ffd5c1e2a3c, 1, 0x7ffd5c1e2a40, 1, 0) = 64",
+  );
+  equal(
+    call("process_vm_writev", [4242, P1, 1, P2, 1, 0], -3),
+    "process_vm_writev(4242, 0x7ffd5c1e2a3c, 1, 0x7ffd5c1e2a40, 1, 0) = -1 ESRCH (No such process)",
+  );
+  equal(
+    call("seccomp", [1, 8, P1], -16),
+    "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, 0x7ffd5c1e2a3c) = -1 EBUSY (Device or resource busy)",
+  );
+  equal(
+    call("seccomp", [1, 1 | 2, P1], 0),
+    "seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC|SECCOMP_FILTER_FLAG_LOG, 0x7ffd5c1e2a3c) = 0",
+  );
+});
+
+Deno.test("fcntl and ioctl commands umbra traces", () => {
+  equal(call("fcntl", [3, 8, 1002], 0), "fcntl(3, F_SETOWN, 1002) = 0");
+  equal(call("fcntl", [3, 8, -1000], 0), "fcntl(3, F_SETOWN, -1000) = 0");
+  equal(call("fcntl", [3, 8, 4242], -3), "fcntl(3, F_SETOWN, 4242) = -1 ESRCH (No such process)");
+  equal(call("fcntl", [3, 9], 1002), "fcntl(3, F_GETOWN) = 1002");
+  equal(call("fcntl", [3, 15, P1], 0), "fcntl(3, F_SETOWN_EX, 0x7ffd5c1e2a3c) = 0");
+  equal(call("fcntl", [3, 16, P1], 0), "fcntl(3, F_GETOWN_EX, 0x7ffd5c1e2a3c) = 0");
+  equal(call("fcntl", [1000, 0, 10], 10), "fcntl(1000, F_DUPFD, 10) = 10");
+  equal(call("fcntl", [1000, 1030, 0], 4), "fcntl(1000, F_DUPFD_CLOEXEC, 0) = 4");
+  equal(call("fcntl", [3, 2, 1], 0), "fcntl(3, F_SETFD, FD_CLOEXEC) = 0");
+  equal(call("fcntl", [3, 1], 1), "fcntl(3, F_GETFD) = 0x1 (flags FD_CLOEXEC)");
+  equal(call("fcntl", [3, 1], 0), "fcntl(3, F_GETFD) = 0");
+  equal(call("fcntl", [0, 3], 0x8000), "fcntl(0, F_GETFL) = 0x8000 (flags O_RDONLY|O_LARGEFILE)");
+  equal(call("fcntl", [3, 4, 0x802], 0), "fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0");
+  equal(call("fcntl", [3, 10, 29], 0), "fcntl(3, F_SETSIG, SIGIO) = 0");
+  equal(call("fcntl", [3, 9999, 5], -22), "fcntl(3, 9999, 0x5) = -1 EINVAL (Invalid argument)");
+  equal(call("ioctl", [0, 0x5410, P1], 0), "ioctl(0, TIOCSPGRP, 0x7ffd5c1e2a3c) = 0");
+  equal(
+    call("ioctl", [0, 0x5410, P1], -25),
+    "ioctl(0, TIOCSPGRP, 0x7ffd5c1e2a3c) = -1 ENOTTY (Inappropriate ioctl for device)",
+  );
+  equal(call("ioctl", [5, 0x8901, P1], 0), "ioctl(5, FIOSETOWN, 0x7ffd5c1e2a3c) = 0");
+  equal(call("ioctl", [5, 0x8902, P1], 0), "ioctl(5, SIOCSPGRP, 0x7ffd5c1e2a3c) = 0");
+  equal(call("ioctl", [5, 0x8903, P1], 0), "ioctl(5, FIOGETOWN, 0x7ffd5c1e2a3c) = 0");
+  equal(call("ioctl", [5, 0x8904, P1], 0), "ioctl(5, SIOCGPGRP, 0x7ffd5c1e2a3c) = 0");
+  equal(
+    call("ioctl", [5, 0xc0104004, P1], -25),
+    "ioctl(5, 0xc0104004, 0x7ffd5c1e2a3c) = -1 ENOTTY (Inappropriate ioctl for device)",
+  );
+});
+
+Deno.test("clock ids, sleeps and clocks", () => {
+  equal(call("clock_gettime", [1, P1], 0), "clock_gettime(CLOCK_MONOTONIC, 0x7ffd5c1e2a3c) = 0");
+  equal(call("clock_gettime", [0, P1], 0), "clock_gettime(CLOCK_REALTIME, 0x7ffd5c1e2a3c) = 0");
+  equal(call("clock_gettime", [7, P1], 0), "clock_gettime(CLOCK_BOOTTIME, 0x7ffd5c1e2a3c) = 0");
+  equal(call("clock_gettime", [11, P1], 0), "clock_gettime(CLOCK_TAI, 0x7ffd5c1e2a3c) = 0");
+  equal(call("clock_gettime", [2, P1], 0), "clock_gettime(CLOCK_PROCESS_CPUTIME_ID, 0x7ffd5c1e2a3c) = 0");
+  equal(call("clock_gettime", [10, P1], -22), "clock_gettime(10, 0x7ffd5c1e2a3c) = -1 EINVAL (Invalid argument)");
+  // Dynamic clocks: (~pid << 3) | type, with 4 for a thread clock and 3 for a clock fd.
+  equal(
+    call("clock_gettime", [(~1002 << 3) | 2, P1], 0),
+    "clock_gettime(MAKE_PROCESS_CPUCLOCK(1002, CPUCLOCK_SCHED), 0x7ffd5c1e2a3c) = 0",
+  );
+  equal(
+    call("clock_gettime", [(~1003 << 3) | 4, P1], 0),
+    "clock_gettime(MAKE_THREAD_CPUCLOCK(1003, CPUCLOCK_PROF), 0x7ffd5c1e2a3c) = 0",
+  );
+  equal(call("clock_gettime", [(~5 << 3) | 3, P1], 0), "clock_gettime(FD_TO_CLOCKID(5), 0x7ffd5c1e2a3c) = 0");
+  equal(call("gettimeofday", [P1, 0], 0), "gettimeofday(0x7ffd5c1e2a3c, NULL) = 0");
+  equal(call("time", [0], 946684800), "time(NULL) = 946684800");
+  equal(call("nanosleep", [P1, 0], null), "nanosleep(0x7ffd5c1e2a3c, NULL) = ? <unfinished>");
+  equal(call("nanosleep", [P1, P2], 0), "nanosleep(0x7ffd5c1e2a3c, 0x7ffd5c1e2a40) = 0");
+  equal(
+    call("nanosleep", [P1, P2], -516),
+    "nanosleep(0x7ffd5c1e2a3c, 0x7ffd5c1e2a40) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)",
+  );
+  equal(
+    call("clock_nanosleep", [0, 1, P1, 0], 0),
+    "clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, 0x7ffd5c1e2a3c, NULL) = 0",
+  );
+  equal(
+    call("clock_nanosleep", [1, 0, P1, P2], null),
+    "clock_nanosleep(CLOCK_MONOTONIC, 0, 0x7ffd5c1e2a3c, 0x7ffd5c1e2a40) = ? <unfinished>",
+  );
+  equal(call("alarm", [5], 0), "alarm(5) = 0");
+  equal(call("setitimer", [0, P1, 0], 0), "setitimer(ITIMER_REAL, 0x7ffd5c1e2a3c, NULL) = 0");
+  equal(call("getitimer", [2, P1], 0), "getitimer(ITIMER_PROF, 0x7ffd5c1e2a3c) = 0");
+});
+
+Deno.test("POSIX timers and timerfds", () => {
+  equal(call("timer_create", [1, 0, P1], 0), "timer_create(CLOCK_MONOTONIC, NULL, 0x7ffd5c1e2a3c) = 0");
+  equal(call("timer_settime", [0, 1, P1, 0], 0), "timer_settime(0, TIMER_ABSTIME, 0x7ffd5c1e2a3c, NULL) = 0");
+  equal(call("timer_settime", [0, 0, P1, P2], 0), "timer_settime(0, 0, 0x7ffd5c1e2a3c, 0x7ffd5c1e2a40) = 0");
+  equal(call("timer_gettime", [1, P1], 0), "timer_gettime(1, 0x7ffd5c1e2a3c) = 0");
+  equal(call("timer_getoverrun", [0], 0), "timer_getoverrun(0) = 0");
+  equal(call("timer_delete", [7], -22), "timer_delete(7) = -1 EINVAL (Invalid argument)");
+  equal(call("timerfd_create", [1, 0x80800], 3), "timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC|TFD_NONBLOCK) = 3");
+  equal(call("timerfd_create", [0, 0], 3), "timerfd_create(CLOCK_REALTIME, 0) = 3");
+  equal(
+    call("timerfd_settime", [3, 3, P1, 0], 0),
+    "timerfd_settime(3, TFD_TIMER_ABSTIME|TFD_TIMER_CANCEL_ON_SET, 0x7ffd5c1e2a3c, NULL) = 0",
+  );
+  equal(call("timerfd_gettime", [3, P1], 0), "timerfd_gettime(3, 0x7ffd5c1e2a3c) = 0");
+});
+
+Deno.test("timeouts: poll, select, epoll", () => {
+  equal(call("poll", [P1, 2, 1000], 1), "poll(0x7ffd5c1e2a3c, 2, 1000) = 1");
+  equal(call("poll", [0, 0, -1], null), "poll(NULL, 0, -1) = ? <unfinished>");
+  equal(call("ppoll", [P1, 1, P2, 0, 8], 0), "ppoll(0x7ffd5c1e2a3c, 1, 0x7ffd5c1e2a40, NULL, 8) = 0");
+  equal(call("select", [4, P1, 0, 0, P2], 0), "select(4, 0x7ffd5c1e2a3c, NULL, NULL, 0x7ffd5c1e2a40) = 0");
+  equal(call("pselect6", [0, 0, 0, 0, P1, 0], 0), "pselect6(0, NULL, NULL, NULL, 0x7ffd5c1e2a3c, NULL) = 0");
+  equal(
+    call("epoll_wait", [4, P1, 16, -1], -4),
+    "epoll_wait(4, 0x7ffd5c1e2a3c, 16, -1) = -1 EINTR (Interrupted system call)",
+  );
+  equal(call("epoll_pwait", [4, P1, 16, 500, 0, 8], 0), "epoll_pwait(4, 0x7ffd5c1e2a3c, 16, 500, NULL, 8) = 0");
+  equal(
+    call("epoll_pwait2", [4, P1, 16, P2, 0, 8], 2),
+    "epoll_pwait2(4, 0x7ffd5c1e2a3c, 16, 0x7ffd5c1e2a40, NULL, 8) = 2",
+  );
+});
+
+Deno.test("futex ops", () => {
+  const word = 0x7f1cc0eafa4cn;
+  equal(
+    call("futex", [word, 128, 2, P1], -110),
+    "futex(0x7f1cc0eafa4c, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 2, 0x7ffd5c1e2a3c) = -1 ETIMEDOUT (Connection timed out)",
+  );
+  equal(call("futex", [word, 0, 0, 0], null), "futex(0x7f1cc0eafa4c, FUTEX_WAIT, 0, NULL) = ? <unfinished>");
+  equal(
+    call("futex", [word, 9 | 128 | 256, 0, P1, 0, 0xffffffff], 0),
+    "futex(0x7f1cc0eafa4c, FUTEX_WAIT_BITSET|FUTEX_PRIVATE_FLAG|FUTEX_CLOCK_REALTIME, 0, 0x7ffd5c1e2a3c, FUTEX_BITSET_MATCH_ANY) = 0",
+  );
+  equal(
+    call("futex", [word, 9, 1, P1, 0, 4], -11),
+    "futex(0x7f1cc0eafa4c, FUTEX_WAIT_BITSET, 1, 0x7ffd5c1e2a3c, 0x4) = -1 EAGAIN (Resource temporarily unavailable)",
+  );
+  equal(
+    call("futex", [word, 1 | 128, 2147483647], 0),
+    "futex(0x7f1cc0eafa4c, FUTEX_WAKE|FUTEX_PRIVATE_FLAG, 2147483647) = 0",
+  );
+  equal(call("futex", [word, 7 | 128], 0), "futex(0x7f1cc0eafa4c, FUTEX_UNLOCK_PI|FUTEX_PRIVATE_FLAG) = 0");
+});
+
+Deno.test("errno names, messages and restart codes", () => {
+  const cases: [number, string][] = [
+    [1, "-1 EPERM (Operation not permitted)"],
+    [2, "-1 ENOENT (No such file or directory)"],
+    [3, "-1 ESRCH (No such process)"],
+    [4, "-1 EINTR (Interrupted system call)"],
+    [9, "-1 EBADF (Bad file descriptor)"],
+    [10, "-1 ECHILD (No child processes)"],
+    [11, "-1 EAGAIN (Resource temporarily unavailable)"],
+    [13, "-1 EACCES (Permission denied)"],
+    [14, "-1 EFAULT (Bad address)"],
+    [16, "-1 EBUSY (Device or resource busy)"],
+    [22, "-1 EINVAL (Invalid argument)"],
+    [38, "-1 ENOSYS (Function not implemented)"],
+    [110, "-1 ETIMEDOUT (Connection timed out)"],
+    [15, "-1 ENOTBLK"],
+    [4000, "-1 E4000"],
+    [4095, "-1 E4095"],
+    [512, "? ERESTARTSYS (To be restarted if SA_RESTART is set)"],
+    [513, "? ERESTARTNOINTR (To be restarted)"],
+    [514, "? ERESTARTNOHAND (To be restarted if no handler)"],
+    [516, "? ERESTART_RESTARTBLOCK (Interrupted by signal)"],
+  ];
+  for (const [errno, text] of cases) equal(call("getpgid", [5], -errno), `getpgid(5) = ${text}`);
+  // Outside -4095..-1 a negative result is a value, not an error.
+  equal(call("getpgid", [5], -4096), "getpgid(5) = -4096");
+  equal(call("exit_group", [0], null), "exit_group(0) = ?");
+  equal(call("exit", [3], null), "exit(3) = ?");
+});
+
+Deno.test("deterministic mode hides addresses and keeps everything else", () => {
+  const d = "deterministic";
+  equal(ADDRESS_TOKEN, "0x…");
+  equal(call("wait4", [-1, P1, 0x40000001, 0], 1002, d), "wait4(-1, 0x…, WNOHANG|__WALL, NULL) = 1002");
+  equal(call("rt_sigaction", [17, P1, P2, 8], 0, d), "rt_sigaction(SIGCHLD, 0x…, 0x…, 8) = 0");
+  equal(
+    call("clone", [0x3d0f00, 0x7f19dbf2de70n, 0x7f19dbf2e990n, 0x7f19dbf2e990n, 0x7f19dbf2e6c0n], 1004, d),
+    "clone(flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|" +
+      "CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID, child_stack=0x…, parent_tid=0x…, child_tidptr=0x…, tls=0x…) = 1004",
+  );
+  equal(
+    call("clone", [0x01200011, 0, 0, 0x7f19dc72ea10n], 1002, d),
+    "clone(flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_stack=NULL, child_tidptr=0x…) = 1002",
+  );
+  equal(call("nanosleep", [P1, 0], null, d), "nanosleep(0x…, NULL) = ? <unfinished>");
+  equal(call("read", [1000, P1, 128], 128, d), "read(1000, 0x…, 128) = 128");
+  equal(call("futex", [0x7f1cc0eafa4cn, 128, 2, 0], 0, d), "futex(0x…, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 2, NULL) = 0");
+  equal(call("fcntl", [3, 8, -1000], 0, d), "fcntl(3, F_SETOWN, -1000) = 0");
+  equal(call("set_tid_address", [0x7f19dc72ea10n], 1000, d), "set_tid_address(0x…) = 1000");
+  // Results that are addresses, and undecoded registers that look like addresses.
+  equal(call("brk", [0], 0x5581a000n, d), "brk(0, 0, 0, 0, 0, 0) = 0x…");
+  equal(call("brk", [0], 0x5581a000n), "brk(0, 0, 0, 0, 0, 0) = 0x5581a000");
+  equal(
+    call("mmap", [0, 4096, 3, 0x22, -1, 0], 0x7f19dc72e000n, d),
+    "mmap(0, 0x1000, 0x3, 0x22, 0xffffffffffffffff, 0) = 0x…",
+  );
+  equal(call("mprotect", [0x7f19dc72e000n, 4096, 1], 0, d), "mprotect(0x…, 0x1000, 0x1, 0, 0, 0) = 0");
+  // The same record in both modes differs only in its addresses.
+  const r = record(SYS.wait4, [1002, P1, 0, 0], 1002);
+  notEqual(formatSyscall(r, "standard"), formatSyscall(r, d));
+  equal(formatSyscall(r, "standard").replace("0x7ffd5c1e2a3c", ADDRESS_TOKEN), formatSyscall(r, d));
+});
+
+Deno.test("unknown syscall numbers print as syscall_NNN with their registers in hex", () => {
+  equal(call("getpid", [], 1000).startsWith("getpid("), true);
+  const line = formatSyscall(record(999, [1, 0, 255, -1, 0, 0], -38), "standard");
+  equal(line, `${PREFIX} syscall_999(0x1, 0, 0xff, 0xffffffffffffffff, 0, 0) = -1 ENOSYS (Function not implemented)`);
+  equal(formatSyscall(record(500, [P1], 0), "deterministic"), `${PREFIX} syscall_500(0x…, 0, 0, 0, 0, 0) = 0`);
+  equal(formatSyscall(record(500, [P1], 0), "standard"), `${PREFIX} syscall_500(0x7ffd5c1e2a3c, 0, 0, 0, 0, 0) = 0`);
+});
+
+Deno.test("every syscall umbra intercepts has its own decoder", () => {
+  const generic = "(0, 0, 0, 0, 0, 0)";
+  for (const [nr, entry] of SYSCALL_TABLE) {
+    const line = formatSyscall(record(nr, [], 0), "standard");
+    equal(line.startsWith(`${PREFIX} ${entry.name}(`), true, line);
+    equal(line.includes(generic), false, line);
+  }
+});
+
+Deno.test("records: short and negative registers, bad input", () => {
+  const short: SyscallRecord = { time: TIME, tid: 1001, nr: SYS.kill, args: ["-1", "9"], result: "0" };
+  equal(formatSyscall(short, "standard"), `${PREFIX} kill(-1, SIGKILL) = 0`);
+  const wrapped: SyscallRecord = { ...short, args: ["18446744073709551615", "9", "0", "0", "0", "0"] };
+  equal(formatSyscall(wrapped, "standard"), `${PREFIX} kill(-1, SIGKILL) = 0`);
+  // An i64 result given as its u64 bit pattern is still -errno.
+  equal(
+    formatSyscall({ ...short, result: "18446744073709551613" }, "standard"),
+    `${PREFIX} kill(-1, SIGKILL) = -1 ESRCH (No such process)`,
+  );
+  throws(() => formatSyscall({ ...short, args: ["0x10", "9"] }, "standard"), RangeError);
+  throws(() => formatSyscall({ ...short, result: "abc" }, "standard"), RangeError);
+  throws(() => formatSyscall({ ...short, time: "" }, "standard"), RangeError);
+});
+
+Deno.test("straceFileName", () => {
+  equal(straceFileName("sleep", 1000), "sleep.1000.strace");
+  equal(straceFileName("my-server", 1002), "my-server.1002.strace");
+});
