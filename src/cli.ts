@@ -43,6 +43,7 @@ export async function exec(program: string, args: string[], options: ExecOptions
   for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
   try {
     const status = await process.exited;
+    if (sandbox.failure) return EXIT_FAILURE; // already reported, and everything was killed
     if (process.spawnError) console.error(`umbra: cannot run '${program}': ${process.spawnError}`);
     return shellExitCode(status);
   } finally {

@@ -84,6 +84,15 @@ async function prepareDataDirectory(path: string): Promise<void> {
   }
 }
 
+/** The PATH a bare program name is looked up in: umbra's own. */
+function umbraPath(): string | undefined {
+  try {
+    return Deno.env.get("PATH");
+  } catch {
+    return undefined;
+  }
+}
+
 /** Whether `status` is what `expected` asked for. */
 export function meetsExpectation(status: ExitStatus, expected: ExpectedFinalState): boolean {
   switch (expected.kind) {
@@ -114,7 +123,7 @@ function describeExpectation(expected: ExpectedFinalState): string {
 export async function runConfig(config: Config, options: RunOptions = {}): Promise<RunReport> {
   const dataDirectory = options.dataDirectory ?? config.general.dataDirectory;
   const plan = config.hosts.flatMap((host) =>
-    host.processes.map((process) => ({ host, process, path: resolveProgram(process.expandedPath) }))
+    host.processes.map((process) => ({ host, process, path: resolveProgram(process.expandedPath, umbraPath()) }))
   );
   await prepareDataDirectory(dataDirectory);
   await Deno.writeTextFile(join(dataDirectory, MARKER), processedConfigYaml(config));

@@ -287,6 +287,11 @@ export class Sandbox implements AsyncDisposable {
     return waiting.promise;
   }
 
+  /** Why the sandbox failed (its policy or controller broke; everything was killed), or null. */
+  get failure(): string | null {
+    return this.#failure;
+  }
+
   /** Kills and reaps every process of the sandbox and stops its threads. A second call is harmless. */
   close(): Promise<void> {
     if (this.#closed) return this.#closed;

@@ -2,7 +2,8 @@
  * The policy Worker: owns the controller handle, pulls event batches with a blocking
  * `umbra_next_events`, runs the policy on each and submits the batch's replies in one call.
  * Commands from the main thread arrive as messages; the sandbox interrupts the blocking call
- * (after bumping a shared counter) so they are read promptly.
+ * (after bumping a shared counter) so they are read promptly. `UMBRA_FAULT=syscall:<name>`
+ * makes the policy fail at that syscall (to test that a failing policy still ends the run cleanly).
  * @module
  */
 
@@ -10,7 +11,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { Errno } from "../abi/errno.ts";
 import { TraceeMemory } from "../native/memory.ts";
 import { loadLibrary, preloadLibrary } from "../native/loader.ts";
-import { MESSAGE_SIZE, readEvent, ReplyBatch, ReplyKind } from "../native/protocol.ts";
+import { EventKind, MESSAGE_SIZE, readEvent, ReplyBatch, ReplyKind } from "../native/protocol.ts";
+import { syscallName } from "../abi/syscalls.ts";
 import { encodeSpawnSpec } from "../native/spawn_spec.ts";
 import { filterRules } from "../syscalls/table.ts";
 import type { Command, Notice, SpawnCommand } from "./messages.ts";
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     }
     : new MemoryCell();
   const preload = virtualTime ? await preloadLibrary() : null;
+  const fault = Deno.env.get("UMBRA_FAULT");
   const policy = new Policy(
     {
       memory: new TraceeMemory(library),
@@ -142,54 +145,17 @@ async function main(): Promise<void> {
   const view = new DataView(events.buffer);
   const replies = new ReplyBatch(BATCH_MAX);
   let closing = false;
-  while (!closing) {
-    // With deadlines pending, look for idleness soon; a quiet spell is when time may jump.
-    const wait = policy.nextDeadline() === undefined ? WAIT_MS : IDLE_CHECK_MS;
-    const count = symbols.umbra_next_events(handle, events, BATCH_MAX, wait);
-    if (count < 0) break;
-    replies.count = 0;
-    for (let i = 0; i < count; i++) policy.handle(readEvent(view, events, i), replies);
-    // Clock reads (here, or in the programs' shim) may have carried time past deadlines.
-    policy.settle(replies);
-    if (count === 0) policy.advanceIfIdle(replies);
-    symbols.umbra_submit(handle, replies.bytes, replies.count);
-    for (const work of later.splice(0)) work();
-    if (count > 0 && Atomics.load(posted, 0) === received) continue;
-    // Let queued messages in: wait until every command the sandbox posted has arrived.
-    do await new Promise((resolve) => setTimeout(resolve, 0)); while (Atomics.load(posted, 0) !== received);
-    for (const command of commands.splice(0)) {
-      if (command.type === "close") closing = true;
-      else if (command.type === "spawn") {
-        const at = BigInt(command.at ?? "0");
-        if (at <= clock.now) spawn(command);
-        else {
-          scheduled.add(command.id);
-          clock.schedule(at, () =>
-            later.push(() => {
-              scheduled.delete(command.id);
-              spawn(command);
-            }));
-        }
-      } else if (command.type === "signal") {
-        const process = policy.kernel.process(command.host, command.pid);
-        if (process?.state.kind === "runnable") signal(process, command.signal);
-      } else if (command.type === "signal-at") {
-        clock.schedule(BigInt(command.at), () =>
-          later.push(() => {
-            const process = policy.processOfRequest(command.id);
-            if (process) signal(process, command.signal);
-          }));
-      } else if (command.type === "deadline-at") {
-        clock.schedule(
-          BigInt(command.at),
-          () => later.push(() => notify({ type: "deadline", time: String(clock.now) })),
-        );
-      }
-    }
+  let failure: unknown = null;
+  try {
+    await loop();
+  } catch (error) {
+    // A bug in the policy: end the run cleanly (everything killed and reaped) and say so.
+    failure = error;
   }
   const finalTime = String(clock.now); // the clock's memory goes with the controller
   symbols.umbra_close(handle);
   for (const fd of duplicates) symbols.umbra_close_fd(fd);
+  if (failure !== null) throw failure;
   for (const [process, id] of [...policy.topLevel()]) {
     notify({ type: "exited", id, pid: process.id, status: { kind: "running" }, time: finalTime });
   }
@@ -199,8 +165,66 @@ async function main(): Promise<void> {
   }
   library.close();
   notify({ type: "closed" });
+
+  async function loop(): Promise<void> {
+    while (!closing) {
+      // With deadlines pending, look for idleness soon; a quiet spell is when time may jump.
+      const wait = policy.nextDeadline() === undefined ? WAIT_MS : IDLE_CHECK_MS;
+      const count = symbols.umbra_next_events(handle, events, BATCH_MAX, wait);
+      if (count < 0) break;
+      replies.count = 0;
+      for (let i = 0; i < count; i++) {
+        const event = readEvent(view, events, i);
+        if (fault && event.kind === EventKind.syscall && fault === `syscall:${syscallName(Number(event.value))}`) {
+          throw new Error(`injected fault at ${fault} (UMBRA_FAULT)`);
+        }
+        policy.handle(event, replies);
+      }
+      // Clock reads (here, or in the programs' shim) may have carried time past deadlines.
+      policy.settle(replies);
+      if (count === 0) policy.advanceIfIdle(replies);
+      symbols.umbra_submit(handle, replies.bytes, replies.count);
+      for (const work of later.splice(0)) work();
+      if (count > 0 && Atomics.load(posted, 0) === received) continue;
+      // Let queued messages in: wait until every command the sandbox posted has arrived.
+      do await new Promise((resolve) => setTimeout(resolve, 0)); while (Atomics.load(posted, 0) !== received);
+      for (const command of commands.splice(0)) {
+        if (command.type === "close") closing = true;
+        else if (command.type === "spawn") {
+          const at = BigInt(command.at ?? "0");
+          if (at <= clock.now) spawn(command);
+          else {
+            scheduled.add(command.id);
+            clock.schedule(at, () =>
+              later.push(() => {
+                scheduled.delete(command.id);
+                spawn(command);
+              }));
+          }
+        } else if (command.type === "signal") {
+          const process = policy.kernel.process(command.host, command.pid);
+          if (process?.state.kind === "runnable") signal(process, command.signal);
+        } else if (command.type === "signal-at") {
+          clock.schedule(BigInt(command.at), () =>
+            later.push(() => {
+              const process = policy.processOfRequest(command.id);
+              if (process) signal(process, command.signal);
+            }));
+        } else if (command.type === "deadline-at") {
+          clock.schedule(
+            BigInt(command.at),
+            () => later.push(() => notify({ type: "deadline", time: String(clock.now) })),
+          );
+        }
+      }
+    }
+  }
 }
 
 main().catch((error) => {
-  notify({ type: "fatal", message: error instanceof Error ? error.message : String(error) });
+  const where = error instanceof Error ? (error.stack ?? "").split("\n")[1]?.trim() ?? "" : "";
+  notify({
+    type: "fatal",
+    message: `policy failed: ${error instanceof Error ? error.message : String(error)}${where ? ` (${where})` : ""}`,
+  });
 });
