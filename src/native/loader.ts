@@ -92,8 +92,14 @@ export async function preloadLibrary(): Promise<string> {
   return environment("UMBRA_PRELOAD") ?? await extractLibrary("umbra_preload");
 }
 
-/** Loads libumbra (override, or the embedded copy) and checks its ABI. */
+/** Loads libumbra (override, or the embedded copy) and checks its ABI. Linux x86_64 only. */
 export async function loadLibrary(): Promise<Library> {
+  const { os, arch } = Deno.build;
+  if (os !== "linux" || arch !== "x86_64") {
+    throw new LibraryError(
+      `umbra runs on Linux x86_64 only (ptrace and seccomp as it uses them); this is ${os} ${arch}`,
+    );
+  }
   const path = environment("UMBRA_LIBRARY") ?? await extractLibrary("umbra");
   let library: Library;
   try {
