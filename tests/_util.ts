@@ -244,8 +244,10 @@ export interface DifferentialOptions {
   args?: string[];
   /** Link it statically. */
   static?: boolean;
-  /** Prefixes of lines that hold only under umbra (absolute ids), left out of every comparison. */
+  /** Prefixes of lines left out of the check against `expected` (and, unless `compareAll`, of every comparison). */
   unpinned?: string[];
+  /** Compare umbra with native on every line, the unpinned ones too (they vary by machine, not by umbra). */
+  compareAll?: boolean;
   /** A prefix for both runs, e.g. `unshare --pid --fork --mount-proc`. */
   wrap?: string[];
   /** The exit code both runs must have. */
@@ -277,7 +279,8 @@ export async function differential(
   assertSameLines(strip(native.stdout), expected, "native output");
   deepEqual({ stderr: native.stderr, code: native.code }, { stderr: "", code: options.code ?? 0 });
   const umbra = await runUmbraWithin(argv, run);
-  let expectedUmbra = strip(native.stdout);
+  const compared = options.compareAll ? (output: string) => output : strip;
+  let expectedUmbra = compared(native.stdout);
   for (const [nativeLine, umbraLine] of Object.entries(options.deviations ?? {})) {
     if (!expectedUmbra.split("\n").includes(nativeLine)) {
       throw new Error(`deviation for a line native lacks: ${nativeLine}`);
@@ -285,7 +288,7 @@ export async function differential(
     expectedUmbra = expectedUmbra.split("\n").map((line) => line === nativeLine ? umbraLine : line).join("\n");
   }
   try {
-    assertSameLines(strip(umbra.stdout), expectedUmbra, "umbra output vs native");
+    assertSameLines(compared(umbra.stdout), expectedUmbra, "umbra output vs native");
   } catch (error) {
     throw new Error(`${(error as Error).message}\n  umbra exit code ${umbra.code}, stderr:\n${umbra.stderr}`);
   }

@@ -3,66 +3,11 @@
 // native zombies. Each C program prints facts that hold identically natively and under umbra (relations, statuses,
 // errno names); its native output is also pinned here, so that a wrong program cannot pass by failing both ways.
 import { deepEqual, ok } from "node:assert/strict";
-import { compile, fields, markedEnv, runNative, UMBRA, umbraTest, withoutLines } from "./_util.ts";
-import type { RunResult } from "./_util.ts";
-
-/**
- * `runUmbra` under timeout(1): a run still going after `seconds` is killed (exit code 137), so that a hang fails
- * its test instead of stalling the whole suite.
- */
-async function runUmbraWithin(argv: string[], seconds = 20): Promise<RunResult> {
-  const result = await runNative(["timeout", "--signal=KILL", String(seconds), UMBRA, "exec", "--", ...argv]);
-  if (result.code === 137 && result.stderr === "") {
-    throw new Error(`umbra did not finish within ${seconds} s; output so far:\n${result.stdout}`);
-  }
-  return result;
-}
-
-/** Lines joined as a program prints them. */
-function text(...lines: string[]): string {
-  return lines.map((line) => `${line}\n`).join("");
-}
-
-/**
- * Throws unless `actual` and `expected` have the same lines, listing every line that differs (node:assert would
- * truncate long outputs).
- */
-function assertSameLines(actual: string, expected: string, what: string): void {
-  const got = actual.split("\n");
-  const want = expected.split("\n");
-  const differences: string[] = [];
-  for (let i = 0; i < Math.max(got.length, want.length); i++) {
-    if (got[i] === want[i]) continue;
-    differences.push(`  line ${i + 1}\n    want: ${want[i] ?? "(none)"}\n    got:  ${got[i] ?? "(none)"}`);
-  }
-  if (differences.length > 0) throw new Error(`${what} differs:\n${differences.join("\n")}`);
-}
+import { compile, differential, fields, markedEnv, runNative, runUmbraWithin, text, umbraTest } from "./_util.ts";
 
 /** `output` as lines, so that a failed comparison shows a line diff rather than a truncated string. */
 function lines(output: string): string[] {
   return output.split("\n");
-}
-
-/**
- * Compiles tests/programs/<name>.c, runs it natively and under umbra, checks the native output against `expected`
- * (without `self ` lines) and that umbra prints the same and exits the same. Returns both runs.
- */
-async function differential(
-  name: string,
-  expected: string,
-  options: { static?: boolean } = {},
-): Promise<{ native: RunResult; umbra: RunResult }> {
-  const argv = [await compile(name, { static: options.static })];
-  const native = await runNative(argv);
-  // Natively first: the program's facts about Linux.
-  deepEqual(native.stderr, "");
-  assertSameLines(withoutLines(native.stdout, "self "), expected, "native output");
-  deepEqual(native.code, 0);
-  const umbra = await runUmbraWithin(argv);
-  deepEqual(umbra.stderr, "");
-  assertSameLines(withoutLines(umbra.stdout, "self "), withoutLines(native.stdout, "self "), "umbra output vs native");
-  deepEqual(umbra.code, native.code);
-  return { native, umbra };
 }
 
 for (const linkage of ["dynamic", "static"] as const) {
@@ -366,7 +311,10 @@ async function sampleProcesses<T>(run: Promise<T>): Promise<{ result: T; samples
 /** Runs the stress program natively and under umbra with /proc sampling; both must print `expected`. */
 async function stress(args: string[], expected: string): Promise<void> {
   const program = await compile("stress");
-  const runners = [["native", runNative], ["umbra", (argv: string[]) => runUmbraWithin(argv, 60)]] as const;
+  const runners = [["native", runNative], [
+    "umbra",
+    (argv: string[]) => runUmbraWithin(argv, { seconds: 60 }),
+  ]] as const;
   for (const [where, runner] of runners) {
     const { result, samples } = await sampleProcesses(runner([program, ...args]));
     deepEqual({ where, ...result, stdout: lines(result.stdout) }, {

@@ -2,63 +2,18 @@
 // errors, clone children, resource usage, and job-control stops. The native output of each C program is pinned
 // here too, so that a wrong program cannot pass by failing the same way in both runs.
 import { deepEqual } from "node:assert/strict";
-import { compile, runNative, UMBRA, umbraTest, withoutLines } from "./_util.ts";
+import { differential, text, umbraTest } from "./_util.ts";
 import type { RunResult } from "./_util.ts";
 
-/**
- * `runUmbra` under timeout(1): a run still going after `seconds` is killed (exit code 137), so that a hang fails
- * its test instead of stalling the whole suite.
- */
-async function runUmbraWithin(argv: string[], seconds = 20): Promise<RunResult> {
-  const result = await runNative(["timeout", "--signal=KILL", String(seconds), UMBRA, "exec", "--", ...argv]);
-  if (result.code === 137 && result.stderr === "") {
-    throw new Error(`umbra did not finish within ${seconds} s; output so far:\n${result.stdout}`);
-  }
-  return result;
-}
-
-/** Lines joined as a program prints them. */
-function text(...lines: string[]): string {
-  return lines.map((line) => `${line}\n`).join("");
-}
-
-/**
- * Throws unless `actual` and `expected` have the same lines, listing every line that differs (node:assert would
- * truncate long outputs).
- */
-function assertSameLines(actual: string, expected: string, what: string): void {
-  const got = actual.split("\n");
-  const want = expected.split("\n");
-  const differences: string[] = [];
-  for (let i = 0; i < Math.max(got.length, want.length); i++) {
-    if (got[i] === want[i]) continue;
-    differences.push(`  line ${i + 1}\n    want: ${want[i] ?? "(none)"}\n    got:  ${got[i] ?? "(none)"}`);
-  }
-  if (differences.length > 0) throw new Error(`${what} differs:\n${differences.join("\n")}`);
-}
-
-/**
- * Runs tests/programs/<name>.c natively and under umbra: the native output (without the lines starting with one of
- * `unpinned`) must be `expected`, and umbra must print exactly what the native run printed and exit the same.
- */
-async function differential(name: string, expected: string, unpinned: string[] = []): Promise<RunResult> {
-  const program = await compile(name);
-  const native = await runNative([program]);
-  // Natively first: the program's facts about Linux.
-  deepEqual(native.stderr, "");
-  assertSameLines(unpinned.reduce(withoutLines, native.stdout), expected, "native output");
-  deepEqual(native.code, 0);
-  const umbra = await runUmbraWithin([program]);
-  deepEqual(umbra.stderr, "");
-  assertSameLines(umbra.stdout, native.stdout, "umbra output vs native");
-  deepEqual(umbra.code, native.code);
-  return native;
+/** The native run of a differential test comparing every line (see _util's differential). */
+async function differentialRun(name: string, expected: string, unpinned: string[] = []): Promise<RunResult> {
+  return (await differential(name, expected, { unpinned, compareAll: true })).native;
 }
 
 umbraTest("waitpid and waitid select children by pid, any, own group, -pgid, P_PGID and P_PIDFD", async () => {
   const running = "si_pid=0 si_signo=0 si_code=0 si_status=0";
   const exited = (kid: number, status: number) => `kid${kid} signo_is_sigchld=1 code_is_exited=1 status=${status}`;
-  await differential(
+  await differentialRun(
     "wait_selectors",
     text(
       "waitpid(pid) while running, WNOHANG: 0",
@@ -100,7 +55,7 @@ umbraTest("status words and waitid siginfo describe exits, deaths by signal and 
   const word = (status: string, rest: string) => `waitpid_returns_child=1 status=${status} ${rest}`;
   // The core dump lines depend on the machine's core_pattern (here "core", written to the child's folder), so they
   // are compared with the native run but not pinned.
-  const native = await differential(
+  const native = await differentialRun(
     "wait_status",
     text(
       `exit 0: ${info("CLD_EXITED", 0)}`,
@@ -134,7 +89,7 @@ umbraTest("status words and waitid siginfo describe exits, deaths by signal and 
 umbraTest(
   "wait errors: ECHILD for non-children, EINVAL for bad options and id types, ESRCH, EBADF, EFAULT",
   async () => {
-    await differential(
+    await differentialRun(
       "wait_errors",
       text(
         "wait4(-1) without children: ECHILD",
@@ -174,7 +129,7 @@ umbraTest(
 );
 
 umbraTest("__WCLONE and __WALL see clone children whose exit signal is 0 or SIGUSR1", async () => {
-  await differential(
+  await differentialRun(
     "wait_clone",
     text(
       "clone(exit signal 0)=ok",
@@ -198,7 +153,7 @@ umbraTest("__WCLONE and __WALL see clone children whose exit signal is 0 or SIGU
 });
 
 umbraTest("wait4 and waitid report the CPU time of a child that burned 50 ms", async () => {
-  await differential(
+  await differentialRun(
     "wait_rusage",
     text(
       "children_utime_before_zero=1",
@@ -212,7 +167,7 @@ umbraTest("wait4 and waitid report the CPU time of a child that burned 50 ms", a
 });
 
 umbraTest("stopped and continued children are reported once, with WUNTRACED, WSTOPPED and WCONTINUED", async () => {
-  await differential(
+  await differentialRun(
     "wait_stop",
     text(
       "running, WNOHANG|WUNTRACED|WCONTINUED: 0",

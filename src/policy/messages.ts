@@ -5,20 +5,9 @@
 
 import type { ExitStatus } from "../kernel/exit_status.ts";
 import type { UmbraEvent } from "../report/events.ts";
+import type { SyscallRecord } from "../report/strace.ts";
 
-/** An intercepted syscall as strace logging records it (see src/report/strace.ts). */
-export interface SyscallRecord {
-  /** Virtual ns since the sandbox started. */
-  time: string;
-  /** Virtual tid. */
-  tid: number;
-  /** The x86_64 syscall number. */
-  nr: number;
-  /** The six argument registers, as decimal u64 strings. */
-  args: string[];
-  /** The result as a decimal i64 string (negative: -errno); null when it is not known. */
-  result: string | null;
-}
+export type { SyscallRecord } from "../report/strace.ts";
 
 /** Start a program as a new top-level process of `host`. */
 export interface SpawnCommand {

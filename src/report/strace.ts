@@ -24,6 +24,7 @@
 import { errnoName } from "../abi/errno.ts";
 import { signalName } from "../abi/signals.ts";
 import { syscallName } from "../abi/syscalls.ts";
+import { ClockId } from "../syscalls/time.ts";
 
 /** One intercepted syscall, as umbra's policy saw it. */
 export interface SyscallRecord {
@@ -228,19 +229,7 @@ const cloneFlags: Arg = (v) => {
 
 const SIGNALS_HOW = oneOf({ SIG_BLOCK: 0, SIG_UNBLOCK: 1, SIG_SETMASK: 2 });
 
-const CLOCKS: Record<string, number> = {
-  CLOCK_REALTIME: 0,
-  CLOCK_MONOTONIC: 1,
-  CLOCK_PROCESS_CPUTIME_ID: 2,
-  CLOCK_THREAD_CPUTIME_ID: 3,
-  CLOCK_MONOTONIC_RAW: 4,
-  CLOCK_REALTIME_COARSE: 5,
-  CLOCK_MONOTONIC_COARSE: 6,
-  CLOCK_BOOTTIME: 7,
-  CLOCK_REALTIME_ALARM: 8,
-  CLOCK_BOOTTIME_ALARM: 9,
-  CLOCK_TAI: 11,
-};
+const CLOCKS: Record<string, number> = ClockId;
 const CPUCLOCK_NAMES = ["CPUCLOCK_PROF", "CPUCLOCK_VIRT", "CPUCLOCK_SCHED"];
 const CLOCKFD = 3;
 
