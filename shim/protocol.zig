@@ -48,9 +48,8 @@ pub const Event = struct {
     pub const signal: u32 = 9;
     /// Group stop: aux = stop signal.
     pub const group_stop: u32 = 10;
-    /// Unused: a new thread's first stop is handled by the tracer (held until its creator's
-    /// fork event, then fixed up and resumed).
-    pub const attached: u32 = 11;
+    // 11 is free: a new thread's first stop is handled by the tracer (held until its creator's
+    // fork event, then fixed up and resumed).
     /// A spawn request forked its process: tid = native pid, aux = request id.
     /// If the process exits before its first exec event, exec failed and the exit code is the errno.
     pub const spawned: u32 = 12;

@@ -32,7 +32,6 @@ export const EventKind = {
   exited: 8,
   signal: 9,
   groupStop: 10,
-  attached: 11,
   spawned: 12,
   spawnFailed: 13,
   protocolError: 14,
@@ -74,8 +73,6 @@ export const PayloadOffset = {
 export const REGISTER_RAX = 1;
 /** setRegisters mask bit: restart the syscall (no signal needed). */
 export const REGISTER_RESTART = 1 << 7;
-/** setRegisters mask selecting all six argument registers. */
-export const REGISTER_ALL_ARGS = 0b1111110;
 
 /** A decoded event. `args` are raw 64-bit register values. */
 export interface RawEvent {
