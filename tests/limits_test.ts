@@ -1,7 +1,7 @@
 // The live-process limit and getrusage(RUSAGE_CHILDREN).
 import { deepEqual, equal } from "node:assert/strict";
 import { Sandbox } from "../mod.ts";
-import { compile, markedEnv, runNative, runUmbra, umbraTest } from "./_util.ts";
+import { compile, markedEnv, runNative, runUmbra, UMBRA, umbraTest } from "./_util.ts";
 
 umbraTest(
   "fork beyond the sandbox's live-process limit fails with EAGAIN inside, and the run ends cleanly",
@@ -37,4 +37,20 @@ umbraTest("getrusage(RUSAGE_CHILDREN) counts reaped children like Linux", async 
   const umbra = await runUmbra([program]);
   deepEqual(umbra, native);
   equal(umbra.stdout.includes("after wait: cpu_at_least_40ms=1 maxrss_nonzero=1"), true, umbra.stdout);
+});
+
+umbraTest("a program writing 1 GiB to stdout loses nothing", async () => {
+  const child = new Deno.Command(UMBRA, {
+    args: ["exec", "--", "/bin/sh", "-c", "head -c 1073741824 /dev/zero; echo $? >&2"],
+    env: markedEnv(),
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  let total = 0;
+  for await (const chunk of child.stdout) total += chunk.length;
+  const status = await child.status;
+  equal(await stderr, "0\n");
+  equal(status.code, 0);
+  equal(total, 1073741824);
 });
