@@ -8,9 +8,9 @@
  */
 
 import { Errno } from "../abi/errno.ts";
+import { decodeTimespec, encodeItimer, encodeTimespec, NS_PER_SECOND } from "../abi/timespec.ts";
 import { fails, type Handler, int, native, type Outcome, returns, type SyscallContext } from "./context.ts";
 
-const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_MICRO = 1_000n;
 
 /** Clock ids (clock_gettime(2)). */
@@ -58,14 +58,6 @@ function peek(context: SyscallContext, clock: number): bigint | undefined {
   return undefined;
 }
 
-function pair(first: bigint, second: bigint): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(16);
-  const view = new DataView(bytes.buffer);
-  view.setBigInt64(0, first, true);
-  view.setBigInt64(8, second, true);
-  return bytes;
-}
-
 function put(context: SyscallContext, address: bigint, bytes: Uint8Array): Outcome {
   return context.memory.write(context.thread.nativeTid, address, bytes) === 0 ? returns(0) : fails(Errno.EFAULT);
 }
@@ -74,18 +66,14 @@ function put(context: SyscallContext, address: bigint, bytes: Uint8Array): Outco
 function readDuration(context: SyscallContext, address: bigint, unit = 1n): bigint | Outcome {
   const bytes = context.memory.read(context.thread.nativeTid, address, 16);
   if (typeof bytes === "number") return fails(Errno.EFAULT);
-  const view = new DataView(bytes.buffer);
-  const seconds = view.getBigInt64(0, true);
-  const fraction = view.getBigInt64(8, true);
-  if (seconds < 0n || fraction < 0n || fraction * unit >= NS_PER_SECOND) return fails(Errno.EINVAL);
-  return seconds * NS_PER_SECOND + fraction * unit;
+  return decodeTimespec(bytes, unit) ?? fails(Errno.EINVAL);
 }
 
 /** clock_gettime(2). */
 export const clock_gettime: Handler = (context) => {
   const value = reading(context, int(context.args[0]));
   if (value === undefined) return native();
-  return put(context, context.args[1], pair(value / NS_PER_SECOND, value % NS_PER_SECOND));
+  return put(context, context.args[1], encodeTimespec(value));
 };
 
 /** gettimeofday(2); the obsolete timezone comes back zeroed. */
@@ -93,7 +81,7 @@ export const gettimeofday: Handler = (context) => {
   const [tv, tz] = context.args;
   const now = reading(context, ClockId.CLOCK_REALTIME)!;
   if (tv !== 0n) {
-    const outcome = put(context, tv, pair(now / NS_PER_SECOND, (now % NS_PER_SECOND) / NS_PER_MICRO));
+    const outcome = put(context, tv, encodeTimespec(now, NS_PER_MICRO));
     if (outcome.kind === "return" && outcome.value !== 0n) return outcome;
   }
   return tz === 0n ? returns(0) : put(context, tz, new Uint8Array(8));
@@ -104,7 +92,7 @@ export const time: Handler = (context) => {
   const seconds = reading(context, ClockId.CLOCK_REALTIME)! / NS_PER_SECOND;
   const address = context.args[0];
   if (address !== 0n) {
-    const outcome = put(context, address, pair(seconds, 0n).subarray(0, 8));
+    const outcome = put(context, address, encodeTimespec(seconds * NS_PER_SECOND).subarray(0, 8));
     if (outcome.kind === "return" && outcome.value !== 0n) return outcome;
   }
   return returns(seconds);
@@ -126,7 +114,7 @@ function sleepUntil(context: SyscallContext, end: bigint, remaining: bigint): Ou
       onInterrupt: () => {
         if (remaining === 0n) return;
         const left = end > clock.now ? end - clock.now : 0n;
-        context.memory.write(context.thread.nativeTid, remaining, pair(left / NS_PER_SECOND, left % NS_PER_SECOND));
+        context.memory.write(context.thread.nativeTid, remaining, encodeTimespec(left));
       },
     },
   };
@@ -163,10 +151,7 @@ function itimerval(context: SyscallContext): Uint8Array<ArrayBuffer> {
   const timer = context.process.common.realTimer;
   const left = timer ? timer.deadline - context.kernel.clock.now : 0n;
   const interval = timer?.interval ?? 0n;
-  const bytes = new Uint8Array(32);
-  bytes.set(pair(interval / NS_PER_SECOND, (interval % NS_PER_SECOND) / NS_PER_MICRO), 0);
-  bytes.set(pair(left / NS_PER_SECOND, (left % NS_PER_SECOND) / NS_PER_MICRO), 16);
-  return bytes;
+  return encodeItimer(interval, left, NS_PER_MICRO);
 }
 
 /** getitimer(2): ITIMER_REAL from the model; the CPU-time timers stay native. */

@@ -9,12 +9,12 @@
  */
 
 import { Errno } from "../abi/errno.ts";
+import { decodeTimespec, encodeTimespec } from "../abi/timespec.ts";
 import { int, native, type Outcome, type SyscallContext } from "./context.ts";
 import type { Handler } from "./context.ts";
 
 /** Real time one native slice of a timed wait lasts at most. */
 const SLICE_NS = 10_000_000n;
-const NS_PER_SECOND = 1_000_000_000n;
 const NS_PER_MS = 1_000_000n;
 
 /** How one syscall's timeout is replaced by a slice, and what its "timed out" looks like. */
@@ -53,23 +53,10 @@ function sliced(context: SyscallContext, timeoutNs: bigint, slicing: Slicing): O
   };
 }
 
-function timespec(ns: bigint, unit = 1n): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(16);
-  const view = new DataView(bytes.buffer);
-  view.setBigInt64(0, ns / NS_PER_SECOND, true);
-  view.setBigInt64(8, (ns % NS_PER_SECOND) / unit, true);
-  return bytes;
-}
-
 /** Reads a valid timespec (timeval with `unit` 1000) in ns; undefined lets the kernel judge it. */
 function readTimeout(context: SyscallContext, address: bigint, unit = 1n): bigint | undefined {
   const bytes = context.memory.read(context.thread.nativeTid, address, 16);
-  if (typeof bytes === "number") return undefined;
-  const view = new DataView(bytes.buffer);
-  const seconds = view.getBigInt64(0, true);
-  const fraction = view.getBigInt64(8, true);
-  if (seconds < 0n || fraction < 0n || fraction * unit >= NS_PER_SECOND) return undefined;
-  return seconds * NS_PER_SECOND + fraction * unit;
+  return typeof bytes === "number" ? undefined : decodeTimespec(bytes, unit);
 }
 
 /** A wait whose timeout is an int of milliseconds in argument `index` (negative: forever). */
@@ -101,18 +88,18 @@ function memoryWait(index: number, unit: bigint, options: { writesLeft: boolean;
     const timeout = readTimeout(context, address, unit);
     if (timeout === undefined) return native();
     const tid = context.thread.nativeTid;
-    const original = timespec(timeout, unit);
+    const original = encodeTimespec(timeout, unit);
     const saved = savedSets(context, options.sets ?? []);
     return sliced(context, timeout, {
       args: (slice) => {
-        context.memory.write(tid, address, timespec(slice, unit));
+        context.memory.write(tid, address, encodeTimespec(slice, unit));
         return context.args;
       },
       restore: () => {
         context.memory.write(tid, address, original);
         for (const [at, bytes] of saved) context.memory.write(tid, at, bytes);
       },
-      finish: options.writesLeft ? (left) => context.memory.write(tid, address, timespec(left, unit)) : undefined,
+      finish: options.writesLeft ? (left) => context.memory.write(tid, address, encodeTimespec(left, unit)) : undefined,
       timedOut: 0n,
     });
   };
@@ -180,10 +167,10 @@ export const futex: Handler = (context) => {
     if (timeout < 0n) timeout = 0n;
   }
   const tid = context.thread.nativeTid;
-  const original = timespec(value);
+  const original = encodeTimespec(value);
   return sliced(context, timeout, {
     args: (slice) => {
-      context.memory.write(tid, address, timespec(slice));
+      context.memory.write(tid, address, encodeTimespec(slice));
       return withArgument(context, 1, BigInt((op & FUTEX_PRIVATE_FLAG) | FUTEX_WAIT));
     },
     restore: () => context.memory.write(tid, address, original),

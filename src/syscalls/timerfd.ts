@@ -10,29 +10,13 @@
 import { Errno } from "../abi/errno.ts";
 import type { TimerFd } from "../kernel/process.ts";
 import { fails, type Handler, int, native, returns, type SyscallContext, withArg } from "./context.ts";
+import { currentItimerspec, firstDeadline, readItimerspec } from "./timer_args.ts";
 
-const NS_PER_SECOND = 1_000_000_000n;
 const CLOCK_MONOTONIC = 1n;
 const REALTIME = new Set([0, 8]); // CLOCK_REALTIME, CLOCK_REALTIME_ALARM
 const MONOTONIC = new Set([1, 7, 9]); // CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_BOOTTIME_ALARM
 const TFD_CLOEXEC = 0o2000000;
 const TFD_TIMER_ABSTIME = 1;
-
-function itimerspec(interval: bigint, value: bigint): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(32);
-  const view = new DataView(bytes.buffer);
-  [interval, value].forEach((ns, i) => {
-    view.setBigInt64(16 * i, ns / NS_PER_SECOND, true);
-    view.setBigInt64(16 * i + 8, ns % NS_PER_SECOND, true);
-  });
-  return bytes;
-}
-
-function current(context: SyscallContext, timer: TimerFd): Uint8Array<ArrayBuffer> {
-  const now = context.kernel.clock.now;
-  const left = timer.deadline === null ? 0n : timer.deadline > now ? timer.deadline - now : 1n;
-  return itimerspec(timer.interval, left);
-}
 
 /** timerfd_create(2): a native timerfd (on CLOCK_MONOTONIC) that umbra drives. */
 export const timerfd_create: Handler = (context) => {
@@ -84,25 +68,14 @@ export const timerfd_settime: Handler = (context) => {
   const timer = timerfdOf(context);
   if (!timer) return native();
   const [, flags, value, old] = context.args;
-  const bytes = context.memory.read(context.thread.nativeTid, value, 32);
-  if (typeof bytes === "number") return fails(Errno.EFAULT);
-  const view = new DataView(bytes.buffer);
-  const parts = [0, 16].map((at) => [view.getBigInt64(at, true), view.getBigInt64(at + 8, true)]);
-  for (const [seconds, nanos] of parts) {
-    if (seconds < 0n || nanos < 0n || nanos >= NS_PER_SECOND) return fails(Errno.EINVAL);
-  }
-  if (old !== 0n && context.memory.write(context.thread.nativeTid, old, current(context, timer)) !== 0) {
+  const spec = readItimerspec(context, value);
+  if ("kind" in spec) return spec;
+  const clock = context.kernel.clock;
+  if (old !== 0n && context.memory.write(context.thread.nativeTid, old, currentItimerspec(clock, timer)) !== 0) {
     return fails(Errno.EFAULT);
   }
-  const [interval, first] = parts.map(([seconds, nanos]) => seconds * NS_PER_SECOND + nanos);
-  const clock = context.kernel.clock;
-  let deadline: bigint | null = null;
-  if (first > 0n) {
-    deadline = (int(flags) & TFD_TIMER_ABSTIME)
-      ? first - (timer.clock === "realtime" ? clock.epochNs : 0n)
-      : clock.now + first;
-  }
-  arm(context, timer, deadline, interval);
+  const deadline = firstDeadline(clock, timer.clock, spec.value, (int(flags) & TFD_TIMER_ABSTIME) !== 0);
+  arm(context, timer, deadline, spec.interval);
   return returns(0);
 };
 
@@ -110,6 +83,10 @@ export const timerfd_settime: Handler = (context) => {
 export const timerfd_gettime: Handler = (context) => {
   const timer = timerfdOf(context);
   if (!timer) return native();
-  const written = context.memory.write(context.thread.nativeTid, context.args[1], current(context, timer));
+  const written = context.memory.write(
+    context.thread.nativeTid,
+    context.args[1],
+    currentItimerspec(context.kernel.clock, timer),
+  );
   return written === 0 ? returns(0) : fails(Errno.EFAULT);
 };

@@ -9,6 +9,7 @@ import { Errno } from "../abi/errno.ts";
 import { Signal, SIGRTMAX } from "../abi/signals.ts";
 import type { PosixTimer } from "../kernel/process.ts";
 import { fails, type Handler, int, native, returns, type SyscallContext } from "./context.ts";
+import { currentItimerspec, firstDeadline, readItimerspec } from "./timer_args.ts";
 
 /** umbra's timer ids start here (the kernel's own, for CPU-time clocks, start at 0). */
 export const VIRTUAL_TIMER_BASE = 0x4000_0000;
@@ -17,20 +18,9 @@ const SIGEV_SIGNAL = 0;
 const SIGEV_NONE = 1;
 const SIGEV_THREAD_ID = 4;
 const TIMER_ABSTIME = 1;
-const NS_PER_SECOND = 1_000_000_000n;
 /** Clocks umbra keeps: realtime (with the epoch) and monotonic ones. */
 const REALTIME = new Set([0, 5, 8, 11]);
 const MONOTONIC = new Set([1, 4, 6, 7, 9]);
-
-function timespecs(first: bigint, second: bigint): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(32);
-  const view = new DataView(bytes.buffer);
-  [first, second].forEach((ns, i) => {
-    view.setBigInt64(16 * i, ns / NS_PER_SECOND, true);
-    view.setBigInt64(16 * i + 8, ns % NS_PER_SECOND, true);
-  });
-  return bytes;
-}
 
 /** The timer `id` of the caller, when it is one of umbra's. */
 function timerOf(context: SyscallContext): PosixTimer | undefined {
@@ -39,13 +29,6 @@ function timerOf(context: SyscallContext): PosixTimer | undefined {
 
 function isVirtualId(id: number): boolean {
   return id >= VIRTUAL_TIMER_BASE;
-}
-
-/** The struct itimerspec (interval, value) a timer shows now. */
-function current(context: SyscallContext, timer: PosixTimer): Uint8Array<ArrayBuffer> {
-  const now = context.kernel.clock.now;
-  const left = timer.deadline === null ? 0n : timer.deadline > now ? timer.deadline - now : 1n;
-  return timespecs(timer.interval, left);
 }
 
 /** timer_create(2). */
@@ -87,26 +70,14 @@ export const timer_settime: Handler = (context) => {
   const timer = timerOf(context);
   if (!timer) return fails(Errno.EINVAL);
   const [, flags, value, old] = context.args;
-  const bytes = context.memory.read(context.thread.nativeTid, value, 32);
-  if (typeof bytes === "number") return fails(Errno.EFAULT);
-  const view = new DataView(bytes.buffer);
-  const [interval, first] = [0, 16].map((at) => [view.getBigInt64(at, true), view.getBigInt64(at + 8, true)]);
-  for (const [seconds, nanos] of [interval, first]) {
-    if (seconds < 0n || nanos < 0n || nanos >= NS_PER_SECOND) return fails(Errno.EINVAL);
-  }
-  if (old !== 0n && context.memory.write(context.thread.nativeTid, old, current(context, timer)) !== 0) {
+  const spec = readItimerspec(context, value);
+  if ("kind" in spec) return spec;
+  const clock = context.kernel.clock;
+  if (old !== 0n && context.memory.write(context.thread.nativeTid, old, currentItimerspec(clock, timer)) !== 0) {
     return fails(Errno.EFAULT);
   }
-  const firstNs = first[0] * NS_PER_SECOND + first[1];
-  const intervalNs = interval[0] * NS_PER_SECOND + interval[1];
-  const clock = context.kernel.clock;
-  let deadline: bigint | null = null;
-  if (firstNs > 0n) {
-    // An absolute time on a realtime clock counts from the epoch.
-    const absolute = (int(flags) & TIMER_ABSTIME) !== 0;
-    deadline = absolute ? firstNs - (timer.clock === "realtime" ? clock.epochNs : 0n) : clock.now + firstNs;
-  }
-  context.kernel.armPosixTimer(context.process, timer, deadline, intervalNs);
+  const deadline = firstDeadline(clock, timer.clock, spec.value, (int(flags) & TIMER_ABSTIME) !== 0);
+  context.kernel.armPosixTimer(context.process, timer, deadline, spec.interval);
   return returns(0);
 };
 
@@ -115,7 +86,11 @@ export const timer_gettime: Handler = (context) => {
   if (!isVirtualId(int(context.args[0]))) return native();
   const timer = timerOf(context);
   if (!timer) return fails(Errno.EINVAL);
-  const written = context.memory.write(context.thread.nativeTid, context.args[1], current(context, timer));
+  const written = context.memory.write(
+    context.thread.nativeTid,
+    context.args[1],
+    currentItimerspec(context.kernel.clock, timer),
+  );
   return written === 0 ? returns(0) : fails(Errno.EFAULT);
 };
 
