@@ -12,12 +12,19 @@
  * @module
  */
 
-export { Sandbox, type SandboxOptions, SandboxProcess, type SpawnOptions, type StartedProcess } from "./src/sandbox.ts";
+export {
+  type PausedProcess,
+  Sandbox,
+  type SandboxOptions,
+  SandboxProcess,
+  type SpawnOptions,
+  type StartedProcess,
+} from "./src/sandbox.ts";
 export type { SyscallRecord } from "./src/policy/messages.ts";
 export type { EventExitStatus, UmbraEvent } from "./src/report/events.ts";
 export * from "./src/config/config.ts";
 export type { ProcessEntry, SignalEntry } from "./src/report/report.ts";
-export { DataDirectoryError, type ProcessReport, runConfig, type RunReport } from "./src/run.ts";
+export { DataDirectoryError, type ProcessReport, runConfig, type RunReport, UsageError } from "./src/run.ts";
 export { describeExitStatus, type ExitStatus, shellExitCode } from "./src/kernel/exit_status.ts";
 export { ProgramError } from "./src/program.ts";
 export { LibraryError } from "./src/native/loader.ts";

@@ -36,7 +36,8 @@ pub const Event = struct {
     pub const vfork: u32 = 4;
     pub const clone: u32 = 5;
     /// PTRACE_EVENT_EXEC: tid = the thread group id after exec, aux = former tid.
-    /// Informational: the tracer resumes the thread itself.
+    /// Informational: the tracer resumes the thread itself, except at the first exec of a
+    /// program spawned with `flag_hold_at_exec`: then aux2 = `held` and it waits for a reply.
     pub const exec: u32 = 6;
     /// PTRACE_EVENT_EXIT: value = the wait status the thread will exit with.
     /// Informational: the tracer resumes the thread itself.
@@ -48,8 +49,9 @@ pub const Event = struct {
     pub const signal: u32 = 9;
     /// Group stop: aux = stop signal.
     pub const group_stop: u32 = 10;
-    // 11 is free: a new thread's first stop is handled by the tracer (held until its creator's
-    // fork event, then fixed up and resumed).
+    /// Answer to a `read_registers` reply: the registers are in the policy's buffer. The thread
+    /// is still stopped.
+    pub const registers: u32 = 11;
     /// A spawn request forked its process: tid = native pid, aux = request id.
     /// If the process exits before its first exec event, exec failed and the exit code is the errno.
     pub const spawned: u32 = 12;
@@ -82,7 +84,16 @@ pub const Reply = struct {
     /// `syscall` instruction), then restore its registers and report an `injected` event.
     /// Only for syscalls the filter does not trace.
     pub const inject: u32 = 7;
+    /// At any stop: copy the thread's user_regs_struct to the 216 bytes at address args[0] and
+    /// report a `registers` event. The thread stays stopped.
+    pub const read_registers: u32 = 8;
+    /// At any stop: replace the thread's user_regs_struct with the 216 bytes at address args[0].
+    /// The thread stays stopped.
+    pub const write_registers: u32 = 9;
 };
+
+/// aux2 of an exec event whose thread the tracer holds (spawn flag hold_at_exec).
+pub const held: i32 = 1;
 
 /// aux2 of an observed syscall event.
 pub const observed: i32 = 1;
@@ -102,6 +113,10 @@ pub const flag_exit_value: i32 = 4;
 /// child-tid address (payload[16..24]) in the child, and restore the child's argument registers
 /// to the creator's originals (with flag_restore_arguments) before it first runs.
 pub const flag_creation: i32 = 8;
+
+/// Continue flag: resume with PTRACE_SINGLESTEP (until the step's SIGTRAP arrives, every
+/// resume of the thread single-steps, so stepping over a traced syscall still stops after it).
+pub const flag_single_step: i32 = 16;
 
 /// Offsets in a reply's payload.
 pub const payload_exit_value = 0;

@@ -1,6 +1,7 @@
 //! Starting a program under trace: the spawn spec, and the child's set-up between fork and execve.
 //!
-//! Spec format (made by src/native/spawn_spec.ts): u32 argc, u32 envc, then NUL-terminated
+//! Spec format (made by src/native/spawn_spec.ts): u32 argc, u32 envc, u32 flags (bit 0:
+//! `flag_hold_at_exec`), then NUL-terminated
 //! strings: path, cwd, stdin, stdout, stderr, argv[argc], envp[envc]. An empty stdio path means
 //! "inherit umbra's"; stdin opens read-only, stdout/stderr are created or truncated.
 
@@ -28,19 +29,26 @@ pub const Prepared = struct {
     stdio: [3][*:0]const u8,
     argv: [*:null]const ?[*:0]const u8,
     envp: [*:null]const ?[*:0]const u8,
+    /// Hold the program at its first exec stop for the policy (a debugger) instead of resuming.
+    hold_at_exec: bool,
 };
+
+/// Spec flag: hold the program at its first exec stop.
+pub const flag_hold_at_exec: u32 = 1;
+const header_size = 12;
 
 pub const SpecError = error{ SpecTruncated, SpecTooManyStrings };
 
 /// Points `pointers` into the slot's bytes. Needs the bytes to stay put until the fork.
 pub fn prepare(slot: *Slot, pointers: *[strings_count_max + 2]?[*:0]const u8) SpecError!Prepared {
     const bytes = slot.bytes[0..slot.len];
-    if (bytes.len < 8) return error.SpecTruncated;
+    if (bytes.len < header_size) return error.SpecTruncated;
     const argc = std.mem.readInt(u32, bytes[0..4], .little);
     const envc = std.mem.readInt(u32, bytes[4..8], .little);
+    const flags = std.mem.readInt(u32, bytes[8..12], .little);
     if (@as(u64, argc) + envc > strings_count_max) return error.SpecTooManyStrings;
 
-    var cursor: usize = 8;
+    var cursor: usize = header_size;
     var fixed: [5][*:0]const u8 = undefined;
     for (&fixed) |*string| string.* = try next_string(bytes, &cursor);
     var index: usize = 0;
@@ -63,6 +71,7 @@ pub fn prepare(slot: *Slot, pointers: *[strings_count_max + 2]?[*:0]const u8) Sp
         .stdio = .{ fixed[2], fixed[3], fixed[4] },
         .argv = @ptrCast(&pointers[0]),
         .envp = @ptrCast(&pointers[envp_start]),
+        .hold_at_exec = flags & flag_hold_at_exec != 0,
     };
 }
 

@@ -61,6 +61,10 @@ pub const Tracee = struct {
     /// An injected syscall in progress: the registers to go back to, and which of its stops
     /// comes next.
     injection: ?struct { saved: sys.Registers, at_exit: bool },
+    /// Spawned with flag_hold_at_exec and not yet at its exec stop.
+    hold_at_exec: bool,
+    /// flag_single_step: resume with PTRACE_SINGLESTEP until the step's SIGTRAP stop.
+    single_step: bool,
     /// `registers` were changed and must be written before the tracee resumes.
     registers_dirty: bool,
     registers: sys.Registers,
@@ -114,6 +118,8 @@ pub const Table = struct {
             .exit_value = null,
             .injection = null,
             .saved_arguments = null,
+            .hold_at_exec = false,
+            .single_step = false,
             .registers_dirty = false,
             .registers = std.mem.zeroes(sys.Registers),
         };

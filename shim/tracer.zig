@@ -323,6 +323,11 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
                 if (c.options.virtual_time and read_registers(tracee)) _ = auxv.hide_vdso(tid, tracee.registers.rsp);
                 var message = event(Event.exec, tid);
                 message.aux = former;
+                if (tracee.hold_at_exec) {
+                    tracee.hold_at_exec = false;
+                    message.aux2 = protocol.held;
+                    return publish(c, message);
+                }
                 publish(c, message);
                 return resume_tracee(tracee, 0, 0);
             },
@@ -339,6 +344,7 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
             },
         }
     }
+    if (signal == sys.SIGTRAP) tracee.single_step = false; // the step (or a breakpoint) trapped
     var message = event(Event.signal, tid);
     message.aux = @intCast(signal);
     const rc = sys.ptrace(sys.PTRACE.GETSIGINFO, tid, 0, @intFromPtr(&message.payload));
@@ -384,6 +390,17 @@ fn apply(c: *Controller, reply: *const Message) void {
     }
     take_exit_actions(tracee, reply);
     switch (reply.kind) {
+        Reply.read_registers => {
+            if (tracee.stop == .other and !tracee.registers_dirty and !read_registers(tracee)) return;
+            const buffer: *sys.Registers = @ptrFromInt(reply.args[0]);
+            buffer.* = tracee.registers;
+            publish(c, event(Event.registers, tracee.tid));
+        },
+        Reply.write_registers => {
+            const buffer: *const sys.Registers = @ptrFromInt(reply.args[0]);
+            tracee.registers = buffer.*;
+            tracee.registers_dirty = true;
+        },
         Reply.continue_ => resume_tracee(tracee, reply.aux, reply.aux2),
         Reply.emulate => {
             if (tracee.stop != .syscall_entry) return misplaced(c, reply, "a syscall entry");
@@ -507,7 +524,13 @@ fn resume_tracee(tracee: *Tracee, signal: i32, flags: i32) void {
         .other => tracee.exit_stop_wanted = tracee.exit_stop_wanted or wants_exit_stop,
         .running => unreachable,
     }
-    const request: u32 = if (tracee.exit_stop_wanted) sys.PTRACE.SYSCALL else sys.PTRACE.CONT;
+    if (flags & protocol.flag_single_step != 0) tracee.single_step = true;
+    const request: u32 = if (tracee.exit_stop_wanted)
+        sys.PTRACE.SYSCALL
+    else if (tracee.single_step)
+        sys.PTRACE.SINGLESTEP
+    else
+        sys.PTRACE.CONT;
     tracee.stop = .running;
     _ = sys.ptrace(request, tracee.tid, 0, @intCast(@as(u32, @bitCast(signal))));
 }
@@ -538,6 +561,7 @@ fn start_program(c: *Controller, slot: *spawn.Slot) void {
     const pid: sys.pid_t = @intCast(rc);
     const tracee = c.table.insert(pid) catch unreachable; // count checked above
     tracee.birth = .spawning;
+    tracee.hold_at_exec = prepared.hold_at_exec;
     var message = event(Event.spawned, pid);
     message.aux = request_id;
     publish(c, message);

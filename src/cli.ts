@@ -12,8 +12,9 @@ import { describeExitStatus, shellExitCode } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { Sandbox } from "./sandbox.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
-import { DataDirectoryError, runConfig, type RunReport } from "./run.ts";
+import { DataDirectoryError, runConfig, type RunReport, UsageError } from "./run.ts";
 import { renderTimeline } from "./report/timeline.ts";
+import { announcePause } from "./debug/pause.ts";
 import { join } from "node:path";
 import denoJson from "../deno.json" with { type: "json" };
 
@@ -26,12 +27,15 @@ export const EXIT_FAILURE = 1;
 export interface ExecOptions {
   /** Time mode. @default "real" */
   time?: "real" | "virtual";
+  /** Stop the program before its first instruction for gdb (see `src/debug/pause.ts`). */
+  pauseForDebugging?: boolean;
 }
 
 /** `umbra exec`: runs one program with umbra's stdio; returns its shell-style exit code. */
 export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<number> {
   await using sandbox = await Sandbox.create({ time: options.time ?? "real" });
-  const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd() });
+  const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd(), pauseForDebugging: options.pauseForDebugging });
+  if (options.pauseForDebugging) announcePause(process);
   // The terminal delivers Ctrl-C to the program itself (same process group); umbra stays up
   // to report its status. A SIGTERM/SIGHUP sent to umbra is passed on.
   const forward = (signal: Deno.Signal) => () => process.kill(signal).catch(() => {});
@@ -68,11 +72,17 @@ function progress(): ((time: bigint, alive: number) => void) | undefined {
 }
 
 /** `umbra run`: returns the exit code. */
-export async function run(path: string, dataDirectory?: string): Promise<number> {
+export async function run(path: string, dataDirectory?: string, pauseForDebugging?: string): Promise<number> {
   const config = await loadConfig(path);
   for (const warning of config.warnings) console.error(`umbra: warning: ${warning}`);
-  const onProgress = progress();
-  const report = await runConfig(config, { dataDirectory, onProgress });
+  // No progress line while the terminal is needed to say how to attach a debugger.
+  const onProgress = pauseForDebugging === undefined ? progress() : undefined;
+  const report = await runConfig(config, {
+    dataDirectory,
+    onProgress,
+    pauseForDebugging,
+    onSpawn: pauseForDebugging === undefined ? undefined : announcePause,
+  });
   if (onProgress) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   for (const line of report.mismatches) console.error(`umbra: ${line}`);
   const configured = report.processes.filter((process) => process.expectedFinalState !== null).length;
@@ -136,6 +146,7 @@ function program(): Command {
         .choices(["real", "virtual"])
         .default("real"),
     )
+    .option("--pause-for-debugging", "stop the program before its first instruction and serve gdb for it")
     .passThroughOptions()
     .addHelpText(
       "after",
@@ -144,25 +155,33 @@ Examples:
   umbra exec -- sh -c 'echo $$ $PPID'     # prints "1000 1"
   umbra exec -- ./static-binary
   umbra exec --time=virtual -- sleep 1000     # returns at once; date says 2000-01-01
+  umbra exec --pause-for-debugging -- ./server   # prints the gdb command that attaches
 `,
     )
-    .action(async (name: string, args: string[], options: { time: "real" | "virtual" }) => {
-      Deno.exitCode = await exec(name, args, { time: options.time });
-    });
+    .action(
+      async (name: string, args: string[], options: { time: "real" | "virtual"; pauseForDebugging?: boolean }) => {
+        Deno.exitCode = await exec(name, args, { time: options.time, pauseForDebugging: options.pauseForDebugging });
+      },
+    );
   cli.command("run")
     .description("Run a configured set of processes (Shadow-style YAML) in virtual time; check their final states.")
     .argument("<config>", "the YAML config file")
     .option("-d, --data-directory <dir>", "where outputs go (default: general.data_directory, umbra.data)")
+    .option(
+      "--pause-for-debugging <process>",
+      "stop the processes named <host>.<exe> or <exe> before their first instruction and serve gdb for them",
+    )
     .addHelpText(
       "after",
       `
 Outputs: <data>/processed-config.yaml, <data>/report.json, <data>/hosts/<host>/<exe>.<pid>.stdout|.stderr
-Example:
+Examples:
   umbra run examples/basic.yaml
+  umbra run --pause-for-debugging server examples/basic.yaml   # then: gdb -ex 'target remote ...'
 `,
     )
-    .action(async (path: string, options: { dataDirectory?: string }) => {
-      Deno.exitCode = await run(path, options.dataDirectory);
+    .action(async (path: string, options: { dataDirectory?: string; pauseForDebugging?: string }) => {
+      Deno.exitCode = await run(path, options.dataDirectory, options.pauseForDebugging);
     });
   cli.command("report")
     .description("Summarise a run's data directory and regenerate its timeline.html.")
@@ -199,7 +218,7 @@ export async function main(args: string[]): Promise<number> {
       console.error(`umbra: ${error.message}`);
       return error.exitCode;
     }
-    if (error instanceof ConfigError || error instanceof DataDirectoryError) {
+    if (error instanceof ConfigError || error instanceof DataDirectoryError || error instanceof UsageError) {
       console.error(`umbra: ${error.message}`);
       return EXIT_USAGE;
     }

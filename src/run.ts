@@ -50,6 +50,20 @@ export interface RunOptions {
   dataDirectory?: string;
   /** Called on every event with the virtual time and the number of live processes. */
   onProgress?: (time: bigint, alive: number) => void;
+  /**
+   * Pause the processes this names (`<host>.<exe>` or `<exe>`, exe the program's file name)
+   * before their first instruction, for a debugger (see SpawnOptions.pauseForDebugging).
+   * Naming no process of the config is a UsageError.
+   */
+  pauseForDebugging?: string;
+  /** Called with each top-level process as it is spawned (e.g. to announce a pause). */
+  onSpawn?: (process: SandboxProcess) => void;
+}
+
+/** A run option that does not fit the config (the CLI's bad-usage exit). */
+export class UsageError extends Error {
+  /** "UsageError". */
+  override name = "UsageError";
 }
 
 /** A data directory that umbra must not overwrite. */
@@ -125,6 +139,13 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   const plan = config.hosts.flatMap((host) =>
     host.processes.map((process) => ({ host, process, path: resolveProgram(process.expandedPath, umbraPath()) }))
   );
+  const selector = options.pauseForDebugging;
+  const pauses = (host: string, path: string) =>
+    selector !== undefined && (selector === basename(path) || selector === `${host}.${basename(path)}`);
+  if (selector !== undefined && !plan.some((entry) => pauses(entry.host.name, entry.path))) {
+    const names = plan.map((entry) => `${entry.host.name}.${basename(entry.path)}`).join(", ");
+    throw new UsageError(`--pause-for-debugging: no process is named '${selector}' (processes: ${names})`);
+  }
   await prepareDataDirectory(dataDirectory);
   await Deno.writeTextFile(join(dataDirectory, MARKER), processedConfigYaml(config));
   const stopTime = config.general.stopTime;
@@ -136,6 +157,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
     await using sandbox = await Sandbox.create({
       dataDirectory,
       time: config.experimental.timeMode,
+      maxProcesses: config.experimental.maxProcesses,
       events: true,
       onSyscall: straceMode === "off" ? undefined : (host, root, record) => {
         const key = `${host}/${root}`;
@@ -164,7 +186,9 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
         startTime: process.startTime,
         shutdownTime: process.shutdownTime ?? undefined,
         shutdownSignal: process.shutdownSignal,
+        pauseForDebugging: pauses(host.name, path),
       });
+      options.onSpawn?.(handle);
       started.push({ entry, handle });
     }
     const allDone = Promise.all(started.map(({ handle }) => handle.exited));

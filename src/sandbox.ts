@@ -13,10 +13,12 @@ import type { UmbraEvent } from "./report/events.ts";
 import { parseSignal } from "./abi/signals.ts";
 import { resolveProgram } from "./program.ts";
 import { DEFAULT_EPOCH_NS } from "./kernel/clock.ts";
+import { DebugRelay, type PausedProcess } from "./debug/relay.ts";
 
 export type { ExitStatus } from "./kernel/exit_status.ts";
 export type { UmbraEvent } from "./report/events.ts";
 export type { SyscallRecord } from "./policy/messages.ts";
+export type { PausedProcess } from "./debug/relay.ts";
 
 /** Options for {@linkcode Sandbox.create}. */
 export interface SandboxOptions {
@@ -65,6 +67,12 @@ export interface SpawnOptions {
   shutdownTime?: bigint;
   /** The signal sent at `shutdownTime`. @default "SIGTERM" */
   shutdownSignal?: string | number;
+  /**
+   * Stop the program before its first instruction and serve gdb's remote protocol for it
+   * (see {@linkcode SandboxProcess.paused}); it runs on when gdb continues or detaches, or on
+   * {@linkcode PausedProcess.resume}.
+   */
+  pauseForDebugging?: boolean;
 }
 
 /** Identity of a started process. */
@@ -83,6 +91,11 @@ export class SandboxProcess {
   readonly started: Promise<StartedProcess>;
   /** Resolves when the process has ended (it never rejects). */
   readonly exited: Promise<ExitStatus>;
+  /**
+   * With `pauseForDebugging`: resolves once the process is stopped before its first
+   * instruction, saying where gdb can attach; rejects if it ends without having paused.
+   */
+  readonly paused: Promise<PausedProcess>;
   /** Why the program could not be started, if it could not (set before `exited` resolves). */
   spawnError: string | null = null;
   /** Virtual time (ns) it ended, once `exited` resolved. */
@@ -90,6 +103,8 @@ export class SandboxProcess {
   #resolveStarted!: (started: StartedProcess) => void;
   #resolveExited!: (status: ExitStatus) => void;
   #rejectStarted!: (error: Error) => void;
+  #resolvePaused!: (paused: PausedProcess) => void;
+  #rejectPaused!: (error: Error) => void;
   #pid = 0;
 
   /** @internal */
@@ -100,6 +115,11 @@ export class SandboxProcess {
     });
     this.started.catch(() => {});
     this.exited = new Promise((resolve) => this.#resolveExited = resolve);
+    this.paused = new Promise((resolve, reject) => {
+      this.#resolvePaused = resolve;
+      this.#rejectPaused = reject;
+    });
+    this.paused.catch(() => {});
   }
 
   /** Sends `signal` (name or number) to the process, as a host-side `kill`. */
@@ -117,6 +137,11 @@ export class SandboxProcess {
   }
 
   /** @internal */
+  _paused(paused: PausedProcess): void {
+    this.#resolvePaused(paused);
+  }
+
+  /** @internal */
   _failed(message: string): void {
     this.spawnError = message;
     this.#rejectStarted(new Error(message));
@@ -128,6 +153,7 @@ export class SandboxProcess {
     if (this.#pid === 0 && this.spawnError === null) {
       this.#rejectStarted(new Error("the process ended before it started"));
     }
+    this.#rejectPaused(new Error("the process ended without pausing"));
     this.#resolveExited(status);
   }
 }
@@ -141,6 +167,7 @@ export class Sandbox implements AsyncDisposable {
   readonly #processes = new Map<number, SandboxProcess>();
   readonly #deadlines = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   readonly #subscribers = new Set<(event: UmbraEvent | null) => void>();
+  readonly #debug = new DebugRelay((command) => this._post(command));
   #onSyscall: SandboxOptions["onSyscall"] | null = null;
   readonly #dataDirectory: string | null;
   #nextId = 1;
@@ -230,6 +257,7 @@ export class Sandbox implements AsyncDisposable {
       stdio: stdio === "files" ? ["/dev/null", "", ""] : ["", "", ""],
       outputDirectory,
       at: options.startTime === undefined ? undefined : String(options.startTime),
+      pause: options.pauseForDebugging === true,
     });
     if (options.shutdownTime !== undefined) {
       const signal = options.shutdownSignal ?? "SIGTERM";
@@ -324,6 +352,7 @@ export class Sandbox implements AsyncDisposable {
         this.#processes.get(notice.id)?._failed(notice.message);
         break;
       case "exited":
+        this.#debug.exited(notice.id, notice.status);
         this.#processes.get(notice.id)?._exited(notice.status, BigInt(notice.time));
         this.#processes.delete(notice.id);
         this.#updateRef();
@@ -352,6 +381,15 @@ export class Sandbox implements AsyncDisposable {
         }
         this.#updateRef();
         break;
+      case "paused":
+        this.#processes.get(notice.id)?._paused(this.#debug.paused(notice));
+        break;
+      case "debug-stop":
+        this.#debug.stopped(notice.tid, notice.signal);
+        break;
+      case "debug-registers":
+        this.#debug.registers(notice.tid, notice.bytes);
+        break;
       case "ready":
         break;
     }
@@ -367,6 +405,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   #finish(): void {
+    this.#debug.close();
     for (const subscriber of this.#subscribers) subscriber(null);
     this.#worker.terminate().catch(() => {});
     this.#closeLibrary();

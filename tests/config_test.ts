@@ -56,7 +56,7 @@ const DEFAULT_PROCESS: ProcessConfig = {
 Deno.test("a minimal configuration gets every default", () => {
   deepEqual(parse("general:", "  stop_time: 10", "hosts:", "  server:", "    processes:", "      - path: /bin/true"), {
     general: { stopTime: 10_000_000_000n, dataDirectory: "umbra.data", logLevel: "info", seed: 1 },
-    experimental: { straceLoggingMode: "off", timeMode: "virtual" },
+    experimental: { straceLoggingMode: "off", timeMode: "virtual", maxProcesses: 4096 },
     hosts: [{ name: "server", processes: [DEFAULT_PROCESS] }],
     warnings: [],
   });
@@ -72,6 +72,7 @@ Deno.test("every general and experimental setting is read", () => {
     "experimental:",
     "  strace_logging_mode: deterministic",
     "  time_mode: real",
+    "  max_processes: 64",
     "hosts: {a: {processes: []}}",
   );
   deepEqual(config.general, {
@@ -80,7 +81,7 @@ Deno.test("every general and experimental setting is read", () => {
     logLevel: "trace",
     seed: 2 ** 32 - 1,
   });
-  deepEqual(config.experimental, { straceLoggingMode: "deterministic", timeMode: "real" });
+  deepEqual(config.experimental, { straceLoggingMode: "deterministic", timeMode: "real", maxProcesses: 64 });
 });
 
 Deno.test("every process setting is read", () => {
@@ -540,6 +541,7 @@ Deno.test("the processed configuration of a minimal file spells out every defaul
       "experimental:",
       "  strace_logging_mode: off",
       "  time_mode: virtual",
+      "  max_processes: 4096",
       "hosts:",
       "  h:",
       "    processes:",

@@ -54,3 +54,39 @@ umbraTest("a program writing 1 GiB to stdout loses nothing", async () => {
   equal(status.code, 0);
   equal(total, 1073741824);
 });
+
+umbraTest("a fork bomb in a run hits the live-process limit (EAGAIN) and the run ends at its stop time", async () => {
+  const program = await compile("forkbomb");
+  const directory = await Deno.makeTempDir();
+  try {
+    const config = `${directory}/bomb.yaml`;
+    await Deno.writeTextFile(
+      config,
+      [
+        "general:",
+        "  stop_time: 20 ms",
+        `  data_directory: ${directory}/data`,
+        "experimental:",
+        "  max_processes: 32",
+        "hosts:",
+        "  box:",
+        "    processes:",
+        `      - path: ${program}`,
+        "        expected_final_state: running",
+        "",
+      ].join("\n"),
+    );
+    const result = await new Deno.Command(UMBRA, { args: ["run", config], env: markedEnv(), stderr: "piped" }).output();
+    const stderr = new TextDecoder().decode(result.stderr);
+    equal(result.code, 0, stderr);
+    // The spinning processes moved virtual time on by their syscalls alone.
+    equal(
+      await Deno.readTextFile(`${directory}/data/hosts/box/${program.split("/").pop()}.1000.stdout`),
+      "fork: EAGAIN\n",
+    );
+    const report = JSON.parse(await Deno.readTextFile(`${directory}/data/report.json`));
+    equal(report.processes.length, 32);
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});

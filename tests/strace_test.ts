@@ -1,17 +1,24 @@
 // The strace-style log formatter (src/report/strace.ts): exact lines for the syscalls umbra intercepts (ids, clone,
 // wait4/waitid, kill and friends, prctl, signals, fcntl/ioctl owners, clocks, timers, timeouts, futex), errno names
-// and messages, restart codes, unfinished calls, deterministic mode hiding addresses, and unknown syscalls.
-import { equal, notEqual, throws } from "node:assert/strict";
+// and messages, restart codes, unfinished calls, deterministic mode hiding addresses, and unknown syscalls; the
+// structs behind pointers (sigaction, signal sets, wait statuses, rusage, siginfo, timespecs, itimers) from the
+// memory a record carries; and a real program's log under `umbra run` (exact decoded lines, deterministic mode
+// byte-identical across runs).
+import { deepEqual, equal, match, notEqual, throws } from "node:assert/strict";
+import { basename } from "node:path";
 import { SYS, type SyscallName } from "../src/abi/syscalls.ts";
 import {
   ADDRESS_TOKEN,
   formatSyscall,
   formatVirtualTime,
+  memoryCaptures,
   straceFileName,
   type StraceMode,
   type SyscallRecord,
+  VALUE_TOKEN,
 } from "../src/report/strace.ts";
 import { SYSCALL_TABLE } from "../src/syscalls/table.ts";
+import { compile, UMBRA, umbraTest } from "./_util.ts";
 
 /** 1 s + 500 ns of virtual time. */
 const TIME = "1000000500";
@@ -28,12 +35,37 @@ function record(nr: number, args: Value[], result: Value | null, tid = 1001, tim
   return { time, tid, nr, args: registers, result: result === null ? null : BigInt(result).toString() };
 }
 
-/** The line for syscall `name`, without the time and tid prefix. */
-function call(name: SyscallName, args: Value[], result: Value | null, mode: StraceMode = "standard"): string {
-  const line = formatSyscall(record(SYS[name], args, result), mode);
+/** The line for syscall `name`, without the time and tid prefix; `memory`: hex by argument index. */
+function call(
+  name: SyscallName,
+  args: Value[],
+  result: Value | null,
+  mode: StraceMode = "standard",
+  memory?: Record<number, string>,
+): string {
+  const line = formatSyscall({ ...record(SYS[name], args, result), ...(memory && { memory }) }, mode);
   equal(line.startsWith(`${PREFIX} `), true, line);
   return line.slice(PREFIX.length + 1);
 }
+
+/** A struct of `size` bytes as a record's hex: little-endian fields `[offset, 4 | 8, value]`, the rest zero. */
+function struct(size: number, ...fields: [number, 4 | 8, Value][]): string {
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  for (const [offset, width, value] of fields) {
+    if (width === 4) view.setUint32(offset, Number(BigInt.asUintN(32, BigInt(value))), true);
+    else view.setBigUint64(offset, BigInt.asUintN(64, BigInt(value)), true);
+  }
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A struct timespec (or timeval). */
+const timespec = (seconds: Value, fraction: Value) => struct(16, [0, 8, seconds], [8, 8, fraction]);
+/** A signal set of the given signals. */
+const sigset = (...signals: number[]) => struct(8, [0, 8, signals.reduce((m, s) => m | (1n << BigInt(s - 1)), 0n)]);
+/** A siginfo_t: signo, code, then pid, uid and the word at 24 (status or value), and utime/stime. */
+const siginfo = (signo: number, code: number, pid = 0, uid = 0, word: Value = 0, utime = 0, stime = 0) =>
+  struct(128, [0, 4, signo], [8, 4, code], [16, 4, pid], [20, 4, uid], [24, 8, word], [32, 8, utime], [40, 8, stime]);
 
 Deno.test("time prints as HH:MM:SS.nnnnnnnnn with hours past 24", () => {
   equal(formatVirtualTime("0"), "00:00:00.000000000");
@@ -484,4 +516,364 @@ Deno.test("records: short and negative registers, bad input", () => {
 Deno.test("straceFileName", () => {
   equal(straceFileName("sleep", 1000), "sleep.1000.strace");
   equal(straceFileName("my-server", 1002), "my-server.1002.strace");
+});
+
+Deno.test("sigaction structs: handler, mask, flags, restorer; the old action only when the call succeeded", () => {
+  const restorer = 0x7f2c6d53f050n;
+  const handler = 0x557080bd9259n;
+  const action = struct(32, [0, 8, handler], [8, 8, 0x14000004], [16, 8, restorer], [24, 8, (1n << 9n) | (1n << 16n)]);
+  const ignore = struct(32, [0, 8, 1], [8, 8, 0x04000000], [16, 8, restorer]);
+  const dfl = struct(32);
+  equal(
+    call("rt_sigaction", [12, P1, P2, 8], 0, "standard", { 1: action, 2: dfl }),
+    "rt_sigaction(SIGUSR2, {sa_handler=0x557080bd9259, sa_mask=[USR1 CHLD], " +
+      "sa_flags=SA_RESTORER|SA_RESTART|SA_SIGINFO, sa_restorer=0x7f2c6d53f050}, " +
+      "{sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0",
+  );
+  equal(
+    call("rt_sigaction", [13, P1, 0, 8], 0, "deterministic", { 1: ignore }),
+    "rt_sigaction(SIGPIPE, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x…}, NULL, 8) = 0",
+  );
+  equal(
+    call("rt_sigaction", [12, P1, 0, 8], 0, "deterministic", { 1: action }),
+    "rt_sigaction(SIGUSR2, {sa_handler=0x…, sa_mask=[USR1 CHLD], sa_flags=SA_RESTORER|SA_RESTART|SA_SIGINFO, " +
+      "sa_restorer=0x…}, NULL, 8) = 0",
+  );
+  // Every flag in strace's order, unknown bits last; realtime signals in sets by umbra's names without SIG.
+  const all = struct(32, [8, 8, 0xdc000007n | 0x400n], [24, 8, (1n << 31n) | (1n << 33n) | (1n << 63n)]);
+  equal(
+    call("rt_sigaction", [17, P1, 0, 8], 0, "standard", { 1: all }),
+    "rt_sigaction(SIGCHLD, {sa_handler=SIG_DFL, sa_mask=[RTMIN RTMIN+2 RTMIN+32], sa_flags=SA_RESTORER|" +
+      "SA_ONSTACK|SA_RESTART|SA_NODEFER|SA_RESETHAND|SA_SIGINFO|SA_NOCLDSTOP|SA_NOCLDWAIT|0x400, sa_restorer=NULL}, " +
+      "NULL, 8) = 0",
+  );
+  // A failed call: its output is not shown even if the record has memory; an unread pointer stays an address.
+  equal(
+    call("rt_sigaction", [9, P1, P2, 8], -22, "standard", { 1: ignore, 2: dfl }),
+    "rt_sigaction(SIGKILL, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x7f2c6d53f050}, " +
+      "0x7ffd5c1e2a40, 8) = -1 EINVAL (Invalid argument)",
+  );
+  equal(call("rt_sigaction", [12, 8, 0, 8], -14), "rt_sigaction(SIGUSR2, 0x8, NULL, 8) = -1 EFAULT (Bad address)");
+});
+
+Deno.test("signal sets: members, the complement when most are in, masks, waits and signalfds", () => {
+  equal(
+    call("rt_sigprocmask", [0, P1, P2, 8], 0, "standard", { 1: sigset(10, 36), 2: sigset() }),
+    "rt_sigprocmask(SIG_BLOCK, [USR1 RTMIN+4], [], 8) = 0",
+  );
+  const allBut = (...out: number[]) =>
+    sigset(...Array.from({ length: 64 }, (_, i) => i + 1).filter((s) => !out.includes(s)));
+  equal(
+    call("rt_sigprocmask", [2, P1, 0, 8], 0, "standard", { 1: allBut(32, 33) }),
+    "rt_sigprocmask(SIG_SETMASK, ~[RTMIN RTMIN+1], NULL, 8) = 0",
+  );
+  equal(
+    call("rt_sigprocmask", [0, P1, 0, 8], 0, "standard", { 1: allBut() }),
+    "rt_sigprocmask(SIG_BLOCK, ~[], NULL, 8) = 0",
+  );
+  equal(
+    call("signalfd4", [-1, P1, 8, 0x80000], 1000, "standard", { 1: sigset(17) }),
+    "signalfd4(-1, [CHLD], 8, SFD_CLOEXEC) = 1000",
+  );
+  const info = siginfo(10, 0, 1002, 0);
+  equal(
+    call("rt_sigtimedwait", [P1, P2, 0, 8], 10, "standard", { 0: sigset(10), 1: info }),
+    "rt_sigtimedwait([USR1], {si_signo=SIGUSR1, si_code=SI_USER, si_pid=1002, si_uid=0}, NULL, 8) = 10",
+  );
+  equal(
+    call("rt_sigtimedwait", [P1, P2, P1, 8], -11, "standard", { 0: sigset(10), 2: timespec(0, 500) }),
+    "rt_sigtimedwait([USR1], 0x7ffd5c1e2a40, {tv_sec=0, tv_nsec=500}, 8) = -1 EAGAIN (Resource temporarily unavailable)",
+  );
+});
+
+Deno.test("wait statuses and rusage: exited, signaled, core dumps, stopped, continued; only when a child is reported", () => {
+  const status = (s: number) => struct(4, [0, 4, s]);
+  const wait = (s: number, result: Value = 1002) =>
+    call("wait4", [1002, P1, 0, 0], result, "standard", { 1: status(s) });
+  equal(wait(3 << 8), "wait4(1002, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, NULL) = 1002");
+  equal(wait(0), "wait4(1002, [{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 1002");
+  equal(wait(9), "wait4(1002, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = 1002");
+  equal(wait(11 | 0x80), "wait4(1002, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}], 0, NULL) = 1002");
+  equal(wait((19 << 8) | 0x7f), "wait4(1002, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], 0, NULL) = 1002");
+  equal(wait(0xffff), "wait4(1002, [{WIFCONTINUED(s)}], 0, NULL) = 1002");
+  equal(wait(0x7f), "wait4(1002, [{WIFSTOPPED(s) && WSTOPSIG(s) == 0}], 0, NULL) = 1002");
+  equal(
+    wait(0x10000 | (5 << 8) | 0x7f),
+    "wait4(1002, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGTRAP} | 0x1 << 16], 0, NULL) = 1002",
+  );
+  // WNOHANG with nothing to report, and errors: the pointer.
+  equal(wait(0, 0), "wait4(1002, 0x7ffd5c1e2a3c, 0, NULL) = 0");
+  equal(wait(0, -10), "wait4(1002, 0x7ffd5c1e2a3c, 0, NULL) = -1 ECHILD (No child processes)");
+  const usage = struct(144, [0, 8, 1], [8, 8, 2500], [16, 8, 0], [24, 8, 750], [32, 8, 4096]);
+  equal(
+    call("wait4", [-1, P1, 0, P2], 1003, "standard", { 1: status(7 << 8), 3: usage }),
+    "wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, {ru_utime={tv_sec=1, tv_usec=2500}, " +
+      "ru_stime={tv_sec=0, tv_usec=750}, ...}) = 1003",
+  );
+  equal(
+    call("wait4", [-1, P1, 0, P2], 1003, "deterministic", { 1: status(7 << 8), 3: usage }),
+    `wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 7}], 0, {ru_utime={tv_sec=${VALUE_TOKEN}, tv_usec=…}, ` +
+      "ru_stime={tv_sec=…, tv_usec=…}, ...}) = 1003",
+  );
+  equal(
+    call("getrusage", [-1, P1], 0, "standard", { 1: usage }),
+    "getrusage(RUSAGE_CHILDREN, {ru_utime={tv_sec=1, tv_usec=2500}, ru_stime={tv_sec=0, tv_usec=750}, ...}) = 0",
+  );
+});
+
+Deno.test("siginfo: waitid's child states, queued and user signals, timers, nothing to report", () => {
+  const waitid = (info: string, mode: StraceMode = "standard", result: Value = 0) =>
+    call("waitid", [1, 1002, P1, 4, P2], result, mode, { 2: info, 4: struct(144, [8, 8, 12]) });
+  equal(
+    waitid(siginfo(17, 1, 1002, 0, 3)),
+    "waitid(P_PID, 1002, {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=1002, si_uid=0, si_status=3, si_utime=0, " +
+      "si_stime=0}, WEXITED, {ru_utime={tv_sec=0, tv_usec=12}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 0",
+  );
+  equal(
+    waitid(siginfo(17, 2, 1002, 1000, 9, 7, 1), "deterministic"),
+    "waitid(P_PID, 1002, {si_signo=SIGCHLD, si_code=CLD_KILLED, si_pid=1002, si_uid=1000, si_status=SIGKILL, " +
+      "si_utime=…, si_stime=…}, WEXITED, {ru_utime={tv_sec=…, tv_usec=…}, ru_stime={tv_sec=…, tv_usec=…}, ...}) = 0",
+  );
+  equal(
+    waitid(siginfo(17, 5, 1002, 0, 19)),
+    "waitid(P_PID, 1002, {si_signo=SIGCHLD, si_code=CLD_STOPPED, si_pid=1002, si_uid=0, si_status=SIGSTOP, " +
+      "si_utime=0, si_stime=0}, WEXITED, {ru_utime={tv_sec=0, tv_usec=12}, ru_stime={tv_sec=0, tv_usec=0}, ...}) = 0",
+  );
+  // WNOHANG, nothing to report: an empty siginfo and no rusage.
+  equal(waitid(struct(128)), "waitid(P_PID, 1002, {}, WEXITED, 0x7ffd5c1e2a40) = 0");
+  equal(
+    waitid(struct(128), "standard", -10),
+    "waitid(P_PID, 1002, 0x7ffd5c1e2a3c, WEXITED, 0x7ffd5c1e2a40) = -1 ECHILD (No child processes)",
+  );
+  equal(
+    call("rt_sigqueueinfo", [1000, 12, P1], 0, "standard", { 2: siginfo(12, -1, 1000, 0, 42) }),
+    "rt_sigqueueinfo(1000, SIGUSR2, {si_signo=SIGUSR2, si_code=SI_QUEUE, si_pid=1000, si_uid=0, si_int=42, si_ptr=0x2a}) = 0",
+  );
+  const pointer = siginfo(34, -1, 1000, 0, 0x7fff12345678n);
+  equal(
+    call("rt_tgsigqueueinfo", [1000, 1001, 34, P1], 0, "deterministic", { 3: pointer }),
+    "rt_tgsigqueueinfo(1000, 1001, SIGRTMIN+2, {si_signo=SIGRTMIN+2, si_code=SI_QUEUE, si_pid=1000, si_uid=0, " +
+      "si_int=305419896, si_ptr=0x…}) = 0",
+  );
+  equal(
+    call("rt_sigqueueinfo", [1000, 10, P1], -1, "standard", { 2: siginfo(10, 0, 1000, 0) }),
+    "rt_sigqueueinfo(1000, SIGUSR1, {si_signo=SIGUSR1, si_code=SI_USER, si_pid=1000, si_uid=0}) = -1 EPERM " +
+      "(Operation not permitted)",
+  );
+  equal(
+    call("pidfd_send_signal", [3, 15, P1, 0], 0, "standard", { 2: siginfo(15, -6, 1000, 0) }),
+    "pidfd_send_signal(3, SIGTERM, {si_signo=SIGTERM, si_code=SI_TKILL, si_pid=1000, si_uid=0}, 0) = 0",
+  );
+  equal(
+    call("rt_sigqueueinfo", [1000, 14, P1], 0, "standard", { 2: siginfo(14, -2, 3, 0) }),
+    "rt_sigqueueinfo(1000, SIGALRM, {si_signo=SIGALRM, si_code=SI_TIMER, si_timerid=0x3, si_overrun=0, si_int=0, " +
+      "si_ptr=NULL}) = 0",
+  );
+  equal(
+    call("rt_sigqueueinfo", [1000, 11, P1], 0, "standard", { 2: siginfo(11, 1) }),
+    "rt_sigqueueinfo(1000, SIGSEGV, {si_signo=SIGSEGV, si_code=1}) = 0",
+  );
+});
+
+Deno.test("timespecs: sleeps (time left only when interrupted), clocks (CPU time varies), timers, timeouts", () => {
+  const ms = timespec(0, 1000000);
+  equal(
+    call("nanosleep", [P1, P2], 0, "standard", { 0: ms }),
+    "nanosleep({tv_sec=0, tv_nsec=1000000}, 0x7ffd5c1e2a40) = 0",
+  );
+  equal(
+    call("nanosleep", [P1, 0], null, "deterministic", { 0: ms }),
+    "nanosleep({tv_sec=0, tv_nsec=1000000}, NULL) = ? <unfinished>",
+  );
+  equal(
+    call("nanosleep", [P1, P2], -516, "standard", { 0: timespec(5, 0), 1: timespec(3, 250) }),
+    "nanosleep({tv_sec=5, tv_nsec=0}, {tv_sec=3, tv_nsec=250}) = ? ERESTART_RESTARTBLOCK (Interrupted by signal)",
+  );
+  equal(
+    call("nanosleep", [P1, P2], -4, "standard", { 0: timespec(5, 0), 1: timespec(3, 250) }),
+    "nanosleep({tv_sec=5, tv_nsec=0}, {tv_sec=3, tv_nsec=250}) = -1 EINTR (Interrupted system call)",
+  );
+  equal(
+    call("nanosleep", [P1, 0], -22, "standard", { 0: timespec(1, -1) }),
+    "nanosleep({tv_sec=1, tv_nsec=-1}, NULL) = -1 EINVAL (Invalid argument)",
+  );
+  equal(
+    call("clock_nanosleep", [1, 0, P1, P2], -514, "standard", { 2: timespec(1, 0), 3: timespec(0, 5) }),
+    "clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=1, tv_nsec=0}, {tv_sec=0, tv_nsec=5}) = ? ERESTARTNOHAND " +
+      "(To be restarted if no handler)",
+  );
+  // An absolute sleep leaves the time-left argument alone.
+  equal(
+    call("clock_nanosleep", [0, 1, P1, P2], -4, "standard", { 2: timespec(946684801, 0), 3: timespec(0, 5) }),
+    "clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, {tv_sec=946684801, tv_nsec=0}, 0x7ffd5c1e2a40) = -1 EINTR " +
+      "(Interrupted system call)",
+  );
+  const now = timespec(2, 1000);
+  equal(
+    call("clock_gettime", [1, P1], 0, "deterministic", { 1: now }),
+    "clock_gettime(CLOCK_MONOTONIC, {tv_sec=2, tv_nsec=1000}) = 0",
+  );
+  equal(
+    call("clock_gettime", [2, P1], 0, "standard", { 1: now }),
+    "clock_gettime(CLOCK_PROCESS_CPUTIME_ID, {tv_sec=2, tv_nsec=1000}) = 0",
+  );
+  equal(
+    call("clock_gettime", [2, P1], 0, "deterministic", { 1: now }),
+    "clock_gettime(CLOCK_PROCESS_CPUTIME_ID, {tv_sec=…, tv_nsec=…}) = 0",
+  );
+  equal(
+    call("clock_gettime", [(~1002 << 3) | 2, P1], 0, "deterministic", { 1: now }),
+    "clock_gettime(MAKE_PROCESS_CPUCLOCK(1002, CPUCLOCK_SCHED), {tv_sec=…, tv_nsec=…}) = 0",
+  );
+  equal(call("clock_gettime", [1, 8], -14), "clock_gettime(CLOCK_MONOTONIC, 0x8) = -1 EFAULT (Bad address)");
+  equal(
+    call("clock_getres", [1, P1], 0, "standard", { 1: timespec(0, 1) }),
+    "clock_getres(CLOCK_MONOTONIC, {tv_sec=0, tv_nsec=1}) = 0",
+  );
+  equal(
+    call("gettimeofday", [P1, 0], 0, "deterministic", { 0: timespec(946684800, 2) }),
+    "gettimeofday({tv_sec=946684800, tv_usec=2}, NULL) = 0",
+  );
+  const itimer = struct(32, [0, 8, 0], [8, 8, 0], [16, 8, 5], [24, 8, 250000]);
+  equal(
+    call("setitimer", [0, P1, P2], 0, "deterministic", { 1: itimer, 2: itimer }),
+    "setitimer(ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=5, tv_usec=250000}}, " +
+      "{it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=5, tv_usec=250000}}) = 0",
+  );
+  equal(
+    call("getitimer", [2, P1], 0, "deterministic", { 1: itimer }),
+    "getitimer(ITIMER_PROF, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=…, tv_usec=…}}) = 0",
+  );
+  equal(
+    call("timer_settime", [0, 0, P1, P2], 0, "standard", { 2: itimer, 3: itimer }),
+    "timer_settime(0, 0, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=5, tv_nsec=250000}}, " +
+      "{it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=5, tv_nsec=250000}}) = 0",
+  );
+  equal(
+    call("timerfd_gettime", [3, P1], 0, "deterministic", { 1: itimer }),
+    "timerfd_gettime(3, {it_interval={tv_sec=0, tv_nsec=0}, it_value={tv_sec=…, tv_nsec=…}}) = 0",
+  );
+  equal(
+    call("ppoll", [P1, 1, P2, P1, 8], 0, "standard", { 2: timespec(1, 0), 3: sigset(2) }),
+    "ppoll(0x7ffd5c1e2a3c, 1, {tv_sec=1, tv_nsec=0}, [INT], 8) = 0",
+  );
+  equal(
+    call("select", [4, P1, 0, 0, P2], 0, "standard", { 4: timespec(0, 100) }),
+    "select(4, 0x7ffd5c1e2a3c, NULL, NULL, {tv_sec=0, tv_usec=100}) = 0",
+  );
+  equal(
+    call("futex", [0x7f1cc0eafa4cn, 128, 2, P1], -110, "deterministic", { 3: timespec(0, 5000) }),
+    "futex(0x…, FUTEX_WAIT|FUTEX_PRIVATE_FLAG, 2, {tv_sec=0, tv_nsec=5000}) = -1 ETIMEDOUT (Connection timed out)",
+  );
+});
+
+Deno.test("struct memory that is missing, short or malformed prints the pointer; NULL stays NULL", () => {
+  equal(call("nanosleep", [P1, 0], 0, "standard", {}), "nanosleep(0x7ffd5c1e2a3c, NULL) = 0");
+  equal(call("nanosleep", [P1, 0], 0, "standard", { 0: "00ff" }), "nanosleep(0x7ffd5c1e2a3c, NULL) = 0");
+  equal(call("nanosleep", [P1, 0], 0, "deterministic", { 0: "zz".repeat(16) }), "nanosleep(0x…, NULL) = 0");
+  equal(call("nanosleep", [P1, 0], 0, "standard", { 0: "0".repeat(31) }), "nanosleep(0x7ffd5c1e2a3c, NULL) = 0");
+  // Memory for a NULL pointer, or for an argument the syscall has no struct at, is ignored.
+  equal(
+    call("nanosleep", [0, 0], -14, "standard", { 0: timespec(1, 0) }),
+    "nanosleep(NULL, NULL) = -1 EFAULT (Bad address)",
+  );
+  equal(call("kill", [1000, 15], 0, "standard", { 1: timespec(1, 0) }), "kill(1000, SIGTERM) = 0");
+});
+
+Deno.test("memoryCaptures: what the policy reads, and when", () => {
+  deepEqual(memoryCaptures(SYS.rt_sigaction), [{ arg: 1, size: 32, at: "entry" }, { arg: 2, size: 32, at: "exit" }]);
+  deepEqual(memoryCaptures(SYS.wait4), [{ arg: 1, size: 4, at: "exit" }, { arg: 3, size: 144, at: "exit" }]);
+  deepEqual(memoryCaptures(SYS.waitid), [{ arg: 2, size: 128, at: "exit" }, { arg: 4, size: 144, at: "exit" }]);
+  deepEqual(memoryCaptures(SYS.nanosleep), [{ arg: 0, size: 16, at: "entry" }, {
+    arg: 1,
+    size: 16,
+    at: "interrupted",
+  }]);
+  deepEqual(memoryCaptures(SYS.rt_sigqueueinfo), [{ arg: 2, size: 128, at: "entry" }]);
+  deepEqual(memoryCaptures(SYS.kill), []);
+  deepEqual(memoryCaptures(999), []);
+});
+
+/** A log's lines without their time: `[tid] name(args) = result`. */
+function untimed(log: string): string[] {
+  return log.split("\n").filter((line) => line !== "").map((line) => line.replace(/^\d\d+:\d\d:\d\d\.\d{9} /, ""));
+}
+
+/** The lines of the calls the program makes on purpose (not its loader's and libc's). */
+const CHOSEN =
+  /^\[\d+\] (rt_sigaction|wait4|waitid|kill|tgkill|nanosleep|clock_nanosleep|clock_gettime|rt_sigqueueinfo|setitimer|getrusage)\(/;
+
+/**
+ * tests/programs/strace_structs.c's calls as the deterministic log shows them. In standard mode `0x…` is an
+ * address and `…` a number.
+ */
+const EXPECTED = [
+  "[1000] rt_sigaction(SIGUSR2, {sa_handler=0x…, sa_mask=[USR1 CHLD], sa_flags=SA_RESTORER|SA_RESTART|SA_SIGINFO, " +
+  "sa_restorer=0x…}, {sa_handler=SIG_DFL, sa_mask=[], sa_flags=0}, 8) = 0",
+  "[1000] rt_sigaction(SIGPIPE, {sa_handler=SIG_IGN, sa_mask=[], sa_flags=SA_RESTORER, sa_restorer=0x…}, NULL, 8) = 0",
+  "[1000] rt_sigaction(SIGUSR2, NULL, {sa_handler=0x…, sa_mask=[USR1 CHLD], sa_flags=SA_RESTORER|SA_RESTART|" +
+  "SA_SIGINFO, sa_restorer=0x…}, 8) = 0",
+  "[1000] rt_sigaction(SIGUSR2, 0x…, NULL, 8) = -1 EFAULT (Bad address)",
+  "[1000] wait4(1001, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], 0, {ru_utime={tv_sec=…, tv_usec=…}, " +
+  "ru_stime={tv_sec=…, tv_usec=…}, ...}) = 1001",
+  "[1000] waitid(P_PID, 1002, {}, WNOHANG|WEXITED, NULL) = 0",
+  "[1000] kill(1002, SIGKILL) = 0",
+  "[1000] wait4(1002, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGKILL}], 0, NULL) = 1002",
+  "[1000] waitid(P_PID, 1003, {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=1003, si_uid=0, si_status=0, " +
+  "si_utime=…, si_stime=…}, WEXITED, NULL) = 0",
+  "[1000] kill(1004, SIGSTOP) = 0",
+  "[1000] wait4(1004, [{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}], WUNTRACED, NULL) = 1004",
+  "[1000] kill(1004, SIGCONT) = 0",
+  "[1000] wait4(1004, [{WIFCONTINUED(s)}], WCONTINUED, NULL) = 1004",
+  "[1000] kill(1004, SIGTERM) = 0",
+  "[1000] wait4(1004, [{WIFSIGNALED(s) && WTERMSIG(s) == SIGTERM}], 0, NULL) = 1004",
+  "[1000] nanosleep({tv_sec=0, tv_nsec=1000000}, 0x…) = 0",
+  "[1000] clock_nanosleep(CLOCK_MONOTONIC, 0, {tv_sec=0, tv_nsec=1000000}, NULL) = 0",
+  "[1000] nanosleep(0x…, NULL) = -1 EFAULT (Bad address)",
+  "[1000] clock_gettime(CLOCK_MONOTONIC, {tv_sec=0, tv_nsec=2000000}) = 0",
+  "[1000] clock_gettime(CLOCK_PROCESS_CPUTIME_ID, {tv_sec=…, tv_nsec=…}) = 0",
+  "[1000] rt_sigqueueinfo(1000, SIGUSR2, {si_signo=SIGUSR2, si_code=SI_QUEUE, si_pid=1000, si_uid=0, si_int=42, " +
+  "si_ptr=0x2a}) = 0",
+  "[1000] tgkill(1000, 1000, SIGUSR2) = 0",
+  "[1000] setitimer(ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=5, tv_usec=250000}}, NULL) = 0",
+  "[1000] setitimer(ITIMER_REAL, {it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=0, tv_usec=0}}, " +
+  "{it_interval={tv_sec=0, tv_usec=0}, it_value={tv_sec=5, tv_usec=250000}}) = 0",
+  "[1000] getrusage(RUSAGE_CHILDREN, {ru_utime={tv_sec=…, tv_usec=…}, ru_stime={tv_sec=…, tv_usec=…}, ...}) = 0",
+];
+
+/** An expected deterministic line as a pattern for the standard log: `0x…` any address, `…` any number. */
+function standardPattern(line: string): RegExp {
+  const parts = line.split(/(0x…|…)/).map((part) =>
+    part === "0x…" ? "0x[0-9a-f]+" : part === "…" ? "\\d+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  );
+  return new RegExp(`^${parts.join("")}$`);
+}
+
+umbraTest("a real program's log decodes its structs; deterministic mode repeats byte for byte", async () => {
+  const program = await compile("strace_structs");
+  const directory = await Deno.makeTempDir();
+  try {
+    const run = async (mode: StraceMode): Promise<string> => {
+      const config = `general:\n  stop_time: 10s\nexperimental:\n  strace_logging_mode: ${mode}\n` +
+        `hosts:\n  h:\n    processes:\n      - path: ${program}\n`;
+      await Deno.writeTextFile(`${directory}/run.yaml`, config);
+      const output = await new Deno.Command(UMBRA, {
+        args: ["run", "run.yaml", "--data-directory", "out"],
+        cwd: directory,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      equal(output.code, 0, new TextDecoder().decode(output.stderr));
+      equal(await Deno.readTextFile(`${directory}/out/hosts/h/${basename(program)}.1000.stdout`), "got 42\n");
+      return await Deno.readTextFile(`${directory}/out/hosts/h/${straceFileName(basename(program), 1000)}`);
+    };
+    const standard = untimed(await run("standard")).filter((line) => CHOSEN.test(line));
+    equal(standard.length, EXPECTED.length, standard.join("\n"));
+    EXPECTED.forEach((line, i) => match(standard[i], standardPattern(line)));
+    const first = await run("deterministic");
+    deepEqual(untimed(first).filter((line) => CHOSEN.test(line)), EXPECTED);
+    equal(await run("deterministic"), first);
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
 });

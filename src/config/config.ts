@@ -41,6 +41,8 @@ export interface ExperimentalConfig {
   straceLoggingMode: StraceLoggingMode;
   /** `time_mode` (umbra's own key): the simulated clock, or the host's. @default "virtual" */
   timeMode: TimeMode;
+  /** `max_processes` (umbra's own key): live processes at most; fork beyond fails with EAGAIN. @default 4096 */
+  maxProcesses: number;
 }
 
 /** How a run's programs see time. */
@@ -122,7 +124,7 @@ const LOG_LEVELS: readonly LogLevel[] = ["error", "warning", "info", "debug", "t
 const STRACE_MODES: readonly StraceLoggingMode[] = ["off", "standard", "deterministic"];
 const TOP_KEYS = ["general", "experimental", "hosts", "network"];
 const GENERAL_KEYS = ["stop_time", "data_directory", "log_level", "seed"];
-const EXPERIMENTAL_KEYS = ["strace_logging_mode", "time_mode"];
+const EXPERIMENTAL_KEYS = ["strace_logging_mode", "time_mode", "max_processes"];
 const TIME_MODES: readonly TimeMode[] = ["virtual", "real"];
 const HOST_KEYS = ["processes"];
 /** Shadow's network settings: accepted, ignored, reported in one warning. */
@@ -454,6 +456,7 @@ function experimental(reader: Reader, at: At): ExperimentalConfig {
   return {
     straceLoggingMode: oneOf(reader, entry(map, at, "strace_logging_mode"), STRACE_MODES, "off"),
     timeMode: oneOf(reader, entry(map, at, "time_mode"), TIME_MODES, "virtual"),
+    maxProcesses: integer(reader, entry(map, at, "max_processes"), 1, 16384, 4096),
   };
 }
 
@@ -541,6 +544,7 @@ export function processedConfigYaml(config: Config): string {
     experimental: {
       strace_logging_mode: config.experimental.straceLoggingMode,
       time_mode: config.experimental.timeMode,
+      max_processes: config.experimental.maxProcesses,
     },
     hosts: new Map(config.hosts.map((host) => [host.name, { processes: host.processes.map(processedProcess) }])),
   };

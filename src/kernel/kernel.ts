@@ -15,6 +15,9 @@ import { INIT_PID, type PosixTimer, Process, type ProcessId, type RealTimer } fr
 import { SaFlag, SIG_DFL, SIG_IGN, SignalActions } from "./signal_actions.ts";
 import { Thread } from "./thread.ts";
 
+/** clone(2)'s CLONE_THREAD (the syscall layer's CloneFlag; the model does not import it). */
+const CLONE_THREAD = 0x00010000n;
+
 /** The first pid of every host, as in Shadow. */
 export const FIRST_PID = 1000;
 
@@ -91,10 +94,20 @@ export class Kernel {
     return this.#threadsByNative.get(nativeTid);
   }
 
-  /** Count of live (not zombie) processes. */
+  /**
+   * Count of live (not zombie) processes, counting the children of forks under way (a fork's
+   * child exists natively only once its clone ran), so that concurrent forks cannot overshoot a
+   * limit.
+   */
   get liveProcessCount(): number {
     let count = 0;
-    for (const process of this.processes()) if (process.state.kind === "runnable") count++;
+    for (const process of this.processes()) {
+      if (process.state.kind !== "runnable") continue;
+      count++;
+      for (const thread of process.threads.values()) {
+        if (thread.creation && (thread.creation.flags & CLONE_THREAD) === 0n) count++;
+      }
+    }
     return count;
   }
 
@@ -328,10 +341,14 @@ export class Kernel {
     return true;
   }
 
-  /** do_notify_parent_cldstop: SIGCHLD unless the parent ignores it or set SA_NOCLDSTOP; waits look again. */
+  /**
+   * do_notify_parent_cldstop: waits look again (first, as in #notifyParent), then SIGCHLD unless
+   * the parent ignores it or set SA_NOCLDSTOP.
+   */
   #notifyParentOfJob(child: Process, code: number, status: number): void {
     const parent = this.process(child.common.host, child.common.parent);
     if (!parent || parent.state.kind !== "runnable") return;
+    this.observer.childrenChanged(parent);
     const action = parent.state.signalActions.get(Signal.SIGCHLD);
     if (action.handler !== SIG_IGN && (action.flags & SaFlag.SA_NOCLDSTOP) === 0n) {
       const siginfo = childSiginfo(Signal.SIGCHLD, {
@@ -344,7 +361,6 @@ export class Kernel {
       });
       this.observer.sendSignal(parent, Signal.SIGCHLD, siginfo);
     }
-    this.observer.childrenChanged(parent);
   }
 
   /**
@@ -445,9 +461,12 @@ export class Kernel {
       autoreap = action.handler === SIG_IGN || (action.flags & SaFlag.SA_NOCLDWAIT) !== 0n;
       if (action.handler === SIG_IGN) signal = 0;
     }
-    if (signal !== 0) this.observer.sendSignal(parent, signal, this.exitSiginfo(child, signal));
+    const siginfo = signal !== 0 ? this.exitSiginfo(child, signal) : undefined;
     if (autoreap) this.reap(child, undefined);
+    // Waits look before the signal can interrupt them: the kernel's wait finds the zombie (or no
+    // child) first, so a wait the exit ends returns, never EINTR.
     this.observer.childrenChanged(parent);
+    if (siginfo) this.observer.sendSignal(parent, signal, siginfo);
   }
 
   /** The siginfo a zombie's exit signal carries (CLD_EXITED / CLD_KILLED / CLD_DUMPED). */

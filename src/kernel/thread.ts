@@ -44,6 +44,8 @@ export class Thread {
   deathSignal = 0;
   /** Set once the thread reached its exit (its children have passed on). */
   exiting = false;
+  /** Traced syscalls since the thread last blocked (busy threads are charged virtual time). */
+  busySyscalls = 0;
   /** A native wait whose timeout runs on the virtual clock, across its restarts. */
   timedWait: { nr: number; deadline: bigint } | null = null;
 

@@ -32,6 +32,7 @@ export const EventKind = {
   exited: 8,
   signal: 9,
   groupStop: 10,
+  registers: 11,
   spawned: 12,
   spawnFailed: 13,
   protocolError: 14,
@@ -47,7 +48,12 @@ export const ReplyKind = {
   deliverSiginfo: 5,
   spawn: 6,
   inject: 7,
+  readRegisters: 8,
+  writeRegisters: 9,
 } as const;
+
+/** aux2 of an exec event whose thread the tracer holds (spawned to pause for a debugger). */
+export const HELD = 1;
 
 /** aux2 of a syscall event the tracer only reports (it resumed the thread already). */
 export const OBSERVED = 1;
@@ -60,6 +66,9 @@ export const FLAG_RESTORE_ARGS = 2;
 export const FLAG_EXIT_VALUE = 4;
 /** Rewrite flag for fork/vfork/clone: the tracer fixes up tid memory and the child's registers. */
 export const FLAG_CREATION = 8;
+
+/** Continue flag: single-step (PTRACE_SINGLESTEP) until the step's SIGTRAP. */
+export const FLAG_SINGLE_STEP = 16;
 
 /** Payload offsets of a reply's exit value and creation fixups. */
 export const PayloadOffset = {

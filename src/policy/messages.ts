@@ -30,7 +30,18 @@ export interface SpawnCommand {
   outputDirectory: string | null;
   /** Virtual time (ns, decimal) to start at; absent: now. */
   at?: string;
+  /** Stop before the program's first instruction and serve a gdb remote stub for it. */
+  pause?: boolean;
 }
+
+/** A gdb server's request for the thread it debugs (native tid): see src/policy/debug.ts. */
+export type DebugCommand = { type: "debug"; tid: number } & DebugOp;
+
+/** What a gdb server asks of its thread. */
+export type DebugOp =
+  | { op: "attach" | "detach" | "registers" | "interrupt" | "kill" }
+  | { op: "set-registers"; bytes: Uint8Array }
+  | { op: "resume"; step: boolean; signal: number };
 
 /** Main thread -> Worker. */
 export type Command =
@@ -40,6 +51,9 @@ export type Command =
   | { type: "signal-at"; id: number; signal: number; at: string }
   /** Report `deadline` when the virtual clock reaches `at` (the run's stop time). */
   | { type: "deadline-at"; at: string }
+  /** Let a process paused for debugging (native tid) run on, when no debugger holds it. */
+  | { type: "resume-paused"; tid: number }
+  | DebugCommand
   | { type: "close" };
 
 /** Worker -> main thread. Times are virtual ns (decimal strings). */
@@ -49,6 +63,12 @@ export type Notice =
   | { type: "spawn-failed"; id: number; errno: number; message: string }
   | { type: "exited"; id: number; pid: number; status: ExitStatus; time: string }
   | { type: "deadline"; time: string }
+  /** A process stopped before its first instruction; gdb can attach through `socket`. */
+  | { type: "paused"; id: number; pid: number; nativePid: number; name: string; path: string }
+  /** The debugged thread stopped for its debugger (a SIGTRAP: breakpoint, step, interrupt). */
+  | { type: "debug-stop"; tid: number; signal: number }
+  /** The debugged thread's user_regs_struct, as asked for. */
+  | { type: "debug-registers"; tid: number; bytes: Uint8Array }
   | { type: "event"; event: UmbraEvent }
   /** An intercepted syscall (strace logging): `root` is the virtual pid whose log it goes to. */
   | { type: "syscall"; host: string; root: number; record: SyscallRecord }

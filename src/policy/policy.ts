@@ -24,6 +24,7 @@ import {
   FLAG_EXIT_STOP,
   FLAG_EXIT_VALUE,
   FLAG_RESTORE_ARGS,
+  HELD,
   OBSERVED,
   PayloadOffset,
   type RawEvent,
@@ -35,8 +36,14 @@ import {
 import { CloneFlag } from "../syscalls/clone.ts";
 import type { Blocked, Limits, NativeServices, Outcome, SyscallContext } from "../syscalls/context.ts";
 import { SYSCALL_TABLE } from "../syscalls/table.ts";
+import { type CapturedMemory, captureEnd, captureEntry, readObserved } from "./strace_memory.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
-import { pendingNatively, PendingSignals, wouldInterrupt } from "./signals.ts";
+import { pendingNatively, PendingSignals, unblockedPending, wouldInterrupt } from "./signals.ts";
+
+/** Traced syscalls in a row without blocking after which a thread's time is charged. */
+const BUSY_SYSCALLS = 1000;
+/** Virtual time one traced syscall of a busy thread costs (Shadow's unblocked_syscall_latency). */
+const SYSCALL_COST_NS = 1_000n;
 
 /** What the policy needs from the native side. */
 export interface PolicyNative {
@@ -46,6 +53,8 @@ export interface PolicyNative {
   readProc(path: string): string | null;
   /** The target of a /proc symbolic link, or null. */
   readProcLink(path: string): string | null;
+  /** Whether what /proc/<path> names (links followed) is on the filesystem mounted at /proc. */
+  onProcfs(path: string): boolean;
   /** Duplicates a program's descriptor into umbra (pidfd_getfd); returns it or -errno. */
   duplicateFd(nativePid: number, fd: number): number;
   /** Arms a timerfd of umbra's to fire once after `ns` (0 disarms). */
@@ -53,6 +62,19 @@ export interface PolicyNative {
   /** umbra's own pid: the sender of signals umbra injects. */
   pid: number;
   uid: number;
+}
+
+/** What the policy tells a debugger (src/policy/debug.ts) about the threads it holds. */
+export interface DebugObserver {
+  /** A process spawned to pause is held at its first exec stop (thread `tid`, spawn request `id`). */
+  held(process: Process, tid: number, id: number): void;
+  /**
+   * A signal-delivery stop: true when the debugger takes it (the thread then stays stopped until
+   * the debugger resumes it, with `Policy.deliverHeld` when the signal goes on to the program).
+   */
+  trapped(thread: Thread, event: RawEvent): boolean;
+  /** A `registers` event: the registers of `tid` are in the debugger's buffer. */
+  registers(tid: number): void;
 }
 
 /** What the policy reports as it goes (both off by default: they cost messages). */
@@ -86,6 +108,8 @@ export class Policy implements KernelObserver {
   readonly #services: NativeServices;
   /** The batch being filled; observer callbacks add replies to it. */
   #replies: ReplyBatch | null = null;
+  /** Set while a process is paused for debugging. */
+  debug: DebugObserver | null = null;
 
   constructor(
     private readonly native: PolicyNative,
@@ -106,6 +130,7 @@ export class Policy implements KernelObserver {
       watching: (process) => this.#held.has(process) || [...process.threads.values()].some((t) => this.#blocked.has(t)),
       readProc: (path) => native.readProc(path),
       readProcLink: (path) => native.readProcLink(path),
+      onProcfs: (path) => native.onProcfs(path),
       inject: (process, signal, siginfo) => this.sendSignal(process, signal, siginfo),
       duplicateFd: (nativePid, fd) => native.duplicateFd(nativePid, fd),
       armTimerfd: (fd, ns) => native.armTimerfd(fd, ns),
@@ -295,6 +320,8 @@ export class Policy implements KernelObserver {
         return this.#exited(event);
       case EventKind.signal:
         return this.#signal(event);
+      case EventKind.registers:
+        return this.debug?.registers(event.tid);
       case EventKind.groupStop:
         return this.#groupStop(event);
       case EventKind.spawned:
@@ -318,19 +345,32 @@ export class Policy implements KernelObserver {
       return;
     }
     const isObserved = event.aux2 === OBSERVED;
+    const memory = this.native.memory;
+    // With strace logging the filter traces observed rows fully (see filterRules); their memory is read here.
+    const observed = isObserved
+      ? (event.aux > 0 ? event.payload.slice(0, event.aux) : null)
+      : entry.observe
+      ? readObserved(memory, thread.nativeTid, event.args, entry.observe)
+      : null;
+    const captured = this.reporting.syscalls
+      ? captureEntry(memory, thread.nativeTid, nr, event.args, entry.observe && { ...entry.observe, bytes: observed })
+      : undefined;
     const context: SyscallContext = {
       kernel: this.kernel,
       thread,
       process: thread.process,
       nr,
       args: event.args,
-      observed: isObserved && event.aux > 0 ? event.payload.slice(0, event.aux) : null,
+      observed,
       memory: this.native.memory,
       native: this.#services,
       limits: this.limits,
     };
     const handled = entry.handler(context);
-    const outcome = this.reporting.syscalls ? this.#recorded(thread, nr, event.args, handled, isObserved) : handled;
+    const outcome = this.reporting.syscalls
+      ? this.#recorded(thread, nr, event.args, handled, isObserved, captured)
+      : handled;
+    this.#chargeBusy(thread, outcome);
     if (!isObserved) return this.#reply(thread, nr, outcome);
     if (outcome.kind !== "native" || outcome.exit || outcome.exitValue !== undefined) {
       throw new Error(`handler of observed syscall ${entry.name} must run it natively`);
@@ -338,12 +378,39 @@ export class Policy implements KernelObserver {
   }
 
   /**
+   * A thread that makes BUSY_SYSCALLS traced syscalls in a row without blocking is charged
+   * SYSCALL_COST_NS for each, so that a busy loop (a fork bomb spinning on EAGAIN, a polling
+   * loop) moves virtual time on to its timers and to a run's stop time. Threads that block keep
+   * exact times.
+   */
+  #chargeBusy(thread: Thread, outcome: Outcome): void {
+    if (outcome.kind === "block" || thread.timedWait !== null) {
+      thread.busySyscalls = 0;
+      return;
+    }
+    if (++thread.busySyscalls < BUSY_SYSCALLS) return;
+    thread.busySyscalls = 0;
+    this.#advanceTo(this.kernel.clock.now + BigInt(BUSY_SYSCALLS) * SYSCALL_COST_NS);
+  }
+
+  /**
    * strace logging: the same outcome, made to report the syscall with its result once known
    * (an exit stop is added where the outcome had none).
    */
-  #recorded(thread: Thread, nr: number, args: readonly bigint[], outcome: Outcome, observed: boolean): Outcome {
+  #recorded(
+    thread: Thread,
+    nr: number,
+    args: readonly bigint[],
+    outcome: Outcome,
+    observed: boolean,
+    captured: CapturedMemory | undefined,
+  ): Outcome {
     const process = thread.process;
-    const record = (result: bigint | null) =>
+    /** `ended`: the call's outputs are in memory (false for a result known before the call ran). */
+    const record = (result: bigint | null, ended = true) => {
+      const memory = result !== null && ended
+        ? captureEnd(this.native.memory, thread.nativeTid, nr, args, result, captured)
+        : captured;
       this.notify({
         type: "syscall",
         host: process.common.host,
@@ -354,8 +421,10 @@ export class Policy implements KernelObserver {
           nr,
           args: args.map((arg) => String(arg)),
           result: result === null ? null : String(result),
+          ...(memory && { memory }),
         },
       });
+    };
     if (observed) {
       record(null);
       return outcome;
@@ -384,7 +453,7 @@ export class Policy implements KernelObserver {
       }
       default: {
         if (outcome.exitValue !== undefined && !outcome.exit) {
-          record(outcome.exitValue); // the tracer applies it on success; no stop to see the result
+          record(outcome.exitValue, false); // the tracer applies it on success; no stop to see the result
           return outcome;
         }
         const inner = outcome.exit ?? ((result: bigint) => result);
@@ -502,6 +571,7 @@ export class Policy implements KernelObserver {
         name: process.common.name,
         time: String(this.kernel.clock.now),
       });
+      if (event.aux2 === HELD) this.debug?.held(process, event.tid, request);
     }
   }
 
@@ -528,7 +598,18 @@ export class Policy implements KernelObserver {
     }
   }
 
+  /** Resumes a thread a debugger held at signal stop `event`, delivering the signal as usual. */
+  deliverHeld(event: RawEvent, replies: ReplyBatch): void {
+    this.#withReplies(replies, () => this.#deliver(event));
+  }
+
   #signal(event: RawEvent): void {
+    const thread = this.kernel.thread(event.tid);
+    if (thread && this.debug?.trapped(thread, event)) return;
+    this.#deliver(event);
+  }
+
+  #deliver(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
     if (thread && this.#continuedSince(thread, event.aux)) {
       this.#push(ReplyKind.continue, event.tid); // SIGCONT came while the stop signal waited here
@@ -619,14 +700,19 @@ export class Policy implements KernelObserver {
       const blocked = this.#blocked.get(thread);
       if (!blocked || !wouldInterrupt(this.native.readProc, thread, signal)) continue;
       this.#blocked.delete(thread);
-      blocked.onInterrupt?.();
       // Run a harmless syscall in its place; at its exit the original number and arguments are
-      // back and the result says "interrupted", so the kernel's restart logic applies.
+      // back and the result says "interrupted", so the kernel's restart logic applies. Unless the
+      // kernel gave a process-wide signal to another thread meanwhile (this one was stopped):
+      // with nothing pending here, "interrupted" would reach the program, so the call runs again.
       this.#reply(thread, SYS.getpid, {
         kind: "rewrite",
         args: [0n, 0n, 0n, 0n, 0n, 0n],
         restore: true,
-        exit: () => -BigInt(blocked.restartErrno),
+        exit: () => {
+          if (!unblockedPending(this.native.readProc, thread)) return { restart: true };
+          blocked.onInterrupt?.();
+          return -BigInt(blocked.restartErrno);
+        },
       });
       return;
     }

@@ -61,3 +61,15 @@ export function pendingNatively(readProc: (path: string) => string | null, threa
   const status = readProc(`${thread.process.common.nativePid}/task/${thread.nativeTid}/status`);
   return status !== null && (maskHas(status, "SigPnd", signal) || maskHas(status, "ShdPnd", signal));
 }
+
+/**
+ * Whether some signal `thread` does not block is pending for it (its own queue or its
+ * process's), per the kernel: then a call that returns ERESTARTSYS is handled or restarted by
+ * the kernel, never seen by the program.
+ */
+export function unblockedPending(readProc: (path: string) => string | null, thread: Thread): boolean {
+  const status = readProc(`${thread.process.common.nativePid}/task/${thread.nativeTid}/status`);
+  if (status === null) return true; // gone: nothing to decide
+  const mask = (field: string) => BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(status)?.[1] ?? "0"}`);
+  return ((mask("SigPnd") | mask("ShdPnd")) & ~mask("SigBlk")) !== 0n;
+}

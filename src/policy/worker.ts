@@ -17,6 +17,7 @@ import { encodeSpawnSpec } from "../native/spawn_spec.ts";
 import { filterRules } from "../syscalls/table.ts";
 import type { Command, Notice, SpawnCommand } from "./messages.ts";
 import { Policy } from "./policy.ts";
+import { Debugger } from "./debug.ts";
 import type { Process } from "../kernel/process.ts";
 import { CLOCK_READ_COST_NS, type ClockCell, MemoryCell, VirtualClock } from "../kernel/clock.ts";
 
@@ -66,6 +67,18 @@ function readProcLink(path: string): string | null {
   }
 }
 
+/** The device of the filesystem at /proc (st_dev), read once. */
+let procDevice: number | null = null;
+
+function onProcfs(path: string): boolean {
+  try {
+    procDevice ??= Deno.statSync("/proc").dev;
+    return Deno.statSync(`/proc/${path}`).dev === procDevice;
+  } catch {
+    return false;
+  }
+}
+
 function notify(notice: Notice): void {
   port.postMessage(notice);
 }
@@ -75,7 +88,8 @@ async function main(): Promise<void> {
   const symbols = library.symbols;
   const virtualTime = workerData.time === "virtual";
   const epochNs = BigInt(workerData.epochNs as string);
-  const rules = filterRules({ virtualTime });
+  // strace logging wants every result, so nothing is only observed.
+  const rules = filterRules({ virtualTime, observe: workerData.syscalls !== true });
   /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
   const duplicates: number[] = [];
   const handle = symbols.umbra_open(
@@ -102,6 +116,7 @@ async function main(): Promise<void> {
       signal: (tgid, tid, signal) => symbols.umbra_signal(tgid, tid, signal),
       readProc,
       readProcLink,
+      onProcfs,
       duplicateFd: (nativePid, fd) => {
         const copy = symbols.umbra_duplicate_fd(nativePid, fd);
         if (copy >= 0) duplicates.push(copy);
@@ -140,6 +155,13 @@ async function main(): Promise<void> {
   };
   const signal = (process: Process, number: number) =>
     submitOne((batch) => policy.signalFromHost(process, number, batch));
+  const debug = new Debugger({
+    submit: submitOne,
+    signal,
+    deliver: (event) => submitOne((batch) => policy.deliverHeld(event, batch)),
+    notify,
+  });
+  policy.debug = debug;
 
   const events = new Uint8Array(BATCH_MAX * MESSAGE_SIZE);
   const view = new DataView(events.buffer);
@@ -210,7 +232,9 @@ async function main(): Promise<void> {
               const process = policy.processOfRequest(command.id);
               if (process) signal(process, command.signal);
             }));
-        } else if (command.type === "deadline-at") {
+        } else if (command.type === "resume-paused") debug.resumePaused(command.tid);
+        else if (command.type === "debug") debug.command(command);
+        else if (command.type === "deadline-at") {
           clock.schedule(
             BigInt(command.at),
             () => later.push(() => notify({ type: "deadline", time: String(clock.now) })),

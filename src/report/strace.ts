@@ -4,20 +4,26 @@
  *
  * ```text
  * 00:00:01.000000500 [1001] kill(1000, SIGTERM) = 0
- * 00:00:01.000000500 [1001] wait4(-1, 0x7ffd5c1e2a3c, WNOHANG|__WALL, NULL) = 1002
+ * 00:00:01.000000500 [1001] wait4(-1, [{WIFEXITED(s) && WEXITSTATUS(s) == 3}], WNOHANG|__WALL, NULL) = 1002
  * 00:00:01.000000500 [1001] getpgid(77) = -1 ESRCH (No such process)
- * 00:00:02.000000000 [1001] nanosleep(0x7ffd5c1e2a40, NULL) = ? <unfinished>
+ * 00:00:02.000000000 [1001] nanosleep({tv_sec=1, tv_nsec=0}, 0x7ffd5c1e2a40) = ? <unfinished>
  * ```
  *
- * Only register values are decoded (there is no memory access): pointers print as addresses, never as the
- * structures they point to. Every syscall of src/syscalls/table.ts (and a few common others) has a decoder;
- * any other syscall prints its six registers in hex, and an unknown number prints as `syscall_<nr>`.
+ * Registers are decoded by every syscall's decoder (signal names, flag names, wait options, clock ids). Structs
+ * behind pointer arguments are decoded like strace does when the record carries their memory
+ * ({@linkcode SyscallRecord.memory}; {@linkcode memoryCaptures} says what the policy reads and when): struct
+ * sigaction, signal sets, wait statuses, struct rusage, siginfo_t, timespecs, timevals, itimerspecs and itimervals.
+ * A pointer whose memory is absent (not read, unreadable, or not meaningful for the result, e.g. an output of a
+ * failed call) prints as its address. Every syscall of src/syscalls/table.ts (and a few common others) has a
+ * decoder; any other syscall prints its six registers in hex, and an unknown number prints as `syscall_<nr>`.
  *
- * `deterministic` mode replaces every address (pointer arguments, pointer results) by {@linkcode ADDRESS_TOKEN},
- * so that two runs of the same program on the same virtual schedule give byte-identical logs. NULL stays NULL,
- * and file descriptors, pids, tids, signals and flags stay as they are (they are virtual or reproducible).
- * Registers of syscalls without a decoder are shown in hex; in deterministic mode those that look like user-space
- * addresses (0x10000 up to 0x7fffffffffff) are replaced by the token as well.
+ * `deterministic` mode replaces every address (pointer arguments, pointer results, handlers and other pointers
+ * inside structs) by {@linkcode ADDRESS_TOKEN}, and the values inside structs that vary between runs (CPU times in
+ * rusage and siginfo, CPU-time clocks, the time left on a timer) by {@linkcode VALUE_TOKEN}, so that two runs of
+ * the same program on the same virtual schedule give byte-identical logs. NULL stays NULL, and file descriptors,
+ * pids, tids, signals and flags stay as they are (they are virtual or reproducible). Registers of syscalls
+ * without a decoder are shown in hex; in deterministic mode those that look like user-space addresses (0x10000
+ * up to 0x7fffffffffff) are replaced by the token as well.
  * @module
  */
 
@@ -38,6 +44,11 @@ export interface SyscallRecord {
   args: string[];
   /** Raw return value as a decimal string of i64 (negative = -errno); null while blocked or never returned. */
   result: string | null;
+  /**
+   * The memory behind pointer arguments, by argument index, as lowercase hex (see {@linkcode memoryCaptures}):
+   * what the call reads, copied at its entry, and what it wrote, copied at its end. Absent when not read.
+   */
+  memory?: Record<number, string>;
 }
 
 /**
@@ -48,6 +59,9 @@ export type StraceMode = "standard" | "deterministic";
 
 /** What an address prints as in `deterministic` mode. */
 export const ADDRESS_TOKEN = "0x…";
+
+/** What a value inside a struct that varies between runs (a CPU time) prints as in `deterministic` mode. */
+export const VALUE_TOKEN = "…";
 
 /** The strace log file name of a process: `<exe>.<pid>.strace` (next to its `.stdout` and `.stderr`). */
 export function straceFileName(exe: string, pid: number): string {
@@ -83,10 +97,12 @@ export function formatSyscall(record: SyscallRecord, mode: StraceMode): string {
     registers.push(text === undefined ? 0n : BigInt.asUintN(64, parseDecimal(text, `argument ${i}`)));
   }
   const name = syscallName(record.nr);
+  const result = record.result === null ? null : BigInt.asIntN(64, parseDecimal(record.result, "result"));
   const decoder = DECODERS.get(name) ?? generic;
-  const args = decoder(registers, deterministic).join(", ");
-  return `${formatVirtualTime(record.time)} [${record.tid}] ${name}(${args}) = ${
-    formatResult(name, registers, record.result, deterministic)
+  const args = decoder(registers, deterministic);
+  decodeStructs(name, args, { registers, result, d: deterministic, memory: parseMemory(record.memory) });
+  return `${formatVirtualTime(record.time)} [${record.tid}] ${name}(${args.join(", ")}) = ${
+    formatResult(name, registers, result, deterministic)
   }`;
 }
 
@@ -261,6 +277,35 @@ const rusageWho = oneOf({ RUSAGE_SELF: 0, RUSAGE_CHILDREN: -1, RUSAGE_THREAD: 1 
 const fdFlags = flagsOf({ O_CLOEXEC: 0x80000 });
 const eventfdFlags = flagsOf({ EFD_SEMAPHORE: 1, EFD_CLOEXEC: 0x80000, EFD_NONBLOCK: 0x800 });
 const pipeFlags = flagsOf({ O_NONBLOCK: 0x800, O_DIRECT: 0x4000, O_CLOEXEC: 0x80000, O_NOTIFICATION_PIPE: 0x80 });
+const OPEN_FLAGS = flagsOf({
+  O_CREAT: 0o100,
+  O_EXCL: 0o200,
+  O_NOCTTY: 0o400,
+  O_TRUNC: 0o1000,
+  O_APPEND: 0o2000,
+  O_NONBLOCK: 0o4000,
+  O_DSYNC: 0o10000,
+  O_ASYNC: 0o20000,
+  O_DIRECT: 0o40000,
+  O_LARGEFILE: 0o100000,
+  O_DIRECTORY: 0o200000,
+  O_NOFOLLOW: 0o400000,
+  O_NOATIME: 0o1000000,
+  O_CLOEXEC: 0o2000000,
+  __O_SYNC: 0o4000000,
+  O_PATH: 0o10000000,
+  __O_TMPFILE: 0o20000000,
+});
+/** open(2) flags: the access mode, then the other flags (`O_RDONLY|O_CLOEXEC`). */
+const openFlags: Arg = (v, d) => {
+  const access = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][Number(v & 3n)];
+  const rest = BigInt.asUintN(32, v) & ~3n;
+  return rest === 0n ? access : `${access}|${OPEN_FLAGS(rest, d)}`;
+};
+/** A file mode in octal, as strace prints it. */
+const mode: Arg = (v) => v === 0n ? "0" : `0${BigInt.asUintN(32, v).toString(8)}`;
+/** A directory descriptor: AT_FDCWD or the number. */
+const dirfd = oneOf({ AT_FDCWD: -100 });
 
 const FUTEX_OPS: Record<number, string> = {
   0: "FUTEX_WAIT",
@@ -654,6 +699,9 @@ const DECODERS = new Map<string, Decoder>(Object.entries({
   dup: fixed(fd),
   dup2: fixed(fd, fd),
   dup3: fixed(fd, fd, fdFlags),
+  open: fixed(ptr, openFlags, mode),
+  openat: fixed(dirfd, ptr, openFlags, mode),
+  openat2: fixed(dirfd, ptr, ptr, ulong),
   pipe: fixed(ptr),
   pipe2: fixed(ptr, pipeFlags),
   eventfd2: fixed(uint, eventfdFlags),
@@ -667,6 +715,13 @@ const DECODERS = new Map<string, Decoder>(Object.entries({
   process_vm_writev: fixed(pid, ptr, ulong, ptr, ulong, ulong),
   seccomp: fixed(seccompOp, seccompFlags, ptr),
   set_robust_list: fixed(ptr, ulong),
+  reboot: fixed(raw, raw, raw, ptr),
+  kexec_load: fixed(raw, ulong, ptr, raw),
+  kexec_file_load: fixed(fd, fd, ulong, ptr, raw),
+  init_module: fixed(ptr, ulong, ptr),
+  finit_module: fixed(fd, ptr, raw),
+  delete_module: fixed(ptr, raw),
+  settimeofday: fixed(ptr, ptr),
   sched_yield: fixed(),
   restart_syscall: fixed(),
   // time
@@ -760,10 +815,9 @@ const MESSAGES: Record<string, string> = {
 };
 const RESTART_CODES = new Set(["ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ERESTART_RESTARTBLOCK"]);
 
-function formatResult(name: string, registers: readonly bigint[], result: string | null, d: boolean): string {
-  if (result === null) return NO_RETURN.has(name) ? "?" : "? <unfinished>";
-  const value = BigInt.asIntN(64, parseDecimal(result, "result"));
-  if (value < 0n && value >= -4095n) {
+function formatResult(name: string, registers: readonly bigint[], value: bigint | null, d: boolean): string {
+  if (value === null) return NO_RETURN.has(name) ? "?" : "? <unfinished>";
+  if (isError(value)) {
     const errno = errnoName(Number(-value));
     const message = MESSAGES[errno];
     const text = message === undefined ? errno : `${errno} (${message})`;
@@ -776,4 +830,325 @@ function formatResult(name: string, registers: readonly bigint[], result: string
     if (command === 3n) return `${hex(value)} (flags ${statusFlags(value, d)})`; // F_GETFL
   }
   return value.toString();
+}
+
+/** Whether a result is -errno (-4095..-1). */
+function isError(value: bigint): boolean {
+  return value < 0n && value >= -4095n;
+}
+
+/** EINTR and the kernel's restart codes: a signal interrupted the call. */
+const INTERRUPTED = new Set([-4n, -512n, -513n, -514n, -516n]);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Structs
+
+/**
+ * When strace logging reads a struct: `entry` what the call reads (before it runs), `exit` what it wrote (once it
+ * succeeded), `interrupted` what it wrote when a signal interrupted it (EINTR or a restart code: a sleep's time
+ * left).
+ */
+export type CaptureTime = "entry" | "exit" | "interrupted";
+
+/** One struct strace logging reads behind a pointer argument. */
+export interface MemoryCapture {
+  /** Index of the pointer argument (a NULL pointer is not read). */
+  readonly arg: number;
+  /** Bytes to read. */
+  readonly size: number;
+  /** When to read it. */
+  readonly at: CaptureTime;
+}
+
+/** Whether a capture at `at` applies to a call that ended with `result` (null: not ended). */
+export function captureApplies(at: CaptureTime, result: bigint | null): boolean {
+  if (at === "entry") return true;
+  if (result === null) return false;
+  return at === "exit" ? !isError(result) : INTERRUPTED.has(result);
+}
+
+/** One call, for struct formatters. */
+interface Call {
+  readonly registers: readonly bigint[];
+  readonly result: bigint | null;
+  readonly d: boolean;
+  /** The memory the record carries, by argument index. */
+  readonly memory: ReadonlyMap<number, Uint8Array>;
+}
+
+/** Formats a struct from at least `size` bytes; undefined prints the pointer instead. */
+type StructFormat = (bytes: Uint8Array, call: Call) => string | undefined;
+
+interface StructArg extends MemoryCapture {
+  readonly format: StructFormat;
+}
+
+function parseMemory(memory: Record<number, string> | undefined): Map<number, Uint8Array> {
+  const parsed = new Map<number, Uint8Array>();
+  for (const [key, text] of Object.entries(memory ?? {})) {
+    if (typeof text !== "string" || text.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(text)) continue; // ignored
+    const bytes = new Uint8Array(text.length / 2);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+    parsed.set(Number(key), bytes);
+  }
+  return parsed;
+}
+
+/** Replaces pointer arguments by the structs they point to, where the record has their memory. */
+function decodeStructs(name: string, args: string[], call: Call): void {
+  for (const struct of STRUCT_ARGS.get(name) ?? []) {
+    const bytes = call.memory.get(struct.arg);
+    if (call.registers[struct.arg] === 0n || !bytes || bytes.length < struct.size) continue;
+    if (!captureApplies(struct.at, call.result) || struct.arg >= args.length) continue;
+    const text = struct.format(bytes, call);
+    if (text !== undefined) args[struct.arg] = text;
+  }
+}
+
+function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+const i32 = (bytes: Uint8Array, offset: number) => view(bytes).getInt32(offset, true);
+const i64 = (bytes: Uint8Array, offset: number) => view(bytes).getBigInt64(offset, true);
+const u64 = (bytes: Uint8Array, offset: number) => view(bytes).getBigUint64(offset, true);
+
+/** A member of a signal set: the signal's name without `SIG`. */
+const setMember = (n: number) => signalName(n)?.replace(/^SIG/, "") ?? String(n);
+
+/** A 64-bit signal set like strace: `[USR1 CHLD]`, or `~[...]` listing the missing ones when most are in. */
+function sigset(mask: bigint): string {
+  const members: number[] = [];
+  const missing: number[] = [];
+  for (let n = 1; n <= 64; n++) ((mask >> BigInt(n - 1)) & 1n ? members : missing).push(n);
+  return members.length * 2 > 64 ? `~[${missing.map(setMember).join(" ")}]` : `[${members.map(setMember).join(" ")}]`;
+}
+const sigsetArg: StructFormat = (bytes) => sigset(u64(bytes, 0));
+
+/** A timespec (`tv_nsec`) or timeval (`tv_usec`) at `offset`; `vary`: its value changes between runs. */
+function time(bytes: Uint8Array, offset: number, fraction: "tv_nsec" | "tv_usec", call: Call, vary = false): string {
+  if (vary && call.d) return `{tv_sec=${VALUE_TOKEN}, ${fraction}=${VALUE_TOKEN}}`;
+  return `{tv_sec=${i64(bytes, offset)}, ${fraction}=${i64(bytes, offset + 8)}}`;
+}
+const timespec: StructFormat = (bytes, call) => time(bytes, 0, "tv_nsec", call);
+const timeval: StructFormat = (bytes, call) => time(bytes, 0, "tv_usec", call);
+
+/** Whether a clock id names a CPU-time clock (its readings vary between runs). */
+function isCpuClock(id: bigint): boolean {
+  const n = Number(BigInt.asIntN(32, id));
+  return n === ClockId.CLOCK_PROCESS_CPUTIME_ID || n === ClockId.CLOCK_THREAD_CPUTIME_ID || (n < 0 && (n & 7) !== 3);
+}
+/** A clock reading: CPU-time clocks vary. */
+const clockValue: StructFormat = (bytes, call) => time(bytes, 0, "tv_nsec", call, isCpuClock(call.registers[0]));
+/** A sleep's time left, only where the kernel writes it (not for TIMER_ABSTIME). */
+const timeLeft: StructFormat = (bytes, call) => (call.registers[1] & 1n) === 0n ? timespec(bytes, call) : undefined;
+
+/** A futex wait's timeout (FUTEX_WAIT, FUTEX_WAIT_BITSET). */
+const futexTimeout: StructFormat = (bytes, call) => {
+  const command = Number(call.registers[1] & BigInt(FUTEX_CMD_MASK));
+  return command === 0 || command === 9 ? timespec(bytes, call) : undefined;
+};
+
+/** struct itimerspec (`tv_nsec`) or itimerval (`tv_usec`); `vary`: the time left changes between runs. */
+function itimer(fraction: "tv_nsec" | "tv_usec", vary: (call: Call) => boolean): StructFormat {
+  return (bytes, call) =>
+    `{it_interval=${time(bytes, 0, fraction, call)}, it_value=${time(bytes, 16, fraction, call, vary(call))}}`;
+}
+const never = () => false;
+const always = () => true;
+/** ITIMER_VIRTUAL and ITIMER_PROF count CPU time. */
+const cpuItimer = (call: Call) => BigInt.asIntN(32, call.registers[0]) !== 0n;
+const itimerspecIn = itimer("tv_nsec", never);
+/** A timer's current setting: the time left may count CPU time (umbra cannot tell the timer's clock here). */
+const itimerspecOut = itimer("tv_nsec", always);
+const itimervalIn = itimer("tv_usec", never);
+const itimervalOut = itimer("tv_usec", cpuItimer);
+
+const SA_FLAGS = flagsOf({
+  SA_RESTORER: 0x04000000,
+  SA_ONSTACK: 0x08000000,
+  SA_RESTART: 0x10000000,
+  SA_NODEFER: 0x40000000,
+  SA_RESETHAND: 0x80000000,
+  SA_SIGINFO: 0x4,
+  SA_NOCLDSTOP: 0x1,
+  SA_NOCLDWAIT: 0x2,
+}, 64);
+const SA_RESTORER = 0x04000000n;
+
+/** struct kernel_sigaction: `{sa_handler=SIG_IGN, sa_mask=[USR1], sa_flags=SA_RESTORER|SA_RESTART, sa_restorer=0x…}`. */
+const sigaction: StructFormat = (bytes, { d }) => {
+  const handler = u64(bytes, 0);
+  const flags = u64(bytes, 8);
+  const name = handler === 0n ? "SIG_DFL" : handler === 1n ? "SIG_IGN" : ptr(handler, d);
+  const fields = [`sa_handler=${name}`, `sa_mask=${sigset(u64(bytes, 24))}`, `sa_flags=${SA_FLAGS(flags, d)}`];
+  if (flags & SA_RESTORER) fields.push(`sa_restorer=${ptr(u64(bytes, 16), d)}`);
+  return `{${fields.join(", ")}}`;
+};
+
+/** A wait status like strace: `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`; only when a child was reported. */
+const waitStatus: StructFormat = (bytes, { result }) => {
+  if (result === null || result <= 0n) return undefined;
+  let s = i32(bytes, 0) >>> 0;
+  const low = s & 0x7f;
+  const name = (n: number) => sig(BigInt(n), false);
+  let text: string;
+  if ((s & 0xff) === 0x7f) {
+    const stop = (s >> 8) & 0xff;
+    text = `{WIFSTOPPED(s) && WSTOPSIG(s) == ${name(stop & 0x7f)}${stop & 0x80 ? " | 0x80" : ""}}`;
+    s &= ~0xff7f;
+  } else if (low !== 0 && low !== 0x7f) {
+    text = `{WIFSIGNALED(s) && WTERMSIG(s) == ${name(low)}${s & 0x80 ? " && WCOREDUMP(s)" : ""}}`;
+    s &= ~0xff;
+  } else if (low === 0) {
+    text = `{WIFEXITED(s) && WEXITSTATUS(s) == ${(s >> 8) & 0xff}}`;
+    s &= ~0xff00;
+  } else if (s === 0xffff) {
+    text = "{WIFCONTINUED(s)}";
+    s = 0;
+  } else return `[${hex(BigInt(s))}]`;
+  s >>>= 0;
+  if (s >>> 16) text += ` | ${hex(BigInt(s >>> 16))} << 16`;
+  if (s & 0xffff) text += ` | ${hex(BigInt(s & 0xffff))}`;
+  return `[${text}]`;
+};
+
+/** struct rusage, summarised like strace: the two times, then `...`; CPU times vary between runs. */
+const rusage: StructFormat = (bytes, call) =>
+  `{ru_utime=${time(bytes, 0, "tv_usec", call, true)}, ru_stime=${time(bytes, 16, "tv_usec", call, true)}, ...}`;
+/** wait4's rusage: only when a child was reported. */
+const waitUsage: StructFormat = (bytes, call) =>
+  call.result !== null && call.result > 0n ? rusage(bytes, call) : undefined;
+/** waitid's rusage: only when a child was reported (its siginfo has a signal). */
+const waitidUsage: StructFormat = (bytes, call) => {
+  const info = call.memory.get(2);
+  return info && info.length >= 4 && i32(info, 0) !== 0 ? rusage(bytes, call) : undefined;
+};
+
+const SI_CODES = oneOf({
+  SI_USER: 0,
+  SI_KERNEL: 0x80,
+  SI_QUEUE: -1,
+  SI_TIMER: -2,
+  SI_MESGQ: -3,
+  SI_ASYNCIO: -4,
+  SI_SIGIO: -5,
+  SI_TKILL: -6,
+  SI_DETHREAD: -7,
+  SI_ASYNCNL: -60,
+});
+const CLD_CODES = oneOf({
+  CLD_EXITED: 1,
+  CLD_KILLED: 2,
+  CLD_DUMPED: 3,
+  CLD_TRAPPED: 4,
+  CLD_STOPPED: 5,
+  CLD_CONTINUED: 6,
+}, SI_CODES);
+const SIGCHLD = 17;
+
+/**
+ * siginfo_t like strace: `{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=1002, si_uid=0, si_status=3, si_utime=0,
+ * si_stime=0}`; `{}` when it holds no signal. Pids are what the program sees (umbra writes virtual ones).
+ */
+const siginfo: StructFormat = (bytes, call) => {
+  const { d } = call;
+  const signo = i32(bytes, 0);
+  if (signo === 0) return "{}";
+  const errno = i32(bytes, 4);
+  const code = i32(bytes, 8);
+  const fields = [`si_signo=${sig(BigInt(signo), d)}`];
+  if (errno !== 0) fields.push(`si_errno=${errnoName(errno)}`);
+  const value = () => {
+    const word = u64(bytes, 24);
+    return [`si_int=${BigInt.asIntN(32, word)}`, `si_ptr=${word === 0n ? "NULL" : raw(word, d)}`];
+  };
+  if (signo === SIGCHLD && code >= 1 && code <= 6) {
+    fields.push(`si_code=${CLD_CODES(BigInt(code), d)}`, `si_pid=${i32(bytes, 16)}`, `si_uid=${i32(bytes, 20)}`);
+    const status = i32(bytes, 24);
+    fields.push(`si_status=${code === 1 ? status : sig(BigInt(status), d)}`);
+    fields.push(`si_utime=${d ? VALUE_TOKEN : i64(bytes, 32)}`, `si_stime=${d ? VALUE_TOKEN : i64(bytes, 40)}`);
+  } else if (code === 0 || code === -6) { // SI_USER, SI_TKILL
+    fields.push(`si_code=${SI_CODES(BigInt(code), d)}`, `si_pid=${i32(bytes, 16)}`, `si_uid=${i32(bytes, 20)}`);
+  } else if (code === -2) { // SI_TIMER
+    fields.push(`si_code=SI_TIMER`, `si_timerid=${hex(BigInt(i32(bytes, 16) >>> 0))}`);
+    fields.push(`si_overrun=${i32(bytes, 20)}`, ...value());
+  } else if (code < 0) { // SI_QUEUE and the other codes of sigqueue-like senders
+    fields.push(`si_code=${SI_CODES(BigInt(code), d)}`, `si_pid=${i32(bytes, 16)}`, `si_uid=${i32(bytes, 20)}`);
+    fields.push(...value());
+  } else fields.push(`si_code=${SI_CODES(BigInt(code), d)}`);
+  return `{${fields.join(", ")}}`;
+};
+/** rt_sigtimedwait's siginfo: only when a signal was taken. */
+const takenSiginfo: StructFormat = (bytes, call) =>
+  call.result !== null && call.result > 0n ? siginfo(bytes, call) : undefined;
+
+const SIGACTION_SIZE = 32;
+const SIGSET_SIZE = 8;
+const SIGINFO_SIZE = 128;
+const TIMESPEC_SIZE = 16;
+const ITIMER_SIZE = 32;
+const RUSAGE_SIZE = 144;
+
+const atEntry = (arg: number, size: number, format: StructFormat): StructArg => ({ arg, size, at: "entry", format });
+const atExit = (arg: number, size: number, format: StructFormat): StructArg => ({ arg, size, at: "exit", format });
+const whenInterrupted = (arg: number, size: number, format: StructFormat): StructArg => ({
+  arg,
+  size,
+  at: "interrupted",
+  format,
+});
+
+/** The structs behind pointer arguments, by syscall name. */
+const STRUCT_ARGS = new Map<string, readonly StructArg[]>(Object.entries({
+  rt_sigaction: [atEntry(1, SIGACTION_SIZE, sigaction), atExit(2, SIGACTION_SIZE, sigaction)],
+  rt_sigprocmask: [atEntry(1, SIGSET_SIZE, sigsetArg), atExit(2, SIGSET_SIZE, sigsetArg)],
+  rt_sigpending: [atExit(0, SIGSET_SIZE, sigsetArg)],
+  rt_sigsuspend: [atEntry(0, SIGSET_SIZE, sigsetArg)],
+  rt_sigtimedwait: [
+    atEntry(0, SIGSET_SIZE, sigsetArg),
+    atExit(1, SIGINFO_SIZE, takenSiginfo),
+    atEntry(2, TIMESPEC_SIZE, timespec),
+  ],
+  signalfd: [atEntry(1, SIGSET_SIZE, sigsetArg)],
+  signalfd4: [atEntry(1, SIGSET_SIZE, sigsetArg)],
+  rt_sigqueueinfo: [atEntry(2, SIGINFO_SIZE, siginfo)],
+  rt_tgsigqueueinfo: [atEntry(3, SIGINFO_SIZE, siginfo)],
+  pidfd_send_signal: [atEntry(2, SIGINFO_SIZE, siginfo)],
+  wait4: [atExit(1, 4, waitStatus), atExit(3, RUSAGE_SIZE, waitUsage)],
+  waitid: [atExit(2, SIGINFO_SIZE, siginfo), atExit(4, RUSAGE_SIZE, waitidUsage)], // siginfo `{}`: WNOHANG, none
+  getrusage: [atExit(1, RUSAGE_SIZE, rusage)],
+  nanosleep: [atEntry(0, TIMESPEC_SIZE, timespec), whenInterrupted(1, TIMESPEC_SIZE, timespec)],
+  clock_nanosleep: [atEntry(2, TIMESPEC_SIZE, timespec), whenInterrupted(3, TIMESPEC_SIZE, timeLeft)],
+  clock_gettime: [atExit(1, TIMESPEC_SIZE, clockValue)],
+  clock_getres: [atExit(1, TIMESPEC_SIZE, timespec)],
+  clock_settime: [atEntry(1, TIMESPEC_SIZE, timespec)],
+  gettimeofday: [atExit(0, TIMESPEC_SIZE, timeval)],
+  setitimer: [atEntry(1, ITIMER_SIZE, itimervalIn), atExit(2, ITIMER_SIZE, itimervalOut)],
+  getitimer: [atExit(1, ITIMER_SIZE, itimervalOut)],
+  timer_settime: [atEntry(2, ITIMER_SIZE, itimerspecIn), atExit(3, ITIMER_SIZE, itimerspecOut)],
+  timer_gettime: [atExit(1, ITIMER_SIZE, itimerspecOut)],
+  timerfd_settime: [atEntry(2, ITIMER_SIZE, itimerspecIn), atExit(3, ITIMER_SIZE, itimerspecOut)],
+  timerfd_gettime: [atExit(1, ITIMER_SIZE, itimerspecOut)],
+  select: [atEntry(4, TIMESPEC_SIZE, timeval)],
+  pselect6: [atEntry(4, TIMESPEC_SIZE, timespec)],
+  ppoll: [atEntry(2, TIMESPEC_SIZE, timespec), atEntry(3, SIGSET_SIZE, sigsetArg)],
+  epoll_pwait: [atEntry(4, SIGSET_SIZE, sigsetArg)],
+  epoll_pwait2: [atEntry(3, TIMESPEC_SIZE, timespec), atEntry(4, SIGSET_SIZE, sigsetArg)],
+  futex: [atEntry(3, TIMESPEC_SIZE, futexTimeout)],
+}));
+
+const CAPTURES = new Map<number, readonly MemoryCapture[]>();
+
+/**
+ * The structs strace logging reads for syscall `nr` (x86_64 number), so that {@linkcode formatSyscall} can decode
+ * them: which pointer argument, how many bytes, and when (see {@linkcode CaptureTime}). Empty for most syscalls.
+ */
+export function memoryCaptures(nr: number): readonly MemoryCapture[] {
+  let captures = CAPTURES.get(nr);
+  if (!captures) {
+    captures = (STRUCT_ARGS.get(syscallName(nr)) ?? []).map(({ arg, size, at }) => ({ arg, size, at }));
+    CAPTURES.set(nr, captures);
+  }
+  return captures;
 }

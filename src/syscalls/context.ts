@@ -29,6 +29,8 @@ export interface NativeServices {
   readProcLink(path: string): string | null;
   /** Reads a /proc file, or null when it cannot be read. */
   readProc(path: string): string | null;
+  /** Whether what /proc/<path> names (links followed) is a file of umbra's procfs (the filesystem at /proc). */
+  onProcfs(path: string): boolean;
   /**
    * The siginfo `process` must see for a signal the kernel dequeued with `siginfo` (virtual
    * si_pid, the exact siginfo of a signal umbra injected), or null when it is right as it is.

@@ -27,17 +27,28 @@ export const gettid: Handler = ({ thread }) => returns(thread.id);
 /** getpgrp(2). */
 export const getpgrp: Handler = ({ process }) => returns(process.common.group);
 
+/** The process a thread id other than a process id names (its thread group), on the caller's host. */
+function threadOwner(context: SyscallContext, tid: number): Process | undefined {
+  if (tid <= 0) return undefined;
+  for (const process of context.kernel.host(context.process.common.host).processes.values()) {
+    if (process.threads.has(tid)) return process;
+  }
+  return undefined;
+}
+
 /** getpgid(2): ESRCH for a pid that is not in the caller's sandbox host; init leads group 1. */
 export const getpgid: Handler = (context) => {
-  if (int(context.args[0]) === INIT_PID) return returns(INIT_PID);
-  const process = target(context, int(context.args[0]));
+  const pid = int(context.args[0]);
+  if (pid === INIT_PID) return returns(INIT_PID);
+  const process = target(context, pid) ?? threadOwner(context, pid);
   return process ? returns(process.common.group) : fails(Errno.ESRCH);
 };
 
 /** getsid(2); init leads session 1. */
 export const getsid: Handler = (context) => {
-  if (int(context.args[0]) === INIT_PID) return returns(INIT_PID);
-  const process = target(context, int(context.args[0]));
+  const pid = int(context.args[0]);
+  if (pid === INIT_PID) return returns(INIT_PID);
+  const process = target(context, pid) ?? threadOwner(context, pid);
   return process ? returns(process.common.session) : fails(Errno.ESRCH);
 };
 
@@ -60,11 +71,14 @@ export const setpgid: Handler = (context) => {
   const pid = int(context.args[0]) || caller.id;
   const pgid = int(context.args[1]) || pid;
   if (pgid < 0) return fails(Errno.EINVAL);
+  // A zombie child still counts (Linux finds it until it is reaped); a thread other than a
+  // process's first is EINVAL.
   const process = target(context, pid);
-  if (!process || process.state.kind !== "runnable") return fails(Errno.ESRCH);
+  if (!process) return fails(threadOwner(context, pid) ? Errno.EINVAL : Errno.ESRCH);
   if (process.common.parent === caller.id) {
     if (process.common.session !== caller.common.session) return fails(Errno.EPERM);
-    if (process.common.hasExeced || execedNatively(context, process)) return fails(Errno.EACCES);
+    if (process.common.hasExeced) return fails(Errno.EACCES);
+    if (process.state.kind === "runnable" && execedNatively(context, process)) return fails(Errno.EACCES);
   } else if (process !== caller) {
     return fails(Errno.ESRCH);
   }

@@ -93,25 +93,35 @@ export const kill: Handler = (context) => {
   return returns(0);
 };
 
+/** A zombie whose id is `tid`: its first thread, which Linux still finds until the reap. */
+function zombieLeader(context: SyscallContext, tid: number): Process | undefined {
+  const process = processOnHost(context, tid);
+  return process?.state.kind === "zombie" ? process : undefined;
+}
+
 /** tkill(2). */
 export const tkill: Handler = (context) => {
   const tid = int(context.args[0]);
   if (tid <= 0) return fails(Errno.EINVAL);
   const thread = threadOnHost(context, tid);
-  if (!thread) return fails(Errno.ESRCH);
+  if (!thread) return zombieLeader(context, tid) ? zombieTarget(int(context.args[1])) : fails(Errno.ESRCH);
   return toNative(context, thread.process, int(context.args[1]), [[0, thread.nativeTid]]);
 };
 
 /** tgkill(2) and rt_tgsigqueueinfo(2): (tgid, tid, signal, ...). */
-export const tgkill: Handler = (context) => {
+function threadTarget(context: SyscallContext, zombies: boolean): Outcome {
   const tgid = int(context.args[0]);
   const tid = int(context.args[1]);
   if (tgid <= 0 || tid <= 0) return fails(Errno.EINVAL);
   const process = processOnHost(context, tgid);
   const thread = process?.threads.get(tid);
+  if (zombies && tgid === tid && zombieLeader(context, tid)) return zombieTarget(int(context.args[2]));
   if (!process || !thread) return fails(Errno.ESRCH);
   return toNative(context, process, int(context.args[2]), [[0, process.common.nativePid], [1, thread.nativeTid]]);
-};
+}
+
+/** tgkill(2). */
+export const tgkill: Handler = (context) => threadTarget(context, true);
 
 /** rt_sigqueueinfo(2). */
 export const rt_sigqueueinfo: Handler = (context) => {
@@ -123,8 +133,11 @@ export const rt_sigqueueinfo: Handler = (context) => {
   return toNative(context, process, int(context.args[1]), [[0, process.common.nativePid]]);
 };
 
-/** rt_tgsigqueueinfo(2). */
-export const rt_tgsigqueueinfo: Handler = tgkill;
+/**
+ * rt_tgsigqueueinfo(2). (A zombie is ESRCH here; Linux would first check the siginfo, then
+ * accept.)
+ */
+export const rt_tgsigqueueinfo: Handler = (context) => threadTarget(context, false);
 
 /** pidfd_open(2): a pidfd for a sandbox process only. */
 export const pidfd_open: Handler = (context) => {

@@ -21,7 +21,8 @@ const SIGSET_SIZE = 8n;
 export const rt_sigaction: Handler = ({ args, observed, process }) => {
   const signal = int(args[0]);
   const valid = signal >= 1 && signal <= SIGRTMAX && signal !== Signal.SIGKILL && signal !== Signal.SIGSTOP;
-  if (observed && valid && args[3] === SIGSET_SIZE && process.state.kind === "runnable") {
+  // A partly readable action (copied short) is EFAULT for the kernel: nothing changes.
+  if (observed?.length === SIGACTION_SIZE && valid && args[3] === SIGSET_SIZE && process.state.kind === "runnable") {
     process.state.signalActions.set(signal, decodeSigaction(observed));
   }
   return native();

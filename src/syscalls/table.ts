@@ -9,10 +9,12 @@ import { SYS, type SyscallName } from "../abi/syscalls.ts";
 import * as boundary from "./boundary.ts";
 import * as clone from "./clone.ts";
 import type { Handler } from "./context.ts";
+import * as host from "./host.ts";
 import * as ids from "./ids.ts";
 import * as owner from "./owner.ts";
 import * as kill from "./kill.ts";
 import { prctl, PrctlOption } from "./prctl.ts";
+import * as procfs from "./procfs.ts";
 import * as resource from "./resource.ts";
 import * as signal from "./signal.ts";
 import * as signalfd from "./signalfd.ts";
@@ -58,6 +60,10 @@ function partial(name: SyscallName, handler: Handler, note: string, when?: Sysca
   return { name, handler, support: "partial", note, when };
 }
 
+/** What open(2) and friends do differently: /proc as a pid namespace of the sandbox (see procfs.ts). */
+const PROCFS_NOTE =
+  "/proc/<pid> takes virtual ids; other pids are ENOENT; /proc listings and file contents stay native";
+
 const ROWS: readonly SyscallEntry[] = [
   full("getpid", ids.getpid),
   full("getppid", ids.getppid),
@@ -91,9 +97,17 @@ const ROWS: readonly SyscallEntry[] = [
   full("prctl", prctl, { arg: 0, values: Object.values(PrctlOption) }),
   full("getrusage", resource.getrusage, { arg: 0, values: [-1] }),
   partial("ptrace", boundary.ptrace, "no tracing inside the sandbox: attach is EPERM or ESRCH"),
+  ...(["reboot", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module"] as const).map((
+    name,
+  ) => partial(name, host.denied, "reaches the whole machine: EPERM")),
+  partial("settimeofday", host.denied, "the host's clock: EPERM"),
+  partial("clock_settime", host.denied, "the host's clocks: EPERM"),
   full("process_vm_readv", boundary.processVm),
   full("process_vm_writev", boundary.processVm),
   partial("seccomp", boundary.seccomp, "no user-notification listeners (EBUSY)"),
+  partial("open", procfs.open, PROCFS_NOTE),
+  partial("openat", procfs.openat, PROCFS_NOTE),
+  partial("openat2", procfs.openat2, PROCFS_NOTE),
   partial("fcntl", owner.fcntl, "process-group owners stand for one process of the group", {
     arg: 1,
     values: Object.values(owner.FcntlCommand),
@@ -141,6 +155,11 @@ const OBSERVE_FLAG = 0x80000000;
 export interface TableOptions {
   /** Trace the time syscalls (virtual time). */
   virtualTime: boolean;
+  /**
+   * Let the tracer only observe the `observe` rows (the default); false traces them like any other row, with a
+   * policy round trip, so that their results can be seen (strace logging).
+   */
+  observe?: boolean;
 }
 
 /** The seccomp rules libumbra's umbra_open takes (shim/seccomp.zig gives the encoding). */
@@ -149,7 +168,9 @@ export function filterRules(options: TableOptions): Uint32Array<ArrayBuffer> {
   const words = [rows.length];
   for (const row of rows) {
     const values = row.when?.values ?? [];
-    const observe = row.observe ? (OBSERVE_FLAG | (row.observe.arg << 16) | row.observe.length) >>> 0 : 0;
+    const observe = row.observe && options.observe !== false
+      ? (OBSERVE_FLAG | (row.observe.arg << 16) | row.observe.length) >>> 0
+      : 0;
     words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, observe);
     words.push(...values.map((v) => v >>> 0));
   }

@@ -10,7 +10,7 @@ import { encodeUsage } from "../abi/rusage.ts";
 import { waitidSiginfo } from "../abi/siginfo.ts";
 import { Signal } from "../abi/signals.ts";
 import { wait, type WaitOptions, type WaitResult, type WaitTarget } from "../kernel/wait.ts";
-import { fails, type Handler, int, type Outcome, returns, type SyscallContext } from "./context.ts";
+import { type Blocked, fails, type Handler, int, type Outcome, returns, type SyscallContext } from "./context.ts";
 import { resolvePidfd } from "./pidfd.ts";
 
 const WNOHANG = 0x00000001;
@@ -44,21 +44,26 @@ function decodeOptions(options: number, exitedAlways: boolean): WaitOptions {
 
 /**
  * Runs the wait now; if it must block, parks the caller and runs it again on every change to
- * its children. `report` writes the result into the caller's memory and gives the return value.
+ * its children. `report` writes the result into the caller's memory and gives the return value;
+ * `failure` (default: just fail) answers ECHILD and runs when a signal interrupts the wait.
  */
 function waitOutcome(
   context: SyscallContext,
   target: WaitTarget,
   options: WaitOptions,
   report: (result: WaitResult | null) => Outcome,
+  failure?: (code: number) => Outcome,
 ): Outcome {
   const attempt = (): Outcome | null => {
     const finding = wait(context.kernel, context.thread, target, options);
     if (finding.kind === "found") return report(finding.result);
-    if (finding.kind === "none") return fails(Errno.ECHILD);
+    if (finding.kind === "none") return (failure ?? fails)(Errno.ECHILD);
     return options.noHang ? report(null) : null;
   };
-  return attempt() ?? { kind: "block", blocked: { retry: attempt, restartErrno: Errno.ERESTARTSYS } };
+  const blocked: Blocked = { retry: attempt, restartErrno: Errno.ERESTARTSYS };
+  // waitid writes its siginfo on the way out of an interrupted wait too.
+  if (failure) blocked.onInterrupt = () => void failure(Errno.ERESTARTSYS);
+  return attempt() ?? { kind: "block", blocked };
 }
 
 function write(context: SyscallContext, address: bigint, bytes: Uint8Array): boolean {
@@ -89,39 +94,50 @@ export const wait4: Handler = (context) => {
   });
 };
 
+/**
+ * Writes waitid's siginfo fields at `address` (NULL: nothing), zero without a result. Like Linux,
+ * field by field: the padding after si_code keeps what it held.
+ */
+function writeWaitidInfo(context: SyscallContext, address: bigint, result: WaitResult | null): boolean {
+  if (address === 0n) return true;
+  const info = waitidSiginfo({
+    signo: result ? Signal.SIGCHLD : 0,
+    code: result?.code ?? 0,
+    pid: result?.child.id ?? 0,
+    uid: result ? context.kernel.uid : 0,
+    status: result?.status ?? 0,
+  });
+  return write(context, address, info.subarray(0, 12)) && write(context, address + 16n, info.subarray(16));
+}
+
 /** waitid(2), including Linux's fifth argument (rusage). */
 export const waitid: Handler = (context) => {
   const [, , infoAddress, , usageAddress] = context.args;
   const idtype = int(context.args[0]);
   const id = int(context.args[1]);
   const options = int(context.args[3]);
-  if (options & ~WAITID_OPTIONS) return fails(Errno.EINVAL);
-  if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return fails(Errno.EINVAL);
+  // Linux writes the (zeroed) siginfo for every error too, so a bad pointer makes any error EFAULT.
+  const failure = (code: number) => fails(writeWaitidInfo(context, infoAddress, null) ? code : Errno.EFAULT);
+  if (options & ~WAITID_OPTIONS) return failure(Errno.EINVAL);
+  if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return failure(Errno.EINVAL);
   let target: WaitTarget;
   if (idtype === P_ALL) target = { kind: "any" };
   else if (idtype === P_PID) {
-    if (id <= 0) return fails(Errno.EINVAL);
+    if (id <= 0) return failure(Errno.EINVAL);
     target = { kind: "pid", pid: id };
   } else if (idtype === P_PGID) {
-    if (id < 0) return fails(Errno.EINVAL);
+    if (id < 0) return failure(Errno.EINVAL);
     target = { kind: "group", group: id === 0 ? context.process.common.group : id };
   } else if (idtype === P_PIDFD) {
-    if (id < 0) return fails(Errno.EINVAL);
+    if (id < 0) return failure(Errno.EINVAL);
     const pidfd = resolvePidfd(context, id);
-    if (pidfd.kind !== "pidfd") return fails(Errno.EBADF);
-    if (!pidfd.process) return fails(Errno.ECHILD);
+    if (pidfd.kind !== "pidfd") return failure(Errno.EBADF);
+    if (!pidfd.process) return failure(Errno.ECHILD);
     target = { kind: "pid", pid: pidfd.process.id };
-  } else return fails(Errno.EINVAL);
+  } else return failure(Errno.EINVAL);
   return waitOutcome(context, target, decodeOptions(options, false), (result) => {
-    const info = waitidSiginfo({
-      signo: result ? Signal.SIGCHLD : 0,
-      code: result?.code ?? 0,
-      pid: result?.child.id ?? 0,
-      uid: result ? context.kernel.uid : 0,
-      status: result?.status ?? 0,
-    });
     if (result && !write(context, usageAddress, encodeUsage(result.usage))) return fails(Errno.EFAULT);
-    if (!write(context, infoAddress, info)) return fails(Errno.EFAULT);
+    if (!writeWaitidInfo(context, infoAddress, result)) return fails(Errno.EFAULT);
     return returns(0);
-  });
+  }, failure);
 };

@@ -1,0 +1,80 @@
+/**
+ * strace logging's memory reads: the structs src/report/strace.ts decodes (see its `memoryCaptures`), copied from
+ * the tracee while its thread is stopped at the moment they mean something: what a call reads at its entry (before
+ * the handler runs, so umbra's own rewrites do not show), what it wrote at its end. Used only when strace logging
+ * is on; an unreadable pointer is left out (it prints as its address).
+ * @module
+ */
+
+import type { TraceeMemory } from "../native/memory.ts";
+import { captureApplies, memoryCaptures } from "../report/strace.ts";
+
+/** Memory for a SyscallRecord: lowercase hex by argument index. */
+export type CapturedMemory = Record<number, string>;
+
+function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Copies the structs syscall `nr` reads (its entry captures) from thread `nativeTid`. `observed` is memory the
+ * tracer already copied for one argument (an observed syscall: the thread runs on, so it is used instead of a
+ * read). Returns undefined when there is nothing to copy.
+ */
+export function captureEntry(
+  memory: TraceeMemory,
+  nativeTid: number,
+  nr: number,
+  args: readonly bigint[],
+  observed?: { arg: number; bytes: Uint8Array | null },
+): CapturedMemory | undefined {
+  let captured: CapturedMemory | undefined;
+  for (const capture of memoryCaptures(nr)) {
+    if (capture.at !== "entry" || args[capture.arg] === 0n) continue;
+    const bytes = observed?.arg === capture.arg
+      ? observed.bytes
+      : memory.read(nativeTid, args[capture.arg], capture.size);
+    if (bytes === null || typeof bytes === "number" || bytes.length < capture.size) continue;
+    (captured ??= {})[capture.arg] = toHex(bytes.subarray(0, capture.size));
+  }
+  return captured;
+}
+
+/**
+ * `entry` plus the structs syscall `nr` wrote, read from thread `nativeTid` now that it ended with `result` (its
+ * exit and interrupted captures that apply to that result). Returns undefined when there is nothing at all.
+ */
+export function captureEnd(
+  memory: TraceeMemory,
+  nativeTid: number,
+  nr: number,
+  args: readonly bigint[],
+  result: bigint,
+  entry: CapturedMemory | undefined,
+): CapturedMemory | undefined {
+  let captured = entry;
+  for (const capture of memoryCaptures(nr)) {
+    if (capture.at === "entry" || args[capture.arg] === 0n || !captureApplies(capture.at, BigInt.asIntN(64, result))) {
+      continue;
+    }
+    const bytes = memory.read(nativeTid, args[capture.arg], capture.size);
+    if (typeof bytes === "number") continue;
+    captured = { ...captured, [capture.arg]: toHex(bytes) };
+  }
+  return captured;
+}
+
+/**
+ * The memory an observed syscall's pointer argument points at, read by the policy itself (null: a NULL or
+ * unreadable pointer), for when strace logging has the filter trace observed rows fully (to see their results).
+ */
+export function readObserved(
+  memory: TraceeMemory,
+  nativeTid: number,
+  args: readonly bigint[],
+  observe: { arg: number; length: number },
+): Uint8Array | null {
+  if (args[observe.arg] === 0n) return null;
+  const bytes = memory.read(nativeTid, args[observe.arg], observe.length);
+  return typeof bytes === "number" ? null : bytes;
+}

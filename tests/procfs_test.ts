@@ -1,0 +1,163 @@
+// /proc as a pid namespace holding only the sandbox: a program cannot open a host process's /proc files (by its
+// pid, relative to /proc, through symlinks, `..`, its working directory or a bind mount of /proc), and opens its own,
+// its child's and its threads' /proc files by their virtual ids, differential against Linux in a pid namespace; a
+// process of another sandbox host is as unreachable as a host process.
+import { deepEqual, equal } from "node:assert/strict";
+import { Sandbox } from "../mod.ts";
+import { compile, differential, markedEnv, runNativeWithin, runUmbraWithin, text, umbraTest } from "./_util.ts";
+
+/** A new pid namespace with its own /proc, where the native run sees the ids it knows. */
+const PID_NAMESPACE = ["unshare", "--pid", "--fork", "--mount-proc"];
+
+/** What the escape program tries, in order (each line: `<attempt>: <outcome>`). */
+const ATTEMPTS = [
+  "mem O_RDWR",
+  "oom_score_adj O_WRONLY",
+  "openat(AT_FDCWD) status",
+  "unusual slashes",
+  "directory O_PATH",
+  "openat(/proc) status",
+  "openat2(/proc) status",
+  "openat(/proc) self/..",
+  "/proc/self/..",
+  "/proc/<self>/..",
+  "/proc/self/root",
+  "symlink",
+  "symlink to /proc",
+  "chdir /proc",
+  "chdir /proc self/..",
+  "bind mount",
+];
+
+/** Runs the escape program against a host process, natively and under umbra. */
+async function escapeTest(isStatic: boolean): Promise<void> {
+  const program = await compile("procfs", { static: isStatic });
+  const scratch = await Deno.makeTempDir({ prefix: "umbra-procfs-" });
+  const host = new Deno.Command("/bin/sleep", { args: ["30"] }).spawn();
+  try {
+    const adjust = `/proc/${host.pid}/oom_score_adj`;
+    const before = await Deno.readTextFile(adjust);
+    const argv = [program, "escape", String(host.pid), scratch];
+    // Natively every attempt reaches the host process (so none fails for a reason of its own) ...
+    const native = await runNativeWithin(argv);
+    const nativeLines = native.stdout.trim().split("\n");
+    deepEqual({ code: native.code, stderr: native.stderr }, { code: 0, stderr: "" });
+    for (const [i, attempt] of ATTEMPTS.entries()) {
+      const line = nativeLines[i];
+      // Without root, Yama may refuse mem, and an unprivileged mount namespace may be unavailable.
+      const allowed = [`${attempt}: opened`, `${attempt}: -1 EACCES`, `${attempt}: unavailable`];
+      equal(allowed.includes(line), true, `native: ${line}`);
+    }
+    equal(nativeLines[ATTEMPTS.length], "descriptors left open: 0");
+    // ... and under umbra none does.
+    const umbra = await runUmbraWithin(argv);
+    deepEqual({ code: umbra.code, stderr: umbra.stderr }, { code: 0, stderr: "" });
+    const bindMount = nativeLines[ATTEMPTS.length - 1] === "bind mount: unavailable" ? "unavailable" : "-1 ENOENT";
+    deepEqual(umbra.stdout.trim().split("\n"), [
+      ...ATTEMPTS.slice(0, -1).map((attempt) => `${attempt}: -1 ENOENT`),
+      `bind mount: ${bindMount}`,
+      "descriptors left open: 0",
+      "own status: opened",
+      "own status by pid: opened",
+    ]);
+    equal(await Deno.readTextFile(adjust), before, "the host process's oom_score_adj must not change");
+    const status = await Deno.readTextFile(`/proc/${host.pid}/status`);
+    equal(/^State:\s+S/m.test(status), true, "the host process must still sleep");
+    equal(/^TracerPid:\s+0$/m.test(status), true, "the host process must not be traced");
+  } finally {
+    host.kill("SIGKILL");
+    await host.status;
+    await Deno.remove(scratch, { recursive: true });
+  }
+}
+
+umbraTest("a host process's /proc files cannot be opened from the sandbox (dynamic)", () => escapeTest(false));
+umbraTest("a host process's /proc files cannot be opened from the sandbox (static)", () => escapeTest(true));
+
+/** The `ns` program's output natively in a pid namespace. */
+const NAMESPACE_OUTPUT = text(
+  "own cmdline by pid: mine",
+  "own stat by pid: mine",
+  "own stat pid field is getpid: 1",
+  "own status Pid: is getpid: 1",
+  "child comm by pid: procfs-child",
+  "child status Name: procfs-child",
+  "child status Pid: is child: 1",
+  "child status PPid: is getpid: 1",
+  "child comm by openat(/proc): procfs-child",
+  "child comm by openat2(/proc): procfs-child",
+  "child comm relative to cwd /proc: procfs-child",
+  "thread comm by pid/task/tid: procfs-thread",
+  "thread comm by self/task/tid: procfs-thread",
+  "thread comm by tid: procfs-thread",
+  "main comm by tid/task/pid: mine",
+  "thread comm by child/task/tid: ENOENT",
+  "no such pid: ENOENT",
+  "leading zero: ENOENT",
+  "zombie stat: Z",
+  "reaped child stat: ENOENT",
+);
+
+/**
+ * Documented deviations: /proc file contents show native numbers, and a zombie's /proc directory is gone (umbra reaps
+ * natively at once, so its native pid could be a host process's by now).
+ */
+const NAMESPACE_DEVIATIONS: Record<string, string> = {
+  "own stat pid field is getpid: 1": "own stat pid field is getpid: 0",
+  "own status Pid: is getpid: 1": "own status Pid: is getpid: 0",
+  "child status Pid: is child: 1": "child status Pid: is child: 0",
+  "child status PPid: is getpid: 1": "child status PPid: is getpid: 0",
+  "zombie stat: Z": "zombie stat: ENOENT",
+};
+
+for (const isStatic of [false, true]) {
+  umbraTest(
+    `/proc/<virtual pid> reaches the sandbox's own process, child and thread (${isStatic ? "static" : "dynamic"})`,
+    async () => {
+      await differential("procfs", NAMESPACE_OUTPUT, {
+        args: ["ns"],
+        static: isStatic,
+        wrap: PID_NAMESPACE,
+        deviations: NAMESPACE_DEVIATIONS,
+      });
+    },
+  );
+}
+
+umbraTest("another sandbox host's process is out of reach; /proc/<pid> names the caller's host's process", async () => {
+  const program = await compile("procfs");
+  const data = await Deno.makeTempDir({ prefix: "umbra-procfs-" });
+  try {
+    await using sandbox = await Sandbox.create({ dataDirectory: data });
+    const other = sandbox.spawn({ path: program, args: ["hold"], host: "a", env: markedEnv() });
+    deepEqual((await other.started).pid, 1000);
+    const folder = `${await Deno.realPath(data)}/hosts`;
+    const exe = program.slice(program.lastIndexOf("/") + 1);
+    let native: number | undefined;
+    for (let attempt = 0; attempt < 200 && native === undefined; attempt++) {
+      const line = /^native pid: (\d+)$/m.exec(await Deno.readTextFile(`${folder}/a/${exe}.1000.stdout`));
+      if (line) native = Number(line[1]);
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    if (native === undefined) throw new Error("host a's process did not print its native pid");
+    const escape = sandbox.spawn({
+      path: program,
+      args: ["escape", String(native), data],
+      host: "b",
+      env: markedEnv(),
+    });
+    deepEqual(await escape.exited, { kind: "exited", code: 0 });
+    const lines = (await Deno.readTextFile(`${folder}/b/${exe}.1000.stdout`)).trim().split("\n");
+    deepEqual(lines.slice(0, ATTEMPTS.length - 1), ATTEMPTS.slice(0, -1).map((attempt) => `${attempt}: -1 ENOENT`));
+    // Host b's 1000 is itself, not host a's 1000 (whose name is procfs-hold).
+    const ns = sandbox.spawn({ path: program, args: ["ns"], host: "b", env: markedEnv() });
+    const { pid } = await ns.started;
+    deepEqual(await ns.exited, { kind: "exited", code: 0 });
+    const expected = NAMESPACE_OUTPUT.split("\n").map((line) => NAMESPACE_DEVIATIONS[line] ?? line).join("\n");
+    equal(await Deno.readTextFile(`${folder}/b/${exe}.${pid}.stdout`), expected);
+    other.kill("SIGKILL");
+    deepEqual(await other.exited, { kind: "signaled", signal: "SIGKILL", number: 9, coreDumped: false });
+  } finally {
+    await Deno.remove(data, { recursive: true });
+  }
+});
