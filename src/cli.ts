@@ -37,10 +37,13 @@ export async function exec(program: string, args: string[], options: ExecOptions
   const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd(), pauseForDebugging: options.pauseForDebugging });
   if (options.pauseForDebugging) announcePause(process);
   // The terminal delivers Ctrl-C to the program itself (same process group); umbra stays up
-  // to report its status. A SIGTERM/SIGHUP sent to umbra is passed on.
+  // to report its status, and wakes the program if umbra holds it in a call. A SIGTERM/SIGHUP
+  // sent to umbra is passed on.
   const forward = (signal: Deno.Signal) => () => process.kill(signal).catch(() => {});
+  const outside = () => sandbox.noticeOutsideSignals();
   const handlers: [Deno.Signal, () => void][] = [
-    ["SIGINT", () => {}],
+    ["SIGINT", outside],
+    ["SIGQUIT", outside],
     ["SIGTERM", forward("SIGTERM")],
     ["SIGHUP", forward("SIGHUP")],
   ];

@@ -330,6 +330,15 @@ export class Sandbox implements AsyncDisposable {
     return this.#closed;
   }
 
+  /**
+   * Tells the sandbox that a signal came from outside (e.g. the terminal's Ctrl-C, which reaches
+   * the programs too): programs parked in a call umbra holds (a wait, a virtual sleep) are
+   * interrupted by what they got. umbra also checks on its own twice a second.
+   */
+  noticeOutsideSignals(): void {
+    if (!this.#closed && !this.#failure) this._post({ type: "outside-signal" });
+  }
+
   /** Same as {@linkcode Sandbox.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();

@@ -161,7 +161,7 @@ export async function assertClean(): Promise<void> {
     if (left.length === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  deepEqual(left, [], "processes left behind on the host");
+  deepEqual(left, [], `processes left behind on the host: ${left.join("; ")}`);
 }
 
 /**

@@ -4,7 +4,7 @@
 // programs, and the sandbox boundary. Each C program prints facts that hold identically natively and under umbra
 // (relations between ids, code and errno names); its native output is pinned here too, so that a wrong program cannot
 // pass by failing both ways.
-import { deepEqual, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { isDeepStrictEqual as deepEquals } from "node:util";
 import {
   compile,
@@ -541,3 +541,59 @@ umbraTest("kill(-1) inside the sandbox reaches no process outside it", async () 
     ],
   });
 });
+
+umbraTest("Ctrl-C at a terminal interrupts a program umbra holds in a wait", async () => {
+  // setsid gives umbra and its program a process group of their own, as a shell's job would be.
+  // The shell waits (parked by umbra) for a sleep that ignores SIGINT.
+  // Spawned as no group's leader, setsid makes the session in place and execs umbra.
+  const child = new Deno.Command("setsid", {
+    args: [
+      UMBRA,
+      "exec",
+      "--",
+      "bash",
+      "-c",
+      "trap 'echo interrupted; exit 5' INT; (trap '' INT; exec sleep 100) & wait",
+    ],
+    env: markedEnv(),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await waitForChildNamed(child.pid, "sleep");
+  Deno.kill(-child.pid, "SIGINT"); // the terminal's Ctrl-C: the whole foreground group
+  await child.stdin.close();
+  const output = await child.output();
+  equal(new TextDecoder().decode(output.stdout), "interrupted\n");
+  equal(output.code, 5);
+});
+
+umbraTest("a signal sent to a held program from outside umbra interrupts its wait", async () => {
+  const child = new Deno.Command(UMBRA, {
+    args: ["exec", "--", "sh", "-c", "sleep 100; echo not reached"],
+    env: markedEnv(),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  await waitForChildNamed(child.pid, "sleep");
+  Deno.kill(await waitForChildNamed(child.pid, "sh"), "SIGTERM"); // a host `kill`, which umbra does not see
+  await child.stdin.close();
+  const output = await child.output();
+  equal(new TextDecoder().decode(output.stdout), "");
+  equal(output.code, 128 + 15);
+});
+
+/** The native pid of umbra's child process named `name` (umbra is every program's native parent). */
+async function waitForChildNamed(umbra: number, name: string): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    for (const task of Deno.readDirSync(`/proc/${umbra}/task`)) {
+      const children = Deno.readTextFileSync(`/proc/${umbra}/task/${task.name}/children`).trim().split(" ");
+      for (const pid of children.filter(Boolean)) {
+        if (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === name) return Number(pid);
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no child named ${name} under ${umbra}`);
+}

@@ -51,6 +51,8 @@ export type Command =
   | { type: "signal-at"; id: number; signal: number; at: string }
   /** Report `deadline` when the virtual clock reaches `at` (the run's stop time). */
   | { type: "deadline-at"; at: string }
+  /** A signal reached umbra from outside (a terminal): look for ones its programs got too. */
+  | { type: "outside-signal" }
   /** Let a process paused for debugging (native tid) run on, when no debugger holds it. */
   | { type: "resume-paused"; tid: number }
   | DebugCommand

@@ -38,7 +38,13 @@ import type { Blocked, Limits, NativeServices, Outcome, SyscallContext } from ".
 import { SYSCALL_TABLE } from "../syscalls/table.ts";
 import { type CapturedMemory, captureEnd, captureEntry, readObserved } from "./strace_memory.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
-import { pendingNatively, PendingSignals, unblockedPending, wouldInterrupt } from "./signals.ts";
+import {
+  pendingNatively,
+  PendingSignals,
+  unblockedPending,
+  unblockedPendingSignals,
+  wouldInterrupt,
+} from "./signals.ts";
 
 /** Traced syscalls in a row without blocking after which a thread's time is charged. */
 const BUSY_SYSCALLS = 1000;
@@ -338,7 +344,8 @@ export class Policy implements KernelObserver {
 
   #syscall(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
-    const nr = Number(event.value);
+    // The kernel (and the seccomp filter) take the number's low 32 bits: 1<<32|62 is kill, and must be handled as kill.
+    const nr = Number(BigInt.asIntN(32, event.value));
     const entry = SYSCALL_TABLE.get(nr);
     if (!thread || !entry) {
       if (event.aux2 !== OBSERVED) this.#push(ReplyKind.continue, event.tid);
@@ -716,6 +723,27 @@ export class Policy implements KernelObserver {
       });
       return;
     }
+  }
+
+  /**
+   * Signals sent from outside umbra (a terminal's Ctrl-C, a host `kill`) queue natively while a
+   * thread is parked in a call umbra holds, or held in a stop: nothing wakes it. Called when umbra
+   * itself gets such a signal, and now and then: what is pending for a parked or held thread
+   * interrupts it as a signal from umbra would.
+   */
+  noticeOutsideSignals(replies: ReplyBatch): void {
+    this.#withReplies(replies, () => {
+      const threads = new Set([...this.#blocked.keys()]);
+      for (const process of this.#held.keys()) for (const thread of process.threads.values()) threads.add(thread);
+      const seen = new Set<Process>();
+      for (const thread of threads) {
+        if (seen.has(thread.process)) continue;
+        const signals = unblockedPendingSignals(this.native.readProc, thread);
+        if (signals.length === 0) continue;
+        seen.add(thread.process);
+        for (const signal of signals) this.#signalled(thread.process, signal);
+      }
+    });
   }
 
   #spawned(event: RawEvent): void {

@@ -70,6 +70,20 @@ export function pendingNatively(readProc: (path: string) => string | null, threa
 export function unblockedPending(readProc: (path: string) => string | null, thread: Thread): boolean {
   const status = readProc(`${thread.process.common.nativePid}/task/${thread.nativeTid}/status`);
   if (status === null) return true; // gone: nothing to decide
+  return unblockedMask(status) !== 0n;
+}
+
+function unblockedMask(status: string): bigint {
   const mask = (field: string) => BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(status)?.[1] ?? "0"}`);
-  return ((mask("SigPnd") | mask("ShdPnd")) & ~mask("SigBlk")) !== 0n;
+  return (mask("SigPnd") | mask("ShdPnd")) & ~mask("SigBlk");
+}
+
+/** Signals pending for `thread` (its own queue or its process's) that it does not block, per the kernel. */
+export function unblockedPendingSignals(readProc: (path: string) => string | null, thread: Thread): number[] {
+  const status = readProc(`${thread.process.common.nativePid}/task/${thread.nativeTid}/status`);
+  if (status === null) return [];
+  const pending = unblockedMask(status);
+  const signals: number[] = [];
+  for (let signal = 1; signal <= 64; signal++) if ((pending >> BigInt(signal - 1)) & 1n) signals.push(signal);
+  return signals;
 }

@@ -29,6 +29,8 @@ const SPAWN_SPEC_MAX = 256 * 1024;
 const WAIT_MS = 250;
 /** How long the event stream must be quiet before umbra checks whether everyone waits. */
 const IDLE_CHECK_MS = 2;
+/** How often (ms) parked threads are checked for signals sent from outside umbra. */
+const OUTSIDE_CHECK_MS = 500;
 /** umbra_open option bit: virtual time (shared clock region, vDSO hidden at every exec). */
 const OPEN_VIRTUAL_TIME = 1;
 /** The descriptor of the clock region in every program (shim/clock.zig `program_fd`). */
@@ -168,6 +170,7 @@ async function main(): Promise<void> {
   const replies = new ReplyBatch(BATCH_MAX);
   let closing = false;
   let failure: unknown = null;
+  let outsideChecked = performance.now();
   try {
     await loop();
   } catch (error) {
@@ -204,6 +207,10 @@ async function main(): Promise<void> {
       }
       // Clock reads (here, or in the programs' shim) may have carried time past deadlines.
       policy.settle(replies);
+      if (performance.now() - outsideChecked >= OUTSIDE_CHECK_MS) {
+        outsideChecked = performance.now();
+        policy.noticeOutsideSignals(replies);
+      }
       if (count === 0) policy.advanceIfIdle(replies);
       symbols.umbra_submit(handle, replies.bytes, replies.count);
       for (const work of later.splice(0)) work();
@@ -232,7 +239,8 @@ async function main(): Promise<void> {
               const process = policy.processOfRequest(command.id);
               if (process) signal(process, command.signal);
             }));
-        } else if (command.type === "resume-paused") debug.resumePaused(command.tid);
+        } else if (command.type === "outside-signal") submitOne((batch) => policy.noticeOutsideSignals(batch));
+        else if (command.type === "resume-paused") debug.resumePaused(command.tid);
         else if (command.type === "debug") debug.command(command);
         else if (command.type === "deadline-at") {
           clock.schedule(
