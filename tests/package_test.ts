@@ -48,3 +48,18 @@ umbraTest("a copy of the package outside the repository runs a program with the 
     await Deno.remove(directory, { recursive: true });
   }
 });
+
+Deno.test("the package passes deno publish --dry-run (name, version, license, exports, include list)", async () => {
+  const result = await new Deno.Command(Deno.execPath(), {
+    args: ["publish", "--dry-run", "--allow-dirty"],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const output = new TextDecoder().decode(result.stdout) + new TextDecoder().decode(result.stderr);
+  equal(result.code, 0, output);
+  equal(output.includes("Dry run complete"), true, output);
+  // Only built-ins and npm: packages: no jsr: imports, which these machines cannot fetch.
+  equal(/jsr:/.test(output), false, output);
+});
