@@ -714,6 +714,7 @@ const DECODERS = new Map<string, Decoder>(Object.entries({
   process_vm_readv: fixed(pid, ptr, ulong, ptr, ulong, ulong),
   process_vm_writev: fixed(pid, ptr, ulong, ptr, ulong, ulong),
   seccomp: fixed(seccompOp, seccompFlags, ptr),
+  io_uring_setup: fixed(uint, ptr),
   set_robust_list: fixed(ptr, ulong),
   reboot: fixed(raw, raw, raw, ptr),
   kexec_load: fixed(raw, ulong, ptr, raw),

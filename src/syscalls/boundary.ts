@@ -1,6 +1,7 @@
 /**
  * Calls that could reach a process outside the sandbox by its native pid, or take the sandbox's
- * interception away: ptrace, process_vm_readv/writev, and seccomp user-notification listeners.
+ * interception away: ptrace, process_vm_readv/writev, seccomp user-notification listeners, and
+ * io_uring.
  * @module
  */
 
@@ -47,3 +48,10 @@ export const seccomp: Handler = (context) => {
   }
   return native();
 };
+
+/**
+ * io_uring_setup(2): a ring runs its requests (an openat of /proc/<host pid>/mem, for one) in the
+ * kernel without a syscall the filter could trace, past every check of umbra's. Refused with EPERM,
+ * as where kernel.io_uring_disabled is 2; programs fall back to plain syscalls.
+ */
+export const io_uring_setup: Handler = () => fails(Errno.EPERM);

@@ -105,6 +105,7 @@ const ROWS: readonly SyscallEntry[] = [
   full("process_vm_readv", boundary.processVm),
   full("process_vm_writev", boundary.processVm),
   partial("seccomp", boundary.seccomp, "no user-notification listeners (EBUSY)"),
+  partial("io_uring_setup", boundary.io_uring_setup, "EPERM, as with io_uring disabled: its requests bypass umbra"),
   partial("open", procfs.open, PROCFS_NOTE),
   partial("openat", procfs.openat, PROCFS_NOTE),
   partial("openat2", procfs.openat2, PROCFS_NOTE),
