@@ -71,9 +71,11 @@ export function wait(kernel: Kernel, caller: Thread, target: WaitTarget, options
   const children = kernel.children(caller.process).sort((a, b) => a.id - b.id);
   for (const child of children) {
     if (!matches(child, caller, target, options)) continue;
+    // A zombie counts only for a wait that takes exits (wait_consider_task): without WEXITED, a
+    // wait with nothing else to wait for is ECHILD.
+    if (child.state.kind === "zombie" && !options.exited) continue;
     eligible = true;
     if (child.state.kind === "zombie") {
-      if (!options.exited) continue;
       const exit = child.state.exitStatus;
       const result: WaitResult = {
         child,

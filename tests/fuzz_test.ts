@@ -1,0 +1,56 @@
+// Bad arguments, differential against native Linux: tests/programs/fuzz.c makes thousands of random calls (fixed
+// seeds) to kill, tkill, tgkill, wait4, waitid, rt_sigaction, rt_sigprocmask, setpgid, getpgid, getsid, prctl and
+// clone, with bad pointers, bad signal numbers, random flag bits and bad sizes among the arguments, and prints one line
+// per call (result, errno name, what the call wrote, ids by name). umbra must print every line as Linux does. The
+// native run is checked for its shape (every call, the children's end), so that a broken fuzzer cannot pass by
+// printing the same nothing twice.
+import { deepEqual, ok } from "node:assert/strict";
+import { assertSameLines, compile, differential, runNativeWithin, runUmbraWithin, text, umbraTest } from "./_util.ts";
+
+/** Natively, the fuzzer runs in a pid namespace of its own: whatever it does cannot reach the machine's processes. */
+const PID_NAMESPACE = ["unshare", "--pid", "--fork", "--mount-proc"];
+const CALLS = 5000;
+
+function checkShape(output: string): void {
+  const lines = output.trimEnd().split("\n");
+  deepEqual(lines[0], "setup: children=4 zombie=1 thread=1 pidfds=2");
+  const calls = lines.slice(1, 1 + CALLS);
+  deepEqual(calls.map((line) => Number(line.split(" ")[0])), [...Array(CALLS).keys()], "one line per call, in order");
+  for (const line of calls) ok(/^\d+ [a-z_0-9]+\(.*\) = \S+ (0|E[A-Z0-9]+)( .*)?$/.test(line), line);
+  deepEqual(lines.slice(1 + CALLS, 1 + CALLS + 4), [
+    "end: waitpid(c0) = c0 status=0x9",
+    "end: waitpid(c1) = c1 status=0x9",
+    "end: waitpid(c2) = c2 status=0x9",
+    "end: waitpid(c3) = c3 status=0x9",
+  ]);
+  deepEqual(lines.at(-1), "done");
+  // The fuzz reaches both successes and the interesting errors.
+  for (const outcome of [" = 0 0", " EINVAL", " EFAULT", " ESRCH", " ECHILD", " EPERM", " EBADF"]) {
+    ok(calls.some((line) => line.includes(outcome)), `no call ended with ${outcome}`);
+  }
+}
+
+async function fuzz(seed: number, isStatic: boolean): Promise<void> {
+  const argv = [await compile("fuzz", { static: isStatic }), String(seed), String(CALLS)];
+  const native = await runNativeWithin(argv, { wrap: PID_NAMESPACE, seconds: 30 });
+  deepEqual({ code: native.code, stderr: native.stderr }, { code: 0, stderr: "" });
+  checkShape(native.stdout);
+  const umbra = await runUmbraWithin(argv, { seconds: 30 });
+  try {
+    assertSameLines(umbra.stdout, native.stdout, `fuzz seed ${seed}${isStatic ? " (static)" : ""}: umbra vs native`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n  umbra exit code ${umbra.code}, stderr:\n${umbra.stderr}`);
+  }
+  deepEqual({ code: umbra.code, stderr: umbra.stderr }, { code: 0, stderr: "" });
+}
+
+umbraTest(`fuzz seed 1: ${CALLS} calls with bad arguments answer as on Linux`, () => fuzz(1, false));
+umbraTest(`fuzz seed 2, static: ${CALLS} calls with bad arguments answer as on Linux`, () => fuzz(2, true));
+umbraTest(`fuzz seed 3: ${CALLS} calls with bad arguments answer as on Linux`, () => fuzz(3, false));
+
+umbraTest("a process-wide signal another thread takes never leaks ERESTARTSYS out of a parked wait", async () => {
+  await differential(
+    "sig_wait_thread",
+    text("first waitpid: child or EINTR=1", "child reaped=1 exit=3", "handler ran once=1"),
+  );
+});
