@@ -34,8 +34,12 @@ export function compile(name: string, options: { static?: boolean } = {}): Promi
 
 async function build(name: string, key: string, isStatic: boolean): Promise<string> {
   const source = `${ROOT}tests/programs/${name}.c`;
-  const text = await Deno.readFile(source);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", text));
+  const text = await Deno.readTextFile(source);
+  // The local headers it includes (tests/programs/*.h) are part of what gets built.
+  const headers = [...text.matchAll(/^#include "([^"]+)"/gm)].map((match) => match[1]);
+  const included = await Promise.all(headers.map((header) => Deno.readTextFile(`${ROOT}tests/programs/${header}`)));
+  const bytes = new TextEncoder().encode([text, ...included].join("\0"));
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   const hash = Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
   const output = `${CACHE}/${key}-${hash}`;
   try {

@@ -12,53 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-__attribute__((unused)) static void result(const char *what, long value) {
-    if (value < 0) printf("%s: -1 %s\n", what, strerrorname_np(errno));
-    else printf("%s: %ld\n", what, value);
-}
-
-/**
- * True under umbra (traced, with a virtual pid): with `init` (pid 1 of a pid namespace of its own), the only places
- * where these attempts may run (natively on the host, as root, a group or broadcast kill would reach the machine's
- * processes).
- */
-static int under_umbra(void) {
-    FILE *status = fopen("/proc/self/status", "r");
-    if (!status) return 0;
-    char line[256];
-    long native = -1, tracer = 0;
-    while (fgets(line, sizeof line, status))
-        if (sscanf(line, "Pid: %ld", &native) != 1) sscanf(line, "TracerPid: %ld", &tracer);
-    fclose(status);
-    return tracer != 0 && native != getpid();
-}
-
-static int attempts(int argc, char **argv);
-
-/**
- * The native reference run, as pid 1 of a new pid namespace: the attempts run in a child (which, like umbra's pid
- * 1000, is not the namespace's init) and init reaps everything, orphans too; its status is the child's.
- */
-static int init(int argc, char **argv) {
-    if (getpid() != 1) return 99; // not a pid namespace of its own
-    pid_t child = fork();
-    if (child == 0) _exit(attempts(argc, argv));
-    int code = 98, status;
-    pid_t pid;
-    while ((pid = wait(&status)) > 0)
-        if (pid == child) code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return code;
-}
-
-int main(int argc, char **argv) {
-    setvbuf(stdout, NULL, _IONBF, 0);
-    if (argc > 1 && strcmp(argv[1], "init") == 0) return init(argc - 1, argv + 1);
-    if (!under_umbra()) {
-        fprintf(stderr, "refusing to run outside umbra or a pid namespace of its own\n");
-        return 100;
-    }
-    return attempts(argc, argv);
-}
+#include "escape.h"
 
 static void attempt(const char *who, const char *what, long value) {
     char label[128];
