@@ -28,23 +28,24 @@ export class TraceeMemory {
     return rc === bytes.length ? 0 : -14;
   }
 
-  /** Reads a NUL-terminated string of at most `max` bytes (PATH_MAX by default). */
-  readString(nativePid: number, address: bigint, max = 4096): string | number {
-    const chunk = 256;
+  /**
+   * The bytes of the NUL-terminated string at `address` (without the NUL), at most `max` bytes
+   * with the NUL (PATH_MAX by default); -errno when unreadable, -ENAMETOOLONG when longer.
+   */
+  readCString(nativePid: number, address: bigint, max = 4096): Uint8Array | number {
     const parts: Uint8Array[] = [];
-    for (let offset = 0; offset < max; offset += chunk) {
-      // Stay within one page per read so an unmapped next page does not fail a short string.
-      const at = address + BigInt(offset);
-      const toPageEnd = 4096 - Number(at % 4096n);
-      const bytes = this.read(nativePid, at, Math.min(chunk, toPageEnd));
+    let length = 0;
+    let at = address;
+    while (length < max) {
+      // Stay within one page per read so that an unmapped next page does not fail a short string.
+      const chunk = Math.min(4096 - Number(at % 4096n), max - length);
+      const bytes = this.read(nativePid, at, chunk);
       if (typeof bytes === "number") return bytes;
       const end = bytes.indexOf(0);
-      if (end >= 0) {
-        parts.push(bytes.subarray(0, end));
-        return new TextDecoder().decode(concat(parts));
-      }
+      if (end >= 0) return concatBytes(...parts, bytes.subarray(0, end));
       parts.push(bytes);
-      offset += bytes.length - chunk;
+      length += chunk;
+      at += BigInt(chunk);
     }
     return -36; // ENAMETOOLONG
   }
@@ -57,7 +58,8 @@ export class TraceeMemory {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** `parts` one after the other in one array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) {

@@ -28,6 +28,7 @@
 
 import { Errno } from "../abi/errno.ts";
 import { SYS } from "../abi/syscalls.ts";
+import { concatBytes } from "../native/memory.ts";
 import type { Process } from "../kernel/process.ts";
 import type { ExitHook } from "../kernel/thread.ts";
 import { fails, type Handler, int, native, type Outcome, type SyscallContext } from "./context.ts";
@@ -65,8 +66,8 @@ interface PidPath {
 
 function confine(context: SyscallContext, index: number, dirfd: number): Outcome {
   const check = native(postCheck(context));
-  const path = readPath(context, context.args[index]);
-  if (path === null) return check; // a bad pointer or an overlong path: the kernel says so
+  const path = context.memory.readCString(context.thread.nativeTid, context.args[index], PATH_MAX);
+  if (typeof path === "number") return check; // a bad pointer or an overlong path: the kernel says so
   const parsed = parsePidPath(path);
   if (parsed === null) return check;
   if (!parsed.absolute && !relativeToProc(context, dirfd)) return check;
@@ -74,35 +75,13 @@ function confine(context: SyscallContext, index: number, dirfd: number): Outcome
   const target = resolve(context, parsed);
   if (target === null) return fails(Errno.ENOENT);
   const prefix = `${parsed.absolute ? "/proc/" : ""}${target}`;
-  const rewritten = concat(encoder.encode(prefix), parsed.rest);
+  const rewritten = concatBytes(encoder.encode(prefix), parsed.rest);
   if (equalBytes(rewritten, path)) return check;
   const address = placeOnStack(context, rewritten);
   if (address === null) return fails(Errno.ENOMEM);
   const args = [...context.args];
   args[index] = address;
   return { kind: "rewrite", args, restore: true, exit: postCheck(context) };
-}
-
-/** The NUL-terminated path at `address` (bytes, not decoded), or null when unreadable or too long. */
-function readPath(context: SyscallContext, address: bigint): Uint8Array | null {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  let at = address;
-  while (length < PATH_MAX) {
-    // Stay within one page per read so that an unmapped next page does not fail a short path.
-    const chunk = Math.min(4096 - Number(at % 4096n), PATH_MAX - length);
-    const bytes = context.memory.read(context.thread.nativeTid, at, chunk);
-    if (typeof bytes === "number") return null;
-    const end = bytes.indexOf(0);
-    if (end >= 0) {
-      parts.push(bytes.subarray(0, end));
-      return concat(...parts);
-    }
-    parts.push(bytes);
-    length += chunk;
-    at += BigInt(chunk);
-  }
-  return null;
 }
 
 /**
@@ -203,7 +182,7 @@ function placeOnStack(context: SyscallContext, path: Uint8Array): bigint | null 
   const fields = context.native.readProc(`${tid}/syscall`)?.trim().split(" ");
   if (!fields || fields.length !== 9) return null;
   const sp = BigInt(fields[7]);
-  const bytes = concat(path, new Uint8Array(1));
+  const bytes = concatBytes(path, new Uint8Array(1));
   const address = (sp - RED_ZONE - BigInt(bytes.length)) & ~15n;
   return context.memory.write(tid, address, bytes) === 0 ? address : null;
 }
@@ -233,16 +212,6 @@ function reachable(context: SyscallContext, fd: number): boolean {
   if (pid) return context.kernel.thread(Number(pid[1]))?.process.common.host === context.process.common.host;
   if (target === "/proc" || target.startsWith("/proc/")) return true;
   return !context.native.onProcfs(link);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
