@@ -26,11 +26,14 @@ export function announcePause(process: SandboxProcess): void {
     ];
     for (const line of lines) console.error(`umbra: ${line}`);
     let key: Deno.ChildProcess | null = null;
-    const resume = () => {
+    const stopWaiting = () => {
       Deno.removeSignalListener("SIGCONT", resume);
       try {
         key?.kill("SIGKILL");
       } catch { /* ended already */ }
+    };
+    const resume = () => {
+      stopWaiting();
       paused.resume();
     };
     Deno.addSignalListener("SIGCONT", resume);
@@ -40,11 +43,6 @@ export function announcePause(process: SandboxProcess): void {
       key = new Deno.Command("/bin/sh", { args: ["-c", "read _"], stdin: "inherit", stdout: "null" }).spawn();
       key.status.then((status) => status.success && resume());
     }
-    process.exited.then(() => {
-      Deno.removeSignalListener("SIGCONT", resume);
-      try {
-        key?.kill("SIGKILL");
-      } catch { /* ended already */ }
-    });
+    process.exited.then(stopWaiting);
   }, () => {});
 }

@@ -15,9 +15,6 @@ import { INIT_PID, type PosixTimer, Process, type ProcessId, type RealTimer } fr
 import { SaFlag, SIG_DFL, SIG_IGN, SignalActions } from "./signal_actions.ts";
 import { Thread } from "./thread.ts";
 
-/** clone(2)'s CLONE_THREAD (the syscall layer's CloneFlag; the model does not import it). */
-const CLONE_THREAD = 0x00010000n;
-
 /** The first pid of every host, as in Shadow. */
 export const FIRST_PID = 1000;
 
@@ -44,6 +41,7 @@ export interface KernelObserver {
 
 const CLONE_SIGHAND = 0x00000800n;
 const CLONE_PARENT = 0x00008000n;
+const CLONE_THREAD = 0x00010000n;
 const CSIGNAL = 0xffn;
 
 /** The process tables and their transitions. */

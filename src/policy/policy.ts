@@ -607,17 +607,16 @@ export class Policy implements KernelObserver {
 
   /** Resumes a thread a debugger held at signal stop `event`, delivering the signal as usual. */
   deliverHeld(event: RawEvent, replies: ReplyBatch): void {
-    this.#withReplies(replies, () => this.#deliver(event));
+    this.#withReplies(replies, () => this.#deliver(event, this.kernel.thread(event.tid)));
   }
 
   #signal(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
     if (thread && this.debug?.trapped(thread, event)) return;
-    this.#deliver(event);
+    this.#deliver(event, thread);
   }
 
-  #deliver(event: RawEvent): void {
-    const thread = this.kernel.thread(event.tid);
+  #deliver(event: RawEvent, thread: Thread | undefined): void {
     if (thread && this.#continuedSince(thread, event.aux)) {
       this.#push(ReplyKind.continue, event.tid); // SIGCONT came while the stop signal waited here
       return;

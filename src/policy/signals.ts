@@ -37,9 +37,13 @@ export class PendingSignals {
   }
 }
 
+/** A signal mask line of /proc/<pid>/task/<tid>/status (SigPnd, SigBlk, ...), 0 when absent. */
+function statusMask(status: string, field: string): bigint {
+  return BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(status)?.[1] ?? "0"}`);
+}
+
 function maskHas(status: string, field: string, signal: number): boolean {
-  const match = new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(status);
-  return match !== null && ((BigInt(`0x${match[1]}`) >> BigInt(signal - 1)) & 1n) === 1n;
+  return ((statusMask(status, field) >> BigInt(signal - 1)) & 1n) === 1n;
 }
 
 /**
@@ -74,8 +78,7 @@ export function unblockedPending(readProc: (path: string) => string | null, thre
 }
 
 function unblockedMask(status: string): bigint {
-  const mask = (field: string) => BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)`, "m").exec(status)?.[1] ?? "0"}`);
-  return (mask("SigPnd") | mask("ShdPnd")) & ~mask("SigBlk");
+  return (statusMask(status, "SigPnd") | statusMask(status, "ShdPnd")) & ~statusMask(status, "SigBlk");
 }
 
 /** Signals pending for `thread` (its own queue or its process's) that it does not block, per the kernel. */
