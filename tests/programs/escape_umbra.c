@@ -65,8 +65,11 @@ static int attempts(int argc, char **argv) {
         result("kill(umbra, SIGSTOP)", kill(umbra, SIGSTOP));
         result("kill(umbra, SIGTERM)", kill(umbra, SIGTERM));
         result("kill(umbra, SIGKILL)", kill(umbra, SIGKILL));
-        result("kill(-umbra's group, SIGKILL)", kill(-group, SIGKILL));
-        result("kill(-umbra's session, SIGKILL)", kill(-session, SIGKILL));
+        // 0 is a group or session led from outside this pid namespace: no number names it, and kill(-0) is our own group.
+        if (group > 0) result("kill(-umbra's group, SIGKILL)", kill(-group, SIGKILL));
+        else printf("kill(-umbra's group, SIGKILL): not in this pid namespace\n");
+        if (session > 0) result("kill(-umbra's session, SIGKILL)", kill(-session, SIGKILL));
+        else printf("kill(-umbra's session, SIGKILL): not in this pid namespace\n");
         result("tkill(umbra, SIGKILL)", syscall(SYS_tkill, umbra, SIGKILL));
         result("tgkill(umbra, umbra, SIGKILL)", syscall(SYS_tgkill, umbra, umbra, SIGKILL));
         result("tgkill(self, umbra, SIGKILL)", syscall(SYS_tgkill, getpid(), umbra, SIGKILL));
