@@ -106,7 +106,8 @@ pub const flag_exit_stop: i32 = 1;
 pub const flag_restore_arguments: i32 = 2;
 
 /// Continue/rewrite flag: at the syscall-exit stop, if the result is not an error, replace it
-/// with the i64 at payload[0..8] and resume, all in the tracer (no event, no policy round trip).
+/// with the i64 at payload[0..8] and resume, all in the tracer (no event, no policy round trip);
+/// an error is published as a syscall-exit event.
 pub const flag_exit_value: i32 = 4;
 /// Rewrite flag for a fork/vfork/clone: at the creator's fork event, write the child's virtual
 /// tid (payload[24..28], i32) at the parent-tid address (payload[8..16]) in the creator and at the

@@ -269,9 +269,12 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
         }
         if (tracee.exit_value) |value| {
             tracee.exit_value = null;
-            if (@as(i64, @bitCast(tracee.registers.rax)) >= 0) tracee.registers.rax = @bitCast(value);
-            tracee.registers_dirty = true;
-            return resume_tracee(tracee, 0, 0);
+            // A failure goes to the policy (a fork that failed natively ends its creation there).
+            if (@as(i64, @bitCast(tracee.registers.rax)) >= 0) {
+                tracee.registers.rax = @bitCast(value);
+                tracee.registers_dirty = true;
+                return resume_tracee(tracee, 0, 0);
+            }
         }
         var message = event(Event.syscall_exit, tid);
         message.value = @bitCast(tracee.registers.rax);

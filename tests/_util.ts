@@ -6,6 +6,7 @@
 
 import { deepEqual } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { compileC } from "../scripts/compile_c.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -32,27 +33,13 @@ export function compile(name: string, options: { static?: boolean } = {}): Promi
   return result;
 }
 
-async function build(name: string, key: string, isStatic: boolean): Promise<string> {
-  const source = `${ROOT}tests/programs/${name}.c`;
-  const text = await Deno.readTextFile(source);
-  // The local headers it includes (tests/programs/*.h) are part of what gets built.
-  const headers = [...text.matchAll(/^#include "([^"]+)"/gm)].map((match) => match[1]);
-  const included = await Promise.all(headers.map((header) => Deno.readTextFile(`${ROOT}tests/programs/${header}`)));
-  const bytes = new TextEncoder().encode([text, ...included].join("\0"));
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  const hash = Array.from(digest.slice(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
-  const output = `${CACHE}/${key}-${hash}`;
-  try {
-    await Deno.stat(output);
-    return output;
-  } catch { /* not built yet */ }
-  await Deno.mkdir(CACHE, { recursive: true });
-  const temporary = `${output}.${Deno.pid}.tmp`;
-  const args = ["-O1", "-Wall", "-o", temporary, source, "-lpthread", ...(isStatic ? ["-static"] : [])];
-  const result = await new Deno.Command("gcc", { args, stderr: "piped" }).output();
-  if (!result.success) throw new Error(`gcc ${name}: ${new TextDecoder().decode(result.stderr)}`);
-  await Deno.rename(temporary, output);
-  return output;
+function build(name: string, key: string, isStatic: boolean): Promise<string> {
+  return compileC({
+    source: `${ROOT}tests/programs/${name}.c`,
+    cache: CACHE,
+    key,
+    flags: ["-O1", "-Wall", ...(isStatic ? ["-static"] : [])],
+  });
 }
 
 /** What a run produced. */

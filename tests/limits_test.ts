@@ -1,6 +1,8 @@
 // The live-process limit and getrusage(RUSAGE_CHILDREN).
 import { deepEqual, equal } from "node:assert/strict";
 import { Sandbox } from "../mod.ts";
+import { Errno } from "../src/abi/errno.ts";
+import { SYS } from "../src/abi/syscalls.ts";
 import { compile, markedEnv, runNative, runUmbra, UMBRA, umbraTest } from "./_util.ts";
 
 umbraTest(
@@ -22,6 +24,49 @@ umbraTest(
     }
   },
 );
+
+for (const logged of [false, true]) {
+  umbraTest(
+    `a clone the kernel refuses counts toward no limit${logged ? ", and strace logs its errno" : ""}`,
+    async () => {
+      const program = await compile("limits");
+      const data = await Deno.makeTempDir();
+      try {
+        const clones: string[] = [];
+        await using sandbox = await Sandbox.create({
+          dataDirectory: data,
+          maxProcesses: 8,
+          onSyscall: logged
+            ? (_host, _root, record) => {
+              if (record.nr === SYS.clone && record.tid === 1000) clones.push(record.result ?? "none");
+            }
+            : undefined,
+        });
+        const process = sandbox.spawn({ path: program, args: ["100", "invalid"], env: markedEnv() });
+        deepEqual(await process.exited, { kind: "exited", code: 0 });
+        equal(
+          await Deno.readTextFile(`${data}/hosts/localhost/${program.split("/").pop()}.1000.stdout`),
+          "made=7 error=EAGAIN reaped=7\n",
+        );
+        if (!logged) return;
+        // glibc's fork(2) is clone(2): 7 made, the 8th refused by the limit, each after a refused one (EINVAL);
+        equal(clones.filter((result) => result === String(-Errno.EINVAL)).length, 8);
+        // Linux refuses the flags before it takes a pid: the children get 1001, 1002, ... as without the refused clones.
+        deepEqual(clones.filter((result) => Number(result) > 0), [
+          "1001",
+          "1002",
+          "1003",
+          "1004",
+          "1005",
+          "1006",
+          "1007",
+        ]);
+      } finally {
+        await Deno.remove(data, { recursive: true });
+      }
+    },
+  );
+}
 
 umbraTest("under the limit, fork works as natively", async () => {
   const program = await compile("limits");

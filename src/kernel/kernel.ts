@@ -114,6 +114,15 @@ export class Kernel {
     return this.host(hostName).nextId++;
   }
 
+  /**
+   * Gives back `id` from reserveId for a creation the kernel refused: Linux checks clone's flags
+   * before it allocates a pid, so the next child gets it (unless another was reserved since).
+   */
+  releaseId(hostName: string, id: number): void {
+    const host = this.host(hostName);
+    if (host.nextId === id + 1) host.nextId = id;
+  }
+
   /** A top-level process umbra started with id `id` (from reserveId): parent, group and session are init's. */
   createProcess(hostName: string, id: number, executable: string, nativePid: number): Process {
     const host = this.host(hostName);

@@ -413,9 +413,8 @@ export class Policy implements KernelObserver {
     captured: CapturedMemory | undefined,
   ): Outcome {
     const process = thread.process;
-    /** `ended`: the call's outputs are in memory (false for a result known before the call ran). */
-    const record = (result: bigint | null, ended = true) => {
-      const memory = result !== null && ended
+    const record = (result: bigint | null) => {
+      const memory = result !== null
         ? captureEnd(this.native.memory, thread.nativeTid, nr, args, result, captured)
         : captured;
       this.notify({
@@ -460,8 +459,14 @@ export class Policy implements KernelObserver {
       }
       default: {
         if (outcome.exitValue !== undefined && !outcome.exit) {
-          record(outcome.exitValue, false); // the tracer applies it on success; no stop to see the result
-          return outcome;
+          // The tracer would apply it on success without a stop; logged, the result is seen at one.
+          const { exitValue } = outcome;
+          const exit: ExitHook = (result) => {
+            const value = result < 0n ? result : exitValue;
+            record(value);
+            return value;
+          };
+          return { ...outcome, exitValue: undefined, exit };
         }
         const inner = outcome.exit ?? ((result: bigint) => result);
         const wrap = (hook: ExitHook): ExitHook => (result) => {
@@ -508,6 +513,11 @@ export class Policy implements KernelObserver {
   /** A syscall-exit stop, or the end of a syscall injected at one: the exit hook decides. */
   #syscallExit(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
+    // A fork that failed natively: no creation event will come, and the process limit counts it no more.
+    if (thread?.creation && event.value < 0n) {
+      this.kernel.releaseId(thread.process.common.host, thread.creation.childId);
+      thread.creation = null;
+    }
     const hook = thread?.exitHook;
     if (!thread || !hook) {
       this.#push(ReplyKind.continue, event.tid);

@@ -16,12 +16,16 @@ import { fails, type Handler, type SyscallContext } from "./context.ts";
 /** clone(2) flags umbra reads or sets. */
 export const CloneFlag = {
   CLONE_VM: 0x00000100n,
+  CLONE_FS: 0x00000200n,
+  CLONE_SIGHAND: 0x00000800n,
   CLONE_VFORK: 0x00004000n,
   CLONE_PARENT: 0x00008000n,
   CLONE_THREAD: 0x00010000n,
   CLONE_PARENT_SETTID: 0x00100000n,
   CLONE_CHILD_CLEARTID: 0x00200000n,
   CLONE_UNTRACED: 0x00800000n,
+  CLONE_NEWUSER: 0x10000000n,
+  CLONE_NEWNS: 0x00020000n,
   CLONE_CHILD_SETTID: 0x01000000n,
 } as const;
 
@@ -39,7 +43,9 @@ export const VFORK_FLAGS = CloneFlag.CLONE_VM | CloneFlag.CLONE_VFORK | BigInt(S
 function create(context: SyscallContext, flags: bigint): ReturnType<Handler> {
   const { kernel, thread, args } = context;
   const isThread = (flags & CloneFlag.CLONE_THREAD) !== 0n;
-  if (!isThread && kernel.liveProcessCount >= context.limits.maxProcesses) return fails(Errno.EAGAIN);
+  if (!isThread && kernel.liveProcessCount >= context.limits.maxProcesses) {
+    return fails(invalidFlags(flags) ? Errno.EINVAL : Errno.EAGAIN);
+  }
   let native = flags & ~CloneFlag.CLONE_UNTRACED;
   if (!isThread) native |= CloneFlag.CLONE_PARENT;
   const isClone = context.nr === SYS.clone;
@@ -57,6 +63,17 @@ function create(context: SyscallContext, flags: bigint): ReturnType<Handler> {
       childTidAddress: isClone && (flags & CloneFlag.CLONE_CHILD_SETTID) ? args[3] : 0n,
     },
   };
+}
+
+/**
+ * Flag combinations Linux refuses (EINVAL) before it counts processes (EAGAIN), for a process (not
+ * a thread) made by a process that is not init: the limit must not change the errno.
+ */
+function invalidFlags(flags: bigint): boolean {
+  const all = (mask: bigint) => (flags & mask) === mask;
+  const { CLONE_NEWNS, CLONE_NEWUSER, CLONE_FS, CLONE_SIGHAND, CLONE_VM } = CloneFlag;
+  return all(CLONE_NEWNS | CLONE_FS) || all(CLONE_NEWUSER | CLONE_FS) ||
+    ((flags & CLONE_SIGHAND) !== 0n && (flags & CLONE_VM) === 0n);
 }
 
 /** fork(2). */
