@@ -20,7 +20,7 @@ export interface Target {
 
 /** One table row. */
 export interface Row {
-  /** "1".."7" as in the issue; a "p" suffix marks the pinned repeat of a row. */
+  /** "1", "2", ...; a "p" suffix marks the pinned repeat of a row. */
   readonly id: string;
   readonly label: string;
   /** The command each variant runs. */
@@ -38,7 +38,7 @@ export interface Row {
 }
 
 /** The C programs in bench/programs/ the rows use. */
-export const PROGRAMS = ["getpid", "compute", "fork_exit", "fork_exec", "signal", "clock"] as const;
+export const PROGRAMS = ["getpid", "compute", "fork_exit", "fork_exec", "signal", "clock", "open_close"] as const;
 
 /** Default iterations of the compute loop (row 2). */
 export const COMPUTE_ITERATIONS = 1_000_000_000;
@@ -86,7 +86,7 @@ export function buildRows(bin: ReadonlyMap<string, string>, computeIterations: n
       pin: true,
     };
   });
-  return [...rows, ...pinned].sort((a, b) => a.id.localeCompare(b.id));
+  return [...rows, ...pinned].sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
 }
 
 function baseRows(path: (name: string) => string, computeIterations: number): Row[] {
@@ -154,6 +154,20 @@ function baseRows(path: (name: string) => string, computeIterations: number): Ro
       runs: 3,
       target: { against: "native", limit: 2 },
       umbraOptions: ["--time=virtual"],
+    },
+    {
+      id: "9",
+      label: "open + close ×20000, per pair",
+      argv: [path("open_close"), "20000"],
+      metric: "self",
+      runs: 3,
+    },
+    {
+      id: "10",
+      label: "python3 -c pass, wall",
+      argv: ["python3", "-c", "pass"],
+      metric: "wall",
+      runs: 5,
     },
   ];
 }
