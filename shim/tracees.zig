@@ -65,6 +65,8 @@ pub const Tracee = struct {
     hold_at_exec: bool,
     /// flag_single_step: resume with PTRACE_SINGLESTEP until the step's SIGTRAP stop.
     single_step: bool,
+    /// Past its PTRACE_EVENT_EXIT stop: a reply to an earlier stop (which a SIGKILL cut short) is stale.
+    exiting: bool,
     /// `registers` were changed and must be written before the tracee resumes.
     registers_dirty: bool,
     registers: sys.Registers,
@@ -120,6 +122,7 @@ pub const Table = struct {
             .saved_arguments = null,
             .hold_at_exec = false,
             .single_step = false,
+            .exiting = false,
             .registers_dirty = false,
             .registers = std.mem.zeroes(sys.Registers),
         };

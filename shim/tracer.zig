@@ -335,6 +335,7 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
                 return resume_tracee(tracee, 0, 0);
             },
             sys.PTRACE_EVENT.EXIT => {
+                tracee.exiting = true;
                 var message = event(Event.exiting, tid);
                 message.value = @intCast(event_message(tid));
                 publish(c, message);
@@ -389,6 +390,8 @@ fn apply(c: *Controller, reply: *const Message) void {
     // A tracee killed after its event was published is gone: its reply has nothing to do.
     const tracee = c.table.get(reply.tid) orelse return;
     if (tracee.stop == .running) {
+        // A group exit's SIGKILL takes a thread out of the stop its reply was for.
+        if (tracee.exiting) return;
         return publish_error(c, "reply kind {d} for thread {d}, which is not stopped", .{ reply.kind, reply.tid });
     }
     take_exit_actions(tracee, reply);

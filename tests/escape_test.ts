@@ -130,7 +130,7 @@ async function underUmbra(
     await using sandbox = await Sandbox.create({ dataDirectory: data, events: true });
     const ended = allEnded(sandbox.events());
     const argv = await args();
-    const process = sandbox.spawn({ path: program, args: argv, env: markedEnv() });
+    const process = sandbox.spawn({ path: program, args: argv, env: markedEnv({ UMBRA_ESCAPE: "sandboxed" }) });
     const { pid } = await process.started;
     const status = await process.exited;
     await Promise.race([

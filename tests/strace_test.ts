@@ -1,9 +1,9 @@
 // The strace-style log formatter (src/report/strace.ts): exact lines for the syscalls umbra intercepts (ids, clone,
 // wait4/waitid, kill and friends, prctl, signals, fcntl/ioctl owners, clocks, timers, timeouts, futex), errno names
 // and messages, restart codes, unfinished calls, deterministic mode hiding addresses, and unknown syscalls; the
-// structs behind pointers (sigaction, signal sets, wait statuses, rusage, siginfo, timespecs, itimers) from the
-// memory a record carries; and a real program's log under `umbra run` (exact decoded lines, deterministic mode
-// byte-identical across runs).
+// structs behind pointers (sigaction, signal sets, wait statuses, rusage, siginfo, timespecs, itimers) and path
+// strings (strace's escapes, readlink's result) from the memory a record carries; and real programs' logs under
+// `umbra run` (exact decoded lines, deterministic mode byte-identical across runs).
 import { deepEqual, equal, match, notEqual, throws } from "node:assert/strict";
 import { basename } from "node:path";
 import { SYS, type SyscallName } from "../src/abi/syscalls.ts";
@@ -57,6 +57,12 @@ function struct(size: number, ...fields: [number, 4 | 8, Value][]): string {
     else view.setBigUint64(offset, BigInt.asUintN(64, BigInt(value)), true);
   }
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Bytes as a record's hex: strings as UTF-8, numbers as single bytes. */
+function bytes(...parts: (string | number)[]): string {
+  const all = parts.flatMap((part) => typeof part === "string" ? [...new TextEncoder().encode(part)] : [part]);
+  return all.map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** A struct timespec (or timeval). */
@@ -767,6 +773,112 @@ Deno.test("timespecs: sleeps (time left only when interrupted), clocks (CPU time
   );
 });
 
+Deno.test("path calls: paths as strings, AT_* flags, statx's sync type and mask, access modes, readlink's result", () => {
+  const etc = bytes("/etc");
+  equal(
+    call("newfstatat", [-100, P1, P2, 0], 0, "standard", { 1: etc }),
+    'newfstatat(AT_FDCWD, "/etc", 0x7ffd5c1e2a40, 0) = 0',
+  );
+  equal(
+    call("newfstatat", [-100, P1, P2, 0x100], -2, "standard", { 1: bytes("/nope") }),
+    'newfstatat(AT_FDCWD, "/nope", 0x7ffd5c1e2a40, AT_SYMLINK_NOFOLLOW) = -1 ENOENT (No such file or directory)',
+  );
+  equal(
+    call("newfstatat", [3, P1, P2, 0x1900], 0, "standard", { 1: "" }),
+    'newfstatat(3, "", 0x7ffd5c1e2a40, AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT|AT_EMPTY_PATH) = 0',
+  );
+  equal(call("newfstatat", [-100, P1, P2, 0x10000], 0, "standard", { 1: etc }).endsWith(", 0x10000) = 0"), true);
+  equal(call("stat", [P1, P2], 0, "standard", { 0: etc }), 'stat("/etc", 0x7ffd5c1e2a40) = 0');
+  equal(call("lstat", [P1, P2], 0, "deterministic", { 0: etc }), 'lstat("/etc", 0x…) = 0');
+  equal(
+    call("statx", [-100, P1, 0, 0x7ff, P2], 0, "standard", { 1: etc }),
+    'statx(AT_FDCWD, "/etc", AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS, 0x7ffd5c1e2a40) = 0',
+  );
+  equal(
+    call("statx", [3, P1, 0x3000, 0xfff, P2], 0, "standard", { 1: "" }),
+    'statx(3, "", AT_STATX_FORCE_SYNC|AT_EMPTY_PATH, STATX_ALL, 0x7ffd5c1e2a40) = 0',
+  );
+  equal(
+    call("statx", [-100, P1, 0x4900, 0x17ff, P2], 0, "deterministic", { 1: etc }),
+    'statx(AT_FDCWD, "/etc", AT_STATX_DONT_SYNC|AT_SYMLINK_NOFOLLOW|AT_NO_AUTOMOUNT, STATX_BASIC_STATS|STATX_MNT_ID, ' +
+      "0x…) = 0",
+  );
+  equal(
+    call("statx", [-100, P1, 0x6000, 0x80000203, P2], -22, "deterministic", { 1: etc }),
+    'statx(AT_FDCWD, "/etc", 0x6000, STATX_TYPE|STATX_MODE|STATX_SIZE|0x80000000, 0x…) = -1 EINVAL (Invalid argument)',
+  );
+  equal(
+    call("statx", [-100, P1, 0, 0, P2], 0, "deterministic", { 1: etc }).includes("AT_STATX_SYNC_AS_STAT, 0,"),
+    true,
+  );
+  equal(call("access", [P1, 0], 0, "standard", { 0: etc }), 'access("/etc", F_OK) = 0');
+  equal(
+    call("access", [P1, 6], -13, "standard", { 0: etc }),
+    'access("/etc", R_OK|W_OK) = -1 EACCES (Permission denied)',
+  );
+  equal(call("access", [P1, 15], -22, "standard", { 0: etc }).startsWith('access("/etc", R_OK|W_OK|X_OK|0x8)'), true);
+  equal(call("faccessat", [-100, P1, 1], 0, "standard", { 1: etc }), 'faccessat(AT_FDCWD, "/etc", X_OK) = 0');
+  equal(
+    call("faccessat2", [5, P1, 4, 0x1300], 0, "standard", { 1: etc }),
+    'faccessat2(5, "/etc", R_OK, AT_SYMLINK_NOFOLLOW|AT_EACCESS|AT_EMPTY_PATH) = 0',
+  );
+  equal(call("faccessat2", [-100, P1, 0, 0], 0, "standard", { 1: etc }), 'faccessat2(AT_FDCWD, "/etc", F_OK, 0) = 0');
+  equal(call("chdir", [P1], 0, "deterministic", { 0: etc }), 'chdir("/etc") = 0');
+  // readlink's buffer: what the result counts, only when the call succeeded.
+  const self = { 0: bytes("/proc/self"), 1: bytes("1000") };
+  equal(call("readlink", [P1, P2, 64], 4, "deterministic", self), 'readlink("/proc/self", "1000", 64) = 4');
+  equal(call("readlink", [P1, P2, 64], 3, "standard", self), 'readlink("/proc/self", 0x7ffd5c1e2a40, 64) = 3');
+  equal(
+    call("readlink", [P1, P2, 64], -22, "standard", self),
+    'readlink("/proc/self", 0x7ffd5c1e2a40, 64) = -1 EINVAL (Invalid argument)',
+  );
+  equal(
+    call("readlinkat", [-100, P1, P2, 2], 2, "standard", { 1: bytes("/proc/self"), 2: bytes("10") }),
+    'readlinkat(AT_FDCWD, "/proc/self", "10", 2) = 2',
+  );
+  equal(call("readlinkat", [3, P1, P2, 0], 0, "standard", { 1: bytes("x"), 2: "" }), 'readlinkat(3, "x", "", 0) = 0');
+  // opens: the mode only with O_CREAT or O_TMPFILE, like strace.
+  equal(call("open", [P1, 0], 3, "standard", { 0: bytes("/etc/hostname") }), 'open("/etc/hostname", O_RDONLY) = 3');
+  equal(
+    call("openat", [-100, P1, 0x80000, 0o777], 3, "deterministic", { 1: bytes("/etc/hostname") }),
+    'openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3',
+  );
+  equal(
+    call("openat", [-100, P1, 0o1101, 0o644], 3, "standard", { 1: bytes("out") }),
+    'openat(AT_FDCWD, "out", O_WRONLY|O_CREAT|O_TRUNC, 0644) = 3',
+  );
+  equal(call("openat", [3, P1, 0o20200002, 0o600], 4, "standard", { 1: bytes(".") }).endsWith(", 0600) = 4"), true);
+  equal(
+    call("openat2", [-100, P1, P2, 24], 3, "standard", { 1: etc }),
+    'openat2(AT_FDCWD, "/etc", 0x7ffd5c1e2a40, 24) = 3',
+  );
+  // No memory (an unreadable path) prints the address; NULL stays NULL.
+  equal(call("open", [P1, 0], -14, "standard"), "open(0x7ffd5c1e2a3c, O_RDONLY) = -1 EFAULT (Bad address)");
+  equal(call("chdir", [P1], -14, "deterministic", {}), "chdir(0x…) = -1 EFAULT (Bad address)");
+  equal(call("stat", [0, P2], -14, "standard", { 0: etc }), "stat(NULL, 0x7ffd5c1e2a40) = -1 EFAULT (Bad address)");
+});
+
+Deno.test("strings: strace's escapes, other bytes in octal (three digits before an octal digit), in full", () => {
+  const path = (...parts: (string | number)[]) => {
+    const line = call("chdir", [P1], 0, "standard", { 0: bytes(...parts) });
+    equal(line.startsWith("chdir(") && line.endsWith(") = 0"), true, line);
+    return line.slice("chdir(".length, -") = 0".length);
+  };
+  equal(path("/tmp/a b"), '"/tmp/a b"');
+  equal(path('a"b\\c'), String.raw`"a\"b\\c"`);
+  equal(path("\t\n\r\f\v"), String.raw`"\t\n\r\f\v"`);
+  equal(path("x", 0x1b), String.raw`"x\33"`);
+  equal(path("x", 0x1b, "1"), String.raw`"x\0331"`);
+  equal(path("x", 0x1b, "8"), String.raw`"x\338"`);
+  equal(path(0x01, 0x00, "7"), String.raw`"\1\0007"`);
+  equal(path("~", 0x7f, 0xc3, 0xa9), String.raw`"~\177\303\251"`);
+  const long = `/${"a".repeat(4000)}`;
+  equal(path(long), `"${long}"`);
+  // Malformed memory prints the pointer.
+  equal(call("chdir", [P1], 0, "standard", { 0: "2f6" }), "chdir(0x7ffd5c1e2a3c) = 0");
+  equal(call("chdir", [P1], 0, "standard", { 0: "zz" }), "chdir(0x7ffd5c1e2a3c) = 0");
+});
+
 Deno.test("struct memory that is missing, short or malformed prints the pointer; NULL stays NULL", () => {
   equal(call("nanosleep", [P1, 0], 0, "standard", {}), "nanosleep(0x7ffd5c1e2a3c, NULL) = 0");
   equal(call("nanosleep", [P1, 0], 0, "standard", { 0: "00ff" }), "nanosleep(0x7ffd5c1e2a3c, NULL) = 0");
@@ -790,6 +902,11 @@ Deno.test("memoryCaptures: what the policy reads, and when", () => {
     at: "interrupted",
   }]);
   deepEqual(memoryCaptures(SYS.rt_sigqueueinfo), [{ arg: 2, size: 128, at: "entry" }]);
+  deepEqual(memoryCaptures(SYS.openat), [{ arg: 1, size: 4096, at: "entry", kind: "string" }]);
+  deepEqual(memoryCaptures(SYS.readlinkat), [
+    { arg: 1, size: 4096, at: "entry", kind: "string" },
+    { arg: 2, size: 4096, at: "exit", kind: "result" },
+  ]);
   deepEqual(memoryCaptures(SYS.kill), []);
   deepEqual(memoryCaptures(999), []);
 });
@@ -873,6 +990,60 @@ umbraTest("a real program's log decodes its structs; deterministic mode repeats 
     const first = await run("deterministic");
     deepEqual(untimed(first).filter((line) => CHOSEN.test(line)), EXPECTED);
     equal(await run("deterministic"), first);
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});
+
+/** tests/programs/strace_paths.c's calls as the deterministic log shows them, from its first open on. */
+const PATH_LINES = [
+  '[1000] openat(AT_FDCWD, "/dev/null", O_RDONLY) = 3',
+  String
+    .raw`[1000] open("/nonexistent/a\tb\n\"q\"\\\0331", O_RDONLY|O_CLOEXEC) = -1 ENOENT (No such file or directory)`,
+  '[1000] openat(AT_FDCWD, "/nonexistent/new", O_WRONLY|O_CREAT|O_TRUNC, 0644) = -1 ENOENT (No such file or directory)',
+  '[1000] stat("/", 0x…) = 0',
+  '[1000] lstat("/proc/self", 0x…) = 0',
+  '[1000] newfstatat(AT_FDCWD, "/proc/self", 0x…, AT_SYMLINK_NOFOLLOW) = 0',
+  '[1000] statx(AT_FDCWD, "/", AT_STATX_SYNC_AS_STAT|AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, 0x…) = 0',
+  '[1000] access("/", R_OK|X_OK) = 0',
+  '[1000] faccessat(AT_FDCWD, "/nonexistent", F_OK) = -1 ENOENT (No such file or directory)',
+  '[1000] faccessat2(AT_FDCWD, "/", R_OK, AT_EACCESS) = 0',
+  '[1000] chdir("/") = 0',
+  '[1000] readlink("/proc/self", "1000", 64) = 4',
+  '[1000] readlinkat(AT_FDCWD, "/proc/self", "10", 2) = 2',
+  "[1000] readlink(0x…, 0x…, 64) = -1 EFAULT (Bad address)",
+];
+
+const PATH_CALLS = /^\[\d+\] (open|openat|stat|lstat|newfstatat|statx|access|faccessat2?|chdir|readlink|readlinkat)\(/;
+
+umbraTest("a real program's log prints its paths as strings, and /proc/self read as the virtual pid", async () => {
+  const program = await compile("strace_paths");
+  const directory = await Deno.makeTempDir();
+  try {
+    const run = async (mode: StraceMode): Promise<string[]> => {
+      const config = `general:\n  stop_time: 10s\nexperimental:\n  strace_logging_mode: ${mode}\n` +
+        `hosts:\n  h:\n    processes:\n      - path: ${program}\n`;
+      await Deno.writeTextFile(`${directory}/run.yaml`, config);
+      const output = await new Deno.Command(UMBRA, {
+        args: ["run", "run.yaml", "--data-directory", mode],
+        cwd: directory,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      equal(output.code, 0, new TextDecoder().decode(output.stderr));
+      equal(await Deno.readTextFile(`${directory}/${mode}/hosts/h/${basename(program)}.1000.stdout`), "self 1000\n");
+      const log = await Deno.readTextFile(`${directory}/${mode}/hosts/h/${straceFileName(basename(program), 1000)}`);
+      const lines = untimed(log).filter((line) => PATH_CALLS.test(line));
+      // The loader's opens come first.
+      const first = lines.findIndex((line) => line.includes('"/dev/null"'));
+      notEqual(first, -1, lines.join("\n"));
+      return lines.slice(first);
+    };
+    deepEqual(await run("deterministic"), PATH_LINES);
+    const standard = await run("standard");
+    equal(standard.length, PATH_LINES.length, standard.join("\n"));
+    PATH_LINES.forEach((line, i) => match(standard[i], standardPattern(line)));
+    match(standard.at(-1)!, /^\[1000\] readlink\(0x1, 0x[0-9a-f]+, 64\)/);
   } finally {
     await Deno.remove(directory, { recursive: true });
   }

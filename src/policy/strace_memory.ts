@@ -1,8 +1,8 @@
 /**
- * strace logging's memory reads: the structs src/report/strace.ts decodes (see its `memoryCaptures`), copied from
- * the tracee while its thread is stopped at the moment they mean something: what a call reads at its entry (before
- * the handler runs, so umbra's own rewrites do not show), what it wrote at its end. Used only when strace logging
- * is on; an unreadable pointer is left out (it prints as its address).
+ * strace logging's memory reads: the structs and strings src/report/strace.ts decodes (see its `memoryCaptures`),
+ * copied from the tracee while its thread is stopped at the moment they mean something: what a call reads at its
+ * entry (before the handler runs, so umbra's own rewrites, e.g. of /proc paths, do not show), what it wrote at its
+ * end. Used only when strace logging is on; an unreadable pointer is left out (it prints as its address).
  * @module
  */
 
@@ -33,9 +33,12 @@ export function captureEntry(
     if (capture.at !== "entry" || args[capture.arg] === 0n) continue;
     const bytes = observed?.arg === capture.arg
       ? observed.bytes
+      : capture.kind === "string"
+      ? memory.readCString(nativeTid, args[capture.arg], capture.size)
       : memory.read(nativeTid, args[capture.arg], capture.size);
-    if (bytes === null || typeof bytes === "number" || bytes.length < capture.size) continue;
-    (captured ??= {})[capture.arg] = toHex(bytes.subarray(0, capture.size));
+    if (bytes === null || typeof bytes === "number") continue;
+    if (capture.kind === "string") (captured ??= {})[capture.arg] = toHex(bytes);
+    else if (bytes.length >= capture.size) (captured ??= {})[capture.arg] = toHex(bytes.subarray(0, capture.size));
   }
   return captured;
 }
@@ -57,7 +60,10 @@ export function captureEnd(
     if (capture.at === "entry" || args[capture.arg] === 0n || !captureApplies(capture.at, BigInt.asIntN(64, result))) {
       continue;
     }
-    const bytes = memory.read(nativeTid, args[capture.arg], capture.size);
+    // readlink's buffer: what the result counts (a longer one than `size` is left out).
+    const length = capture.kind === "result" ? BigInt.asIntN(64, result) : BigInt(capture.size);
+    if (length > BigInt(capture.size)) continue;
+    const bytes = memory.read(nativeTid, args[capture.arg], Number(length));
     if (typeof bytes === "number") continue;
     captured = { ...captured, [capture.arg]: toHex(bytes) };
   }

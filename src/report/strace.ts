@@ -12,7 +12,8 @@
  * Registers are decoded by every syscall's decoder (signal names, flag names, wait options, clock ids). Structs
  * behind pointer arguments are decoded like strace does when the record carries their memory
  * ({@linkcode SyscallRecord.memory}; {@linkcode memoryCaptures} says what the policy reads and when): struct
- * sigaction, signal sets, wait statuses, struct rusage, siginfo_t, timespecs, timevals, itimerspecs and itimervals.
+ * sigaction, signal sets, wait statuses, struct rusage, siginfo_t, timespecs, timevals, itimerspecs and itimervals;
+ * paths (and readlink's result) print as quoted C strings with strace's escapes (`"/tmp/a\tb\33"`), in full.
  * A pointer whose memory is absent (not read, unreadable, or not meaningful for the result, e.g. an output of a
  * failed call) prints as its address. Every syscall of src/syscalls/table.ts (and a few common others) has a
  * decoder; any other syscall prints its six registers in hex, and an unknown number prints as `syscall_<nr>`.
@@ -21,7 +22,7 @@
  * inside structs) by {@linkcode ADDRESS_TOKEN}, and the values inside structs that vary between runs (CPU times in
  * rusage and siginfo, CPU-time clocks, the time left on a timer) by {@linkcode VALUE_TOKEN}, so that two runs of
  * the same program on the same virtual schedule give byte-identical logs. NULL stays NULL, and file descriptors,
- * pids, tids, signals and flags stay as they are (they are virtual or reproducible). Registers of syscalls
+ * pids, tids, signals, flags and strings stay as they are (they are virtual or reproducible). Registers of syscalls
  * without a decoder are shown in hex; in deterministic mode those that look like user-space addresses (0x10000
  * up to 0x7fffffffffff) are replaced by the token as well.
  * @module
@@ -306,6 +307,55 @@ const openFlags: Arg = (v, d) => {
 const mode: Arg = (v) => v === 0n ? "0" : `0${BigInt.asUintN(32, v).toString(8)}`;
 /** A directory descriptor: AT_FDCWD or the number. */
 const dirfd = oneOf({ AT_FDCWD: -100 });
+/** O_CREAT and __O_TMPFILE: the flags under which open(2) reads its mode. */
+const USES_MODE = 0o20000100n;
+
+/** open(2) and openat(2) (`first` is where the path is): the mode only when the flags use it, like strace. */
+function opener(...first: Arg[]): Decoder {
+  return (r, d) => {
+    const args = [...first.map((format, i) => format(r[i], d)), openFlags(r[first.length], d)];
+    if (r[first.length] & USES_MODE) args.push(mode(r[first.length + 1], d));
+    return args;
+  };
+}
+
+const AT_STAT_FLAGS = { AT_SYMLINK_NOFOLLOW: 0x100, AT_NO_AUTOMOUNT: 0x800, AT_EMPTY_PATH: 0x1000 };
+const statFlags = flagsOf(AT_STAT_FLAGS);
+const AT_STATX_SYNC_TYPE = 0x6000n;
+const statxSync = oneOf({ AT_STATX_SYNC_AS_STAT: 0, AT_STATX_FORCE_SYNC: 0x2000, AT_STATX_DONT_SYNC: 0x4000 }, hex);
+/** statx(2) flags like strace: the sync type (AT_STATX_SYNC_AS_STAT for none), then the AT_* flags. */
+const statxFlags: Arg = (v, d) => {
+  const flags = BigInt.asUintN(32, v);
+  const sync = statxSync(flags & AT_STATX_SYNC_TYPE, d);
+  const rest = flags & ~AT_STATX_SYNC_TYPE;
+  return rest === 0n ? sync : `${sync}|${statFlags(rest, d)}`;
+};
+/** statx(2) mask: the sets first (STATX_ALL, STATX_BASIC_STATS), then single fields. */
+const statxMask = flagsOf({
+  STATX_ALL: 0xfff,
+  STATX_BASIC_STATS: 0x7ff,
+  STATX_TYPE: 0x1,
+  STATX_MODE: 0x2,
+  STATX_NLINK: 0x4,
+  STATX_UID: 0x8,
+  STATX_GID: 0x10,
+  STATX_ATIME: 0x20,
+  STATX_MTIME: 0x40,
+  STATX_CTIME: 0x80,
+  STATX_INO: 0x100,
+  STATX_SIZE: 0x200,
+  STATX_BLOCKS: 0x400,
+  STATX_BTIME: 0x800,
+  STATX_MNT_ID: 0x1000,
+  STATX_DIOALIGN: 0x2000,
+  STATX_MNT_ID_UNIQUE: 0x4000,
+  STATX_SUBVOL: 0x8000,
+  STATX_WRITE_ATOMIC: 0x10000,
+  STATX_DIO_READ_ALIGN: 0x20000,
+});
+/** access(2) modes: F_OK for 0. */
+const accessMode = flagsOf({ R_OK: 4, W_OK: 2, X_OK: 1 }, 32, "F_OK");
+const faccessat2Flags = flagsOf({ AT_SYMLINK_NOFOLLOW: 0x100, AT_EACCESS: 0x200, AT_EMPTY_PATH: 0x1000 });
 
 const FUTEX_OPS: Record<number, string> = {
   0: "FUTEX_WAIT",
@@ -699,9 +749,22 @@ const DECODERS = new Map<string, Decoder>(Object.entries({
   dup: fixed(fd),
   dup2: fixed(fd, fd),
   dup3: fixed(fd, fd, fdFlags),
-  open: fixed(ptr, openFlags, mode),
-  openat: fixed(dirfd, ptr, openFlags, mode),
+  open: opener(ptr),
+  openat: opener(dirfd, ptr),
   openat2: fixed(dirfd, ptr, ptr, ulong),
+  // paths (the pointers print as strings where the record has them)
+  stat: fixed(ptr, ptr),
+  lstat: fixed(ptr, ptr),
+  newfstatat: fixed(dirfd, ptr, ptr, statFlags),
+  statx: fixed(dirfd, ptr, statxFlags, statxMask, ptr),
+  access: fixed(ptr, accessMode),
+  faccessat: fixed(dirfd, ptr, accessMode),
+  faccessat2: fixed(dirfd, ptr, accessMode, faccessat2Flags),
+  chdir: fixed(ptr),
+  readlink: fixed(ptr, ptr, ulong),
+  readlinkat: fixed(dirfd, ptr, ptr, ulong),
+  getdents: fixed(fd, ptr, uint),
+  getdents64: fixed(fd, ptr, uint),
   pipe: fixed(ptr),
   pipe2: fixed(ptr, pipeFlags),
   eventfd2: fixed(uint, eventfdFlags),
@@ -851,14 +914,19 @@ const INTERRUPTED = new Set([-4n, -512n, -513n, -514n, -516n]);
  */
 export type CaptureTime = "entry" | "exit" | "interrupted";
 
-/** One struct strace logging reads behind a pointer argument. */
+/** One struct (or string) strace logging reads behind a pointer argument. */
 export interface MemoryCapture {
   /** Index of the pointer argument (a NULL pointer is not read). */
   readonly arg: number;
-  /** Bytes to read. */
+  /** Bytes to read; with a `kind`, the most to read (else it is not read). */
   readonly size: number;
   /** When to read it. */
   readonly at: CaptureTime;
+  /**
+   * Absent: `size` bytes. `string`: a NUL-terminated string, without its NUL (at most `size` bytes with it).
+   * `result`: as many bytes as the call's result says it wrote (readlink's buffer).
+   */
+  readonly kind?: "string" | "result";
 }
 
 /** Whether a capture at `at` applies to a call that ended with `result` (null: not ended). */
@@ -899,7 +967,7 @@ function parseMemory(memory: Record<number, string> | undefined): Map<number, Ui
 function decodeStructs(name: string, args: string[], call: Call): void {
   for (const struct of STRUCT_ARGS.get(name) ?? []) {
     const bytes = call.memory.get(struct.arg);
-    if (call.registers[struct.arg] === 0n || !bytes || bytes.length < struct.size) continue;
+    if (call.registers[struct.arg] === 0n || !bytes || (!struct.kind && bytes.length < struct.size)) continue;
     if (!captureApplies(struct.at, call.result) || struct.arg >= args.length) continue;
     const text = struct.format(bytes, call);
     if (text !== undefined) args[struct.arg] = text;
@@ -1084,12 +1152,44 @@ const siginfo: StructFormat = (bytes, call) => {
 const takenSiginfo: StructFormat = (bytes, call) =>
   call.result !== null && call.result > 0n ? siginfo(bytes, call) : undefined;
 
+/** C escapes strace uses in strings. */
+const ESCAPES: Record<number, string> = {
+  0x22: '\\"',
+  0x5c: "\\\\",
+  0x0c: "\\f",
+  0x0a: "\\n",
+  0x0d: "\\r",
+  0x09: "\\t",
+  0x0b: "\\v",
+};
+
+/**
+ * Bytes as strace quotes a string: printable ASCII as is, C escapes, other bytes in octal (`\33`), with three
+ * digits when an octal digit follows (`\0331`) so that it reads back the same.
+ */
+function quote(bytes: Uint8Array): string {
+  let text = '"';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    const next = bytes[i + 1];
+    if (ESCAPES[c]) text += ESCAPES[c];
+    else if (c >= 0x20 && c < 0x7f) text += String.fromCharCode(c);
+    else text += `\\${c.toString(8).padStart(next >= 0x30 && next <= 0x37 ? 3 : 1, "0")}`;
+  }
+  return `${text}"`;
+}
+const path: StructFormat = (bytes) => quote(bytes);
+/** What readlink wrote: only when the record has exactly the bytes its result counts. */
+const written: StructFormat = (bytes, { result }) => result === BigInt(bytes.length) ? quote(bytes) : undefined;
+
 const SIGACTION_SIZE = 32;
 const SIGSET_SIZE = 8;
 const SIGINFO_SIZE = 128;
 const TIMESPEC_SIZE = 16;
 const ITIMER_SIZE = 32;
 const RUSAGE_SIZE = 144;
+/** PATH_MAX, NUL included: strace prints paths up to it in full. */
+const PATH_MAX = 4096;
 
 const atEntry = (arg: number, size: number, format: StructFormat): StructArg => ({ arg, size, at: "entry", format });
 const atExit = (arg: number, size: number, format: StructFormat): StructArg => ({ arg, size, at: "exit", format });
@@ -1099,6 +1199,8 @@ const whenInterrupted = (arg: number, size: number, format: StructFormat): Struc
   at: "interrupted",
   format,
 });
+const pathAt = (arg: number): StructArg => ({ arg, size: PATH_MAX, at: "entry", kind: "string", format: path });
+const linkAt = (arg: number): StructArg => ({ arg, size: PATH_MAX, at: "exit", kind: "result", format: written });
 
 /** The structs behind pointer arguments, by syscall name. */
 const STRUCT_ARGS = new Map<string, readonly StructArg[]>(Object.entries({
@@ -1137,18 +1239,34 @@ const STRUCT_ARGS = new Map<string, readonly StructArg[]>(Object.entries({
   epoll_pwait: [atEntry(4, SIGSET_SIZE, sigsetArg)],
   epoll_pwait2: [atEntry(3, TIMESPEC_SIZE, timespec), atEntry(4, SIGSET_SIZE, sigsetArg)],
   futex: [atEntry(3, TIMESPEC_SIZE, futexTimeout)],
+  open: [pathAt(0)],
+  openat: [pathAt(1)],
+  openat2: [pathAt(1)],
+  stat: [pathAt(0)],
+  lstat: [pathAt(0)],
+  newfstatat: [pathAt(1)],
+  statx: [pathAt(1)],
+  access: [pathAt(0)],
+  faccessat: [pathAt(1)],
+  faccessat2: [pathAt(1)],
+  chdir: [pathAt(0)],
+  readlink: [pathAt(0), linkAt(1)],
+  readlinkat: [pathAt(1), linkAt(2)],
 }));
 
 const CAPTURES = new Map<number, readonly MemoryCapture[]>();
 
 /**
- * The structs strace logging reads for syscall `nr` (x86_64 number), so that {@linkcode formatSyscall} can decode
- * them: which pointer argument, how many bytes, and when (see {@linkcode CaptureTime}). Empty for most syscalls.
+ * The structs and strings strace logging reads for syscall `nr` (x86_64 number), so that {@linkcode formatSyscall}
+ * can decode them: which pointer argument, how many bytes, and when (see {@linkcode CaptureTime}). Empty for most
+ * syscalls.
  */
 export function memoryCaptures(nr: number): readonly MemoryCapture[] {
   let captures = CAPTURES.get(nr);
   if (!captures) {
-    captures = (STRUCT_ARGS.get(syscallName(nr)) ?? []).map(({ arg, size, at }) => ({ arg, size, at }));
+    captures = (STRUCT_ARGS.get(syscallName(nr)) ?? []).map(({ arg, size, at, kind }) =>
+      kind ? { arg, size, at, kind } : { arg, size, at }
+    );
     CAPTURES.set(nr, captures);
   }
   return captures;

@@ -18,11 +18,19 @@
  *    catches what the lexical step cannot see: symlinks, `/proc/self/../<n>`, `..` after a
  *    mapped pid, dirfds and working directories inside /proc.
  *
+ * 3. stat, lstat, newfstatat, statx, access, faccessat(2), chdir, readlink and readlinkat map the
+ *    path as in 1 (no descriptor to check), and the links /proc/self and /proc/thread-self read as
+ *    the caller's virtual ids.
+ *
+ * 4. A plain read-only open of a stat or status file gets a copy with virtual ids
+ *    (procfs_status.ts) in a memfd; listings are procfs_listing.ts's.
+ *
  * Limits: between the kernel installing a refused descriptor and umbra closing it, another thread
  * of the same process could use it (it would have to guess its number); a procfs mounted afresh
- * at another path (which needs CAP_SYS_ADMIN) is not recognised; stat, readlink, access, chdir and
- * execve on /proc paths are not checked (they reveal, they do not open); listing /proc shows host
- * pids, and file contents (Pid:, PPid:, stat) show native numbers.
+ * at another path (which needs CAP_SYS_ADMIN) is not recognised; layer 3 is lexical only (a stat
+ * through a symlink or with AT_EMPTY_PATH and a path reveals whether a host pid exists, it opens
+ * nothing), and execve of a /proc path is not mapped; /proc/1 (umbra's init) does not exist;
+ * file contents other than stat and status show native numbers.
  * @module
  */
 
@@ -30,7 +38,8 @@ import { Errno } from "../abi/errno.ts";
 import { SYS } from "../abi/syscalls.ts";
 import { concatBytes } from "../native/memory.ts";
 import type { Process } from "../kernel/process.ts";
-import type { ExitHook } from "../kernel/thread.ts";
+import type { ExitHook, Thread } from "../kernel/thread.ts";
+import { ID_FILES, type Subject, virtualIdFile } from "./procfs_status.ts";
 import { fails, type Handler, int, native, type Outcome, type SyscallContext } from "./context.ts";
 
 /** Longest path read from the program (PATH_MAX, NUL included). */
@@ -38,50 +47,193 @@ const PATH_MAX = 4096;
 /** The x86_64 System V red zone below the stack pointer, which the program may be using. */
 const RED_ZONE = 128n;
 const AT_FDCWD = -100;
+/** Longest text of /proc/thread-self: `<pid>/task/<tid>` with 7-digit ids. */
+const NATIVE_LINK_MAX = 32;
 const SLASH = 0x2f;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** open(2): the path is argument 0, relative to the working directory. */
-export const open: Handler = (context) => confine(context, 0, AT_FDCWD);
+export const open: Handler = (context) => confine(context, 0, AT_FDCWD, context.args[1]);
 
 /** openat(2): the path is argument 1, relative to directory descriptor argument 0. */
-export const openat: Handler = (context) => confine(context, 1, int(context.args[0]));
+export const openat: Handler = (context) => confine(context, 1, int(context.args[0]), context.args[2]);
 
 /** openat2(2): as openat. */
 export const openat2: Handler = (context) => confine(context, 1, int(context.args[0]));
+
+/** stat(2): the path is argument 0. */
+export const stat: Handler = (context) => mapPath(context, 0, AT_FDCWD);
+
+/** lstat(2): as stat. */
+export const lstat: Handler = stat;
+
+/** access(2): as stat. */
+export const access: Handler = stat;
+
+/** chdir(2): as stat (a working directory in a refused pid's directory would fail the next open anyway). */
+export const chdir: Handler = stat;
+
+/** newfstatat(2): the path is argument 1, relative to directory descriptor argument 0. */
+export const newfstatat: Handler = (context) => mapPath(context, 1, int(context.args[0]));
+
+/** statx(2): as newfstatat. */
+export const statx: Handler = newfstatat;
+
+/** faccessat(2): as newfstatat. */
+export const faccessat: Handler = newfstatat;
+
+/** faccessat2(2): as newfstatat. */
+export const faccessat2: Handler = newfstatat;
+
+/** readlink(2): path argument 0, buffer 1, size 2; /proc/self and /proc/thread-self read as virtual ids. */
+export const readlink: Handler = (context) => readLink(context, 0, AT_FDCWD);
+
+/** readlinkat(2): path argument 1 relative to directory descriptor 0, buffer 2, size 3. */
+export const readlinkat: Handler = (context) => readLink(context, 1, int(context.args[0]));
+
+/**
+ * Flag values of newfstatat(2) (argument 3) that take a path: stat(2) and lstat(2) as glibc makes
+ * them. AT_EMPTY_PATH (fstat) stays untraced, the hot case; with a non-empty path it goes unmapped.
+ */
+export const PATH_STAT_FLAGS: readonly number[] = [0, 0x100, 0x800, 0x900];
+
+/** statx(2) flag values (argument 2) that take a path: PATH_STAT_FLAGS with each sync mode. */
+export const PATH_STATX_FLAGS: readonly number[] = PATH_STAT_FLAGS.flatMap((flags) => [
+  flags,
+  flags | 0x2000, // AT_STATX_FORCE_SYNC
+  flags | 0x4000, // AT_STATX_DONT_SYNC
+]);
 
 /** A path that names a pid directory of /proc, split into its parts. */
 interface PidPath {
   /** Starts with `/proc`; otherwise relative to a directory that must be /proc. */
   absolute: boolean;
-  /** The pid component: digits, or `self`. */
+  /** The pid component: digits, `self` or `thread-self`. */
   pid: string;
-  /** The task component after `task/`, if it is digits. */
+  /** The task component after `task/`, if it is digits (never after thread-self). */
   task: string | null;
   /** Everything after the last component taken (from its `/` on, or empty). */
   rest: Uint8Array;
 }
 
-function confine(context: SyscallContext, index: number, dirfd: number): Outcome {
-  const check = native(postCheck(context));
+/**
+ * An open: the path mapped, and the new descriptor checked at the exit stop. `flags` are its open
+ * flags, when in a register (not openat2's).
+ */
+function confine(context: SyscallContext, index: number, dirfd: number, flags?: bigint): Outcome {
+  return mapPath(context, index, dirfd, postCheck(context), flags);
+}
+
+/**
+ * Maps the virtual ids of a /proc pid path in argument `index` (relative to `dirfd`) to native
+ * ones: the call runs natively, on a rewritten path if need be, and ends with `exit`. An open for
+ * reading (`flags`) of a stat or status file gets a virtual copy instead (see snapshot).
+ */
+function mapPath(context: SyscallContext, index: number, dirfd: number, exit?: ExitHook, flags?: bigint): Outcome {
   const path = context.memory.readCString(context.thread.nativeTid, context.args[index], PATH_MAX);
-  if (typeof path === "number") return check; // a bad pointer or an overlong path: the kernel says so
+  if (typeof path === "number") return native(exit); // a bad pointer or an overlong path: the kernel says so
   const parsed = parsePidPath(path);
-  if (parsed === null) return check;
-  if (!parsed.absolute && !relativeToProc(context, dirfd)) return check;
-  if (parsed.pid === "self" && parsed.task === null) return check; // the kernel resolves it natively
+  if (parsed === null) return native(exit);
+  if (!parsed.absolute && !relativeToProc(context, dirfd)) return native(exit);
+  const file = flags !== undefined && (flags & NOT_PLAIN_READ) === 0n ? idFile(parsed.rest) : null;
+  // The kernel resolves these by itself, unless umbra must show a file's ids.
+  if ((parsed.pid === "self" && parsed.task === null || parsed.pid === "thread-self") && file === null) {
+    return native(exit);
+  }
   const target = resolve(context, parsed);
   if (target === null) return fails(Errno.ENOENT);
-  const prefix = `${parsed.absolute ? "/proc/" : ""}${target}`;
+  if (file !== null) {
+    const copy = snapshot(context, target, file, (flags! & O_CLOEXEC) !== 0n);
+    if (copy !== null) return copy;
+  }
+  const prefix = `${parsed.absolute ? "/proc/" : ""}${target.path}`;
   const rewritten = concatBytes(encoder.encode(prefix), parsed.rest);
-  if (equalBytes(rewritten, path)) return check;
+  if (equalBytes(rewritten, path)) return native(exit);
   const address = placeOnStack(context, rewritten);
   if (address === null) return fails(Errno.ENOMEM);
   const args = [...context.args];
   args[index] = address;
-  return { kind: "rewrite", args, restore: true, exit: postCheck(context) };
+  return { kind: "rewrite", args, restore: true, exit };
+}
+
+/** Open flags that make an open other than a plain read: O_WRONLY, O_RDWR, O_PATH, O_DIRECTORY, O_CREAT. */
+const NOT_PLAIN_READ = 0o3n | 0o10000000n | 0o200000n | 0o100n;
+const O_CLOEXEC = 0o2000000n;
+const MFD_CLOEXEC = 1n;
+const SEEK_SET = 0n;
+
+/** The stat or status file `rest` names (`/stat`, `//status`, ...), or null. */
+function idFile(rest: Uint8Array): string | null {
+  const names = [...componentsOf(rest)].map((component) => component.name);
+  return names.length === 1 && ID_FILES.includes(names[0]) ? names[0] : null;
+}
+
+/**
+ * Opens a copy of `file` with virtual ids (procfs_status.ts): the open becomes memfd_create, and
+ * the copy is written into it and rewound by calls injected at its exit. The text goes on the
+ * caller's stack first. Null when the file or the stack is out of reach (the open then runs as usual).
+ */
+function snapshot(context: SyscallContext, target: Resolved, file: string, cloexec: boolean): Outcome | null {
+  const text = context.native.readProc(`${target.path}/${file}`);
+  const shown = text === null ? null : virtualIdFile(file, text, target.subject, context.thread);
+  if (shown === null) return null;
+  const name = encoder.encode(file);
+  const skip = (name.length + 16) & ~15; // the name, its NUL, then the text 16-byte aligned
+  const content = encoder.encode(shown);
+  const block = new Uint8Array(skip + content.length);
+  block.set(name);
+  block.set(content, skip);
+  const address = placeOnStack(context, block);
+  if (address === null) return null;
+  const length = BigInt(content.length);
+  const at = address + BigInt(skip);
+  return {
+    kind: "rewrite",
+    nr: SYS.memfd_create,
+    args: [address, cloexec ? MFD_CLOEXEC : 0n, 0n, 0n, 0n, 0n],
+    restore: true,
+    exit: (fd) => {
+      if (fd < 0n) return fd;
+      return {
+        inject: { nr: SYS.write, args: [fd, at, length, 0n, 0n, 0n] },
+        then: () => ({ inject: { nr: SYS.lseek, args: [fd, 0n, SEEK_SET, 0n, 0n, 0n] }, then: () => fd }),
+      };
+    },
+  };
+}
+
+/**
+ * readlink(2) and readlinkat(2): the path is mapped; the links /proc/self and /proc/thread-self
+ * read as the caller's virtual pid (`<pid>/task/<tid>`), cut to the buffer's size as Linux does.
+ */
+function readLink(context: SyscallContext, index: number, dirfd: number): Outcome {
+  const path = context.memory.readCString(context.thread.nativeTid, context.args[index], PATH_MAX);
+  const link = typeof path === "number" ? null : selfLink(context, path, dirfd);
+  if (link === null) return mapPath(context, index, dirfd);
+  const { process, thread, memory } = context;
+  const [buffer, size] = [context.args[index + 1], Number(BigInt.asIntN(32, context.args[index + 2]))];
+  const text = encoder.encode(link === "self" ? `${process.id}` : `${process.id}/task/${thread.id}`);
+  // The native link text may be longer: the bytes it covers past the virtual one get their old values back.
+  const before = size > 0 ? memory.read(thread.nativeTid, buffer, Math.min(size, NATIVE_LINK_MAX)) : null;
+  return native((result) => {
+    if (result < 0n || before === null || typeof before === "number") return result;
+    const length = Math.min(text.length, size);
+    const bytes = before.slice(0, Math.max(Number(result), length));
+    bytes.set(text.subarray(0, length));
+    if (memory.write(thread.nativeTid, buffer, bytes) !== 0) return -BigInt(Errno.EFAULT);
+    return BigInt(length);
+  });
+}
+
+/** Which of /proc's own links `path` (relative to `dirfd`) names: the link itself, not a path through it. */
+function selfLink(context: SyscallContext, path: Uint8Array, dirfd: number): "self" | "thread-self" | null {
+  const names = [...componentsOf(path)].map((component) => component.name);
+  const last = names.at(-1);
+  if (path.at(-1) === SLASH || (last !== "self" && last !== "thread-self")) return null;
+  if (path[0] === SLASH) return names.length === 2 && names[0] === "proc" ? last : null;
+  return names.length === 1 && relativeToProc(context, dirfd) ? last : null;
 }
 
 /**
@@ -98,9 +250,10 @@ function parsePidPath(path: Uint8Array): PidPath | null {
   }
   if (next.done) return null;
   const pid = next.value.name;
-  if (!/^\d+$/.test(pid) && !(absolute && pid === "self")) return null;
+  if (!/^\d+$/.test(pid) && !(absolute && (pid === "self" || pid === "thread-self"))) return null;
   let end = next.value.end;
   let task: string | null = null;
+  if (pid === "thread-self") return { absolute, pid, task, rest: path.subarray(end) };
   const taskDirectory = components.next();
   if (!taskDirectory.done && taskDirectory.value.name === "task") {
     const tid = components.next();
@@ -132,35 +285,52 @@ function relativeToProc(context: SyscallContext, dirfd: number): boolean {
   return link === "/proc";
 }
 
-/** `<native pid>[/task/<native tid>]` for the parsed ids, or null when they name nothing in the sandbox. */
-function resolve(context: SyscallContext, path: PidPath): string | null {
+/** Where parsed ids lead: `<native pid>[/task/<native tid>]`, and the process or thread its files describe. */
+interface Resolved {
+  path: string;
+  subject: Subject;
+}
+
+/** The native path for the parsed ids, or null when they name nothing in the sandbox. */
+function resolve(context: SyscallContext, path: PidPath): Resolved | null {
   let process: Process;
   let head: number;
-  if (path.pid === "self") {
+  let named: Thread | null = null;
+  if (path.pid === "self" || path.pid === "thread-self") {
     process = context.process;
     head = process.common.nativePid;
   } else {
     const found = byVirtualId(context, path.pid);
     if (!found) return null;
-    ({ process, native: head } = found);
+    ({ process, native: head, thread: named } = found);
   }
-  if (path.task === null) return String(head);
+  if (path.pid === "thread-self") {
+    return { path: `${head}/task/${context.thread.nativeTid}`, subject: { process, thread: context.thread } };
+  }
+  if (path.task === null) return { path: String(head), subject: { process, thread: named } };
   const tid = canonical(path.task);
   const thread = tid === null ? undefined : process.threads.get(tid);
-  const task = thread?.nativeTid ?? (tid === process.id ? process.common.nativePid : null);
-  return task === null ? null : `${head}/task/${task}`;
+  if (thread) return { path: `${head}/task/${thread.nativeTid}`, subject: { process, thread } };
+  // The process's own id names its first thread's directory even after that thread ended.
+  return tid === process.id ? { path: `${head}/task/${head}`, subject: { process, thread: null } } : null;
 }
 
-/** The live process or thread with virtual id `digits` on the caller's host, with its native id. */
-function byVirtualId(context: SyscallContext, digits: string): { process: Process; native: number } | undefined {
+/**
+ * The live process or thread with virtual id `digits` on the caller's host, with its native id;
+ * `thread` is set when the id is a thread's other than the process's own.
+ */
+function byVirtualId(
+  context: SyscallContext,
+  digits: string,
+): { process: Process; native: number; thread: Thread | null } | undefined {
   const id = canonical(digits);
   if (id === null) return undefined;
   const host = context.process.common.host;
   const process = context.kernel.process(host, id);
-  if (process?.state.kind === "runnable") return { process, native: process.common.nativePid };
+  if (process?.state.kind === "runnable") return { process, native: process.common.nativePid, thread: null };
   for (const candidate of context.kernel.host(host).processes.values()) {
     const thread = candidate.threads.get(id);
-    if (thread) return { process: candidate, native: thread.nativeTid };
+    if (thread) return { process: candidate, native: thread.nativeTid, thread };
   }
   return undefined;
 }

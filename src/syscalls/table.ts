@@ -15,6 +15,7 @@ import * as owner from "./owner.ts";
 import * as kill from "./kill.ts";
 import { prctl, PrctlOption } from "./prctl.ts";
 import * as procfs from "./procfs.ts";
+import * as procfsListing from "./procfs_listing.ts";
 import * as resource from "./resource.ts";
 import * as signal from "./signal.ts";
 import * as signalfd from "./signalfd.ts";
@@ -62,7 +63,14 @@ function partial(name: SyscallName, handler: Handler, note: string, when?: Sysca
 
 /** What open(2) and friends do differently: /proc as a pid namespace of the sandbox (see procfs.ts). */
 const PROCFS_NOTE =
-  "/proc/<pid> takes virtual ids; other pids are ENOENT; /proc listings and file contents stay native";
+  "/proc/<pid> takes virtual ids; other pids are ENOENT; stat and status read virtual, other files native";
+
+/** What listing /proc shows (see procfs_listing.ts). */
+const PROCFS_LISTING_NOTE = "on /proc: the host's live processes by virtual pid, no other pids, no zombies";
+
+/** What the path calls that do not open do differently (see procfs.ts). */
+const PROCFS_PATH_NOTE =
+  "/proc/<pid> takes virtual ids, other pids are ENOENT; /proc/self and thread-self read virtual";
 
 const ROWS: readonly SyscallEntry[] = [
   full("getpid", ids.getpid),
@@ -109,6 +117,19 @@ const ROWS: readonly SyscallEntry[] = [
   partial("open", procfs.open, PROCFS_NOTE),
   partial("openat", procfs.openat, PROCFS_NOTE),
   partial("openat2", procfs.openat2, PROCFS_NOTE),
+  ...(["stat", "lstat", "access", "faccessat", "faccessat2", "chdir", "readlink", "readlinkat"] as const).map((name) =>
+    partial(name, procfs[name], PROCFS_PATH_NOTE)
+  ),
+  partial("getdents64", procfsListing.getdents64, PROCFS_LISTING_NOTE),
+  partial("getdents", procfsListing.getdents, PROCFS_LISTING_NOTE),
+  partial("newfstatat", procfs.newfstatat, `${PROCFS_PATH_NOTE}; traced only for a path (not fstat's AT_EMPTY_PATH)`, {
+    arg: 3,
+    values: procfs.PATH_STAT_FLAGS,
+  }),
+  partial("statx", procfs.statx, `${PROCFS_PATH_NOTE}; traced only for a path (not AT_EMPTY_PATH)`, {
+    arg: 2,
+    values: procfs.PATH_STATX_FLAGS,
+  }),
   partial("fcntl", owner.fcntl, "process-group owners stand for one process of the group", {
     arg: 1,
     values: Object.values(owner.FcntlCommand),

@@ -4,6 +4,7 @@
 #define UMBRA_ESCAPE_H
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,19 +15,21 @@ __attribute__((unused)) static void result(const char *what, long value) {
 }
 
 /**
- * True under umbra (traced, with a virtual pid): with `init` (pid 1 of a pid namespace of its own), the only places
- * where these attempts may run (natively on the host, as root, a group or broadcast kill would reach the machine's
- * processes).
+ * True under umbra: with `init` (pid 1 of a pid namespace of its own), the only places where these attempts may run
+ * (natively on the host, as root, a group or broadcast kill would reach the machine's processes). umbra's /proc says
+ * what a pid namespace would, so the test says where it runs (UMBRA_ESCAPE=sandboxed) and the seccomp filter every
+ * sandboxed process has (Seccomp: 2) confirms it.
  */
 static int under_umbra(void) {
+    const char *where = getenv("UMBRA_ESCAPE");
+    if (!where || strcmp(where, "sandboxed") != 0) return 0;
     FILE *status = fopen("/proc/self/status", "r");
     if (!status) return 0;
     char line[256];
-    long native = -1, tracer = 0;
-    while (fgets(line, sizeof line, status))
-        if (sscanf(line, "Pid: %ld", &native) != 1) sscanf(line, "TracerPid: %ld", &tracer);
+    long mode = 0;
+    while (fgets(line, sizeof line, status)) sscanf(line, "Seccomp: %ld", &mode);
     fclose(status);
-    return tracer != 0 && native != getpid();
+    return mode == 2;
 }
 
 static int attempts(int argc, char **argv);

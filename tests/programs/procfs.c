@@ -1,8 +1,8 @@
 // /proc as a pid namespace. `escape <host pid> <scratch dir>` tries to open a host process's /proc
 // files in every way it can think of (each must fail, and the host process stay untouched);
 // `ns` opens its own, a child's, a thread's and a zombie's /proc files by the ids it knows and
-// prints facts that hold in a pid namespace (run natively under unshare --pid --mount-proc); `hold` prints its native
-// pid and waits (a process of another sandbox host).
+// prints facts that hold in a pid namespace (run natively under unshare --pid --mount-proc); `hold` names itself and
+// waits (a process of another sandbox host).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +28,12 @@ static void report(const char *what, int fd) {
   } else {
     printf("%s: -1 %s\n", what, strerrorname_np(errno));
   }
+}
+
+// A call that does not open: "reached" when it succeeded.
+static void reached(const char *what, long rc) {
+  if (rc >= 0) printf("%s: reached\n", what);
+  else printf("%s: -1 %s\n", what, strerrorname_np(errno));
 }
 
 static long openat2_(int dirfd, const char *path, unsigned long long flags, unsigned long long resolve) {
@@ -105,6 +111,21 @@ static int escape(int host, const char *dir) {
   snprintf(path, sizeof path, "./self/../%d/oom_score_adj", host);
   report("chdir /proc self/..", open(path, O_WRONLY));
   if (chdir("/") != 0) return 1;
+  // Calls that do not open but tell whether the pid exists, or where its files lead.
+  struct stat st;
+  snprintf(path, sizeof path, "/proc/%d", host);
+  reached("stat", stat(path, &st));
+  reached("lstat", lstat(path, &st));
+  reached("fstatat(/proc)", fstatat(proc, path + strlen("/proc/"), &st, 0));
+  reached("statx", statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &(struct statx){0}));
+  reached("access", access(path, F_OK));
+  reached("faccessat(/proc)", faccessat(proc, path + strlen("/proc/"), F_OK, 0));
+  snprintf(path, sizeof path, "/proc/%d/exe", host);
+  reached("readlink exe", readlink(path, link, sizeof link));
+  reached("readlinkat(/proc) exe", readlinkat(proc, path + strlen("/proc/"), link, sizeof link));
+  snprintf(path, sizeof path, "/proc/%d", host);
+  reached("chdir", chdir(path));
+  if (chdir("/") != 0) return 1;
   fflush(stdout);
   through_bind_mount(dir, host);
   // Every refused descriptor was closed: no more are open than at the start.
@@ -166,6 +187,8 @@ static int ns(char **argv) {
   printf("own stat pid field is getpid: %d\n", r == 0 && atol(buf) == self);
   r = read_proc(buf, sizeof buf, "/proc/%d/status", self);
   printf("own status Pid: is getpid: %d\n", r == 0 && field(buf, "\nPid:") == self);
+  printf("own status TracerPid: %ld\n", r == 0 ? field(buf, "\nTracerPid:") : -1);
+  printf("own status State: %.1s\n", r == 0 && strstr(buf, "\nState:\t") ? strstr(buf, "\nState:\t") + 8 : "?");
 
   int ready[2], go[2];
   if (pipe(ready) || pipe(go)) return 1;
@@ -200,6 +223,40 @@ static int ns(char **argv) {
   printf("child comm relative to cwd /proc: %s\n", r ? strerrorname_np(-r) : buf);
   if (chdir("/") != 0) return 1;
 
+  // Calls that do not open take virtual ids too, and /proc/self and /proc/thread-self read as them.
+  struct stat st;
+  snprintf(path, sizeof path, "/proc/%d", child);
+  printf("child stat is a directory: %d\n", stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+  printf("child access: %d\n", access(path, F_OK) == 0);
+  printf("child faccessat(/proc): %d\n", faccessat(proc, path + strlen("/proc/"), F_OK, 0) == 0);
+  printf("child statx: %d\n", statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, &(struct statx){0}) == 0);
+  printf("no such pid stat: %s\n", stat("/proc/999999", &st) == 0 ? "reached" : strerrorname_np(errno));
+  char target[4096], own[4096];
+  snprintf(path, sizeof path, "/proc/%d/exe", child);
+  ssize_t length = readlink(path, target, sizeof target), own_length = readlink("/proc/self/exe", own, sizeof own);
+  printf("child exe is own exe: %d\n", length > 0 && length == own_length && memcmp(target, own, length) == 0);
+  snprintf(path, sizeof path, "/proc/%d", child);
+  printf("chdir to child: %d\n", chdir(path) == 0 && read_proc(buf, sizeof buf, "comm") == 0 &&
+                                      strcmp(buf, "procfs-child") == 0);
+  if (chdir("/") != 0) return 1;
+  char expected[64];
+  snprintf(expected, sizeof expected, "%d", self);
+  length = readlink("/proc/self", target, sizeof target);
+  printf("/proc/self link is getpid: %d\n", length == (ssize_t)strlen(expected) && memcmp(target, expected, length) == 0);
+  length = readlinkat(proc, "self", target, sizeof target);
+  printf("readlinkat(/proc, self) is getpid: %d\n",
+         length == (ssize_t)strlen(expected) && memcmp(target, expected, length) == 0);
+  memset(target, 'x', 16);
+  length = readlink("//proc/./self", target, 2);
+  size_t cut = strlen(expected) < 2 ? strlen(expected) : 2;
+  printf("/proc/self in 2 bytes: cut, rest untouched: %d\n",
+         length == (ssize_t)cut && memcmp(target, expected, cut) == 0 && target[cut] == 'x');
+  snprintf(expected, sizeof expected, "%d/task/%d", self, gettid());
+  length = readlink("/proc/thread-self", target, sizeof target);
+  printf("/proc/thread-self link is pid/task/tid: %d\n",
+         length == (ssize_t)strlen(expected) && memcmp(target, expected, length) == 0);
+  printf("/proc/self/ is no link: %s\n", readlink("/proc/self/", target, sizeof target) < 0 ? strerrorname_np(errno) : "link");
+
   if (pipe(thread_go) || pthread_create(&thread, NULL, thread_main, NULL)) return 1;
   while (thread_tid == 0) sched_yield();
   r = read_proc(buf, sizeof buf, "/proc/%d/task/%d/comm", self, thread_tid);
@@ -228,16 +285,25 @@ static int ns(char **argv) {
   if (waitpid(child, NULL, 0) != child) return 1;
   r = read_proc(buf, sizeof buf, "/proc/%d/stat", child);
   printf("reaped child stat: %s\n", r ? strerrorname_np(-r) : "opened");
+
+  // A process blocked in waitpid sleeps (under umbra it is parked in a ptrace stop, which must not show).
+  pid_t watcher = fork();
+  if (watcher == 0) {
+    usleep(100000);
+    r = read_proc(buf, sizeof buf, "/proc/%d/stat", getppid());
+    char *end = r == 0 ? strrchr(buf, ')') : NULL;
+    printf("parent in waitpid, stat state: %c\n", end ? end[2] : '?');
+    r = read_proc(buf, sizeof buf, "/proc/%d/status", getppid());
+    printf("parent in waitpid, status State: %.1s\n", r == 0 && strstr(buf, "\nState:\t") ? strstr(buf, "\nState:\t") + 8 : "?");
+    _exit(0);
+  }
+  if (waitpid(watcher, NULL, 0) != watcher) return 1;
   return 0;
 }
 
-// Prints its native pid (what the /proc/self link names) and waits to be killed.
+// Names itself and waits to be killed (a process of another sandbox host, found by the test from outside).
 static int hold(void) {
   prctl(PR_SET_NAME, "procfs-hold");
-  char native[32];
-  ssize_t n = readlink("/proc/self", native, sizeof native - 1);
-  if (n < 0) return 1;
-  printf("native pid: %.*s\n", (int)n, native);
   for (;;) pause();
 }
 
