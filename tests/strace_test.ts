@@ -852,6 +852,16 @@ Deno.test("path calls: paths as strings, AT_* flags, statx's sync type and mask,
     call("openat2", [-100, P1, P2, 24], 3, "standard", { 1: etc }),
     'openat2(AT_FDCWD, "/etc", 0x7ffd5c1e2a40, 24) = 3',
   );
+  // umbra's own preload library lives under its content hash in a per-user cache: deterministic logs hide that path.
+  const preload = `/root/.cache/umbra/libumbra_preload-${"0123456789abcdef".repeat(4)}.so`;
+  equal(
+    call("openat", [-100, P1, 0x80000, 0], 3, "deterministic", { 1: bytes(preload) }),
+    'openat(AT_FDCWD, "<umbra preload library>", O_RDONLY|O_CLOEXEC) = 3',
+  );
+  equal(
+    call("openat", [-100, P1, 0x80000, 0], 3, "standard", { 1: bytes(preload) }),
+    `openat(AT_FDCWD, "${preload}", O_RDONLY|O_CLOEXEC) = 3`,
+  );
   // No memory (an unreadable path) prints the address; NULL stays NULL.
   equal(call("open", [P1, 0], -14, "standard"), "open(0x7ffd5c1e2a3c, O_RDONLY) = -1 EFAULT (Bad address)");
   equal(call("chdir", [P1], -14, "deterministic", {}), "chdir(0x…) = -1 EFAULT (Bad address)");

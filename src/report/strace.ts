@@ -1178,7 +1178,13 @@ function quote(bytes: Uint8Array): string {
   }
   return `${text}"`;
 }
-const path: StructFormat = (bytes) => quote(bytes);
+const path: StructFormat = (bytes, call) => {
+  const text = quote(bytes);
+  // umbra's own preload library (virtual time) sits in a per-user cache under its content hash.
+  return call.d && UMBRA_PRELOAD.test(text) ? `"${PRELOAD_TOKEN}"` : text;
+};
+const UMBRA_PRELOAD = /\/libumbra_preload-[0-9a-f]{64}\.so"$/;
+const PRELOAD_TOKEN = "<umbra preload library>";
 /** What readlink wrote: only when the record has exactly the bytes its result counts. */
 const written: StructFormat = (bytes, { result }) => result === BigInt(bytes.length) ? quote(bytes) : undefined;
 
