@@ -6,6 +6,8 @@
 
 import type { Library } from "./bindings.ts";
 
+const PAGE = 4096n;
+
 /** Access to the memory of traced processes, by native pid. Failures return -errno. */
 export class TraceeMemory {
   constructor(private readonly library: Library) {}
@@ -20,12 +22,20 @@ export class TraceeMemory {
     return buffer;
   }
 
-  /** Writes `bytes` at `address`; returns 0 or -errno. */
+  /**
+   * Writes `bytes` at `address`; returns 0 or -errno. All or nothing, as the kernel's own copies
+   * to user memory: a range that crosses into a page it cannot write is left as it was.
+   */
   write(nativePid: number, address: bigint, bytes: Uint8Array): number {
     if (bytes.length === 0) return 0;
+    // Only a range over a page boundary can be written in part; its old bytes go back then.
+    const crosses = Number(address % PAGE) + bytes.length > Number(PAGE);
+    const old = crosses ? this.read(nativePid, address, bytes.length) : null;
+    if (typeof old === "number") return old; // unreadable: it would not be writable either
     const rc = Number(this.library.symbols.umbra_write_memory(nativePid, address, bytes, BigInt(bytes.length)));
-    if (rc < 0) return rc;
-    return rc === bytes.length ? 0 : -14;
+    if (rc === bytes.length) return 0;
+    if (rc > 0 && old) this.library.symbols.umbra_write_memory(nativePid, address, old, BigInt(rc));
+    return rc < 0 ? rc : -14; // EFAULT
   }
 
   /**

@@ -9,8 +9,9 @@
  *    the live sandbox process or thread on the caller's host. The new path is written into the
  *    caller's stack below the red zone (as PRoot does; the stack pointer comes from
  *    /proc/<tid>/syscall) and passed instead, the registers restored at the exit stop. A number
- *    that is no live process or thread of the host fails with ENOENT without running the call
- *    (zombies too: umbra reaps natively at once, so their native pid may be a host process's).
+ *    that is no live process or thread of the host becomes 0, which names nothing, so the call
+ *    fails as Linux fails it for a missing pid (zombies too: umbra reaps natively at once, so
+ *    their native pid may be a host process's).
  * 2. After every successful open, the new descriptor's target (/proc/<tid>/fd/<fd>) must not be
  *    /proc/<n>[/...] for an n that is no live sandbox thread of the caller's host, nor a file of
  *    /proc's filesystem reached through another path (a bind mount): otherwise umbra closes it
@@ -143,12 +144,13 @@ function mapPath(context: SyscallContext, index: number, dirfd: number, exit?: E
     return native(exit);
   }
   const target = resolve(context, parsed);
-  if (target === null) return fails(Errno.ENOENT);
-  if (file !== null) {
+  if (target !== null && file !== null) {
     const copy = snapshot(context, target, file, (flags! & O_CLOEXEC) !== 0n);
     if (copy !== null) return copy;
   }
-  const prefix = `${parsed.absolute ? "/proc/" : ""}${target.path}`;
+  // A pid the sandbox lacks becomes /proc/0, which never exists: the kernel checks the call's other
+  // arguments first and then fails the lookup, as for any missing name.
+  const prefix = `${parsed.absolute ? "/proc/" : ""}${target?.path ?? MISSING}`;
   const rewritten = concatBytes(encoder.encode(prefix), parsed.rest);
   if (equalBytes(rewritten, path)) return native(exit);
   const address = placeOnStack(context, rewritten);
@@ -157,6 +159,9 @@ function mapPath(context: SyscallContext, index: number, dirfd: number, exit?: E
   args[index] = address;
   return { kind: "rewrite", args, restore: true, exit };
 }
+
+/** A /proc entry no process has. */
+const MISSING = "0";
 
 /** Open flags that make an open other than a plain read: O_WRONLY, O_RDWR, O_PATH, O_DIRECTORY, O_CREAT. */
 const NOT_PLAIN_READ = 0o3n | 0o10000000n | 0o200000n | 0o100n;

@@ -1,6 +1,7 @@
 // A deterministic syscall fuzzer for the calls umbra emulates or watches: kill, tkill, tgkill, wait4, waitid,
-// rt_sigaction, rt_sigprocmask, setpgid, getpgid, getsid, prctl (death signal, child subreaper) and clone (only flag
-// combinations Linux refuses with EINVAL before it creates anything). Arguments come from sets of interesting values
+// rt_sigaction, rt_sigprocmask, setpgid, getpgid, getsid, prctl (death signal, child subreaper), clone (only flag
+// combinations Linux refuses with EINVAL before it creates anything), and stat, statx, access, readlink, chdir and
+// getdents64 on /proc paths of its ids. Arguments come from sets of interesting values
 // (bad pointers, NULL, valid buffers, bad signal numbers, random flag bits, bad sizes) chosen by a fixed-seed xorshift
 // generator: `fuzz <seed> [calls]`. One line per call, `<index> <name>(<args>) = <ret> <errno>` plus what the call
 // wrote, with every id printed by name (self, thr, c0..c3, z, probe), so a native run and a run under umbra print the
@@ -21,7 +22,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -722,6 +726,133 @@ static void fuzz_clone(int index) {
     end();
 }
 
+// /proc paths of the ids the fuzzer knows (not the zombie's: umbra has reaped it natively, so its directory is gone),
+// of numbers no process has, and of self and thread-self; the calls that name a path, with bad pointers and sizes.
+static const char *const proc_suffixes[] = {"", "/", "/stat", "/status", "/exe", "/task", "/task/", "/..", "/comm"};
+
+static const char *proc_path(char *path, size_t size) {
+    static char shown[128];
+    const char *suffix = proc_suffixes[below(sizeof proc_suffixes / sizeof proc_suffixes[0])];
+    long long id;
+    switch (below(8)) {
+    case 0: id = self; break;
+    case 1: id = thread_tid; break;
+    case 2:
+    case 3: id = kids[below(4)]; break;
+    case 4: id = 5000000; break;
+    case 5: id = -(long long)self; break;
+    case 6:
+        snprintf(path, size, "/proc/self%s", suffix);
+        snprintf(shown, sizeof shown, "%s", path);
+        return shown;
+    default:
+        snprintf(path, size, "/proc/thread-self%s", suffix);
+        snprintf(shown, sizeof shown, "%s", path);
+        return shown;
+    }
+    snprintf(path, size, "/proc/%lld%s", id, suffix);
+    snprintf(shown, sizeof shown, "/proc/%s%s", id_name(id), suffix);
+    return shown;
+}
+
+// What a readlink of /proc wrote: ids by name (`self`, `self/task/thr`), other text as it is.
+static void put_link(const char *text, long length) {
+    char copy[256];
+    snprintf(copy, sizeof copy, "%.*s", (int)length, text);
+    char *task = strstr(copy, "/task/");
+    if (strspn(copy, "0123456789") == strlen(copy) && copy[0]) put(" \"%s\"", id_name(atoll(copy)));
+    else if (task && task != copy && strspn(copy, "0123456789") == (size_t)(task - copy))
+        put(" \"%s/task/%s\"", id_name(atoll(copy)), id_name(atoll(task + 6)));
+    else put(" \"%s\"", copy);
+}
+
+static void fuzz_proc(int index) {
+    char path[128];
+    const char *shown = proc_path(path, sizeof path);
+    struct pointer name = chance(10) ? pick_pointer(NULL) : (struct pointer){(uint64_t)(uintptr_t)path, shown, VALID};
+    if (name.kind == VALID && name.value != (uint64_t)(uintptr_t)path) name = (struct pointer){0, "NULL", NULL_POINTER};
+    fill(buffer_a);
+    long ret;
+    switch (below(6)) {
+    case 0:
+        ret = CALL(SYS_stat, name.value, buffer_a);
+        begin(index, "stat");
+        put("%s, buf", name.name);
+        result(ret, ret == 0 ? "0" : "-1");
+        if (ret == 0) put(" %s", S_ISDIR(((struct stat *)buffer_a)->st_mode) ? "dir" : "file");
+        break;
+    case 1: {
+        int mode = chance(20) ? (int)rnd() : (int)below(8);
+        ret = CALL(SYS_access, name.value, mode);
+        begin(index, "access");
+        put("%s, %d", name.name, mode);
+        result(ret, ret == 0 ? "0" : "-1");
+        break;
+    }
+    case 2: {
+        static const long long sizes[] = {0, 1, 2, 3, 64, 255, -1};
+        long long size = sizes[below(sizeof sizes / sizeof sizes[0])];
+        struct pointer buffer = pick_pointer(buffer_a);
+        ret = CALL(SYS_readlink, name.value, buffer.value, size);
+        begin(index, "readlink");
+        put("%s, %s, %lld", name.name, buffer.name, size);
+        result(ret, ret >= 0 ? (ret < size ? "n" : "size") : "-1");
+        // A link cut to the buffer shows part of an id, whose digits differ: only a whole one prints.
+        if (ret >= 0 && buffer.kind == VALID && ret < size) put_link((const char *)buffer_a, ret);
+        if (ret >= 0 && buffer.kind == VALID) put(" then=%s", touched(buffer_a + ret, 8) ? "changed" : "kept");
+        break;
+    }
+    case 3: {
+        static const int flags[] = {0, AT_SYMLINK_NOFOLLOW, AT_NO_AUTOMOUNT, AT_STATX_DONT_SYNC, 0x7fff0000};
+        int flag = flags[below(sizeof flags / sizeof flags[0])];
+        ret = CALL(SYS_statx, AT_FDCWD, name.value, flag, STATX_TYPE, buffer_a);
+        begin(index, "statx");
+        put("AT_FDCWD, %s, 0x%x, STATX_TYPE, buf", name.name, flag);
+        result(ret, ret == 0 ? "0" : "-1");
+        if (ret == 0) put(" %s", S_ISDIR(((struct statx *)buffer_a)->stx_mode) ? "dir" : "file");
+        break;
+    }
+    case 4: {
+        ret = CALL(SYS_chdir, name.value);
+        begin(index, "chdir");
+        put("%s", name.name);
+        result(ret, ret == 0 ? "0" : "-1");
+        if (chdir("/") != 0) put(" back=failed");
+        break;
+    }
+    default: {
+        // A directory listed with a small buffer: every thread once, by name. Not /proc itself: natively the
+        // namespace's init (timeout(1)) is pid 1 there, which umbra's init has no directory for.
+        if (strstr(path, "/..")) shown = strcpy(path, "/proc/self/task");
+        int fd = open(path, O_RDONLY | O_DIRECTORY);
+        static const unsigned sizes[] = {8, 24, 48, 512};
+        unsigned size = sizes[below(4)];
+        char names[256] = "";
+        long total = 0, n;
+        while (fd >= 0 && (n = CALL(SYS_getdents64, fd, buffer_b, size)) > 0) {
+            for (long at = 0; at < n;) {
+                struct dirent64 *entry = (struct dirent64 *)(buffer_b + at);
+                if (strspn(entry->d_name, "0123456789") == strlen(entry->d_name) && strlen(names) < 200) {
+                    strcat(names, " ");
+                    strcat(names, id_name(atoll(entry->d_name)));
+                }
+                total++;
+                at += entry->d_reclen;
+            }
+        }
+        ret = fd < 0 ? -1 : call_result;
+        if (fd < 0) call_errno = errno;
+        begin(index, "getdents64");
+        put("open(%s), %u", shown, size);
+        result(ret, ret == 0 ? "0" : "-1");
+        if (fd >= 0) put(" entries=%ld numbered:%s", total, names);
+        if (fd >= 0) close(fd);
+        break;
+    }
+    }
+    end();
+}
+
 // A short-lived child and a blocking wait for it: shows whether SIGCHLD's disposition (SIG_IGN, SA_NOCLDWAIT) as
 // the fuzz left it makes children reap themselves, the same way in both runs.
 static void probe(int index) {
@@ -760,7 +891,7 @@ int main(int argc, char **argv) {
 
     setup();
     for (int i = 0; i < calls; i++) {
-        switch (below(27)) {
+        switch (below(29)) {
         case 0:
         case 1:
         case 2: fuzz_kill(i); break;
@@ -787,6 +918,8 @@ int main(int argc, char **argv) {
         case 23: fuzz_prctl(i); break;
         case 24:
         case 25: fuzz_clone(i); break;
+        case 26:
+        case 27: fuzz_proc(i); break;
         default:
             if (chance(20)) probe(i);
             else fuzz_getpgid_getsid(i, (int)below(2));
