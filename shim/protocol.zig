@@ -84,11 +84,13 @@ pub const Reply = struct {
     /// `syscall` instruction), then restore its registers and report an `injected` event.
     /// Only for syscalls the filter does not trace.
     pub const inject: u32 = 7;
-    /// At any stop: copy the thread's user_regs_struct to the 216 bytes at address args[0] and
+    /// At any stop: copy the thread's user_regs_struct to the 216 bytes at address args[0] and,
+    /// when args[1] is not 0, its user_fpregs_struct (fxsave) to the 512 bytes at args[1]; then
     /// report a `registers` event. The thread stays stopped.
     pub const read_registers: u32 = 8;
-    /// At any stop: replace the thread's user_regs_struct with the 216 bytes at address args[0].
-    /// The thread stays stopped.
+    /// At any stop: replace the thread's user_regs_struct with the 216 bytes at address args[0]
+    /// and, when args[1] is not 0, its user_fpregs_struct with the 512 bytes at args[1]. The
+    /// thread stays stopped.
     pub const write_registers: u32 = 9;
 };
 
@@ -120,6 +122,9 @@ pub const flag_creation: i32 = 8;
 pub const flag_single_step: i32 = 16;
 
 /// Offsets in a reply's payload.
+/// Size of user_fpregs_struct (the fxsave area) that read_registers and write_registers copy.
+pub const fp_registers_size = 512;
+
 pub const payload_exit_value = 0;
 pub const payload_parent_tid_address = 8;
 pub const payload_child_tid_address = 16;

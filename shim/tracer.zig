@@ -400,12 +400,20 @@ fn apply(c: *Controller, reply: *const Message) void {
             if (tracee.stop == .other and !tracee.registers_dirty and !read_registers(tracee)) return;
             const buffer: *sys.Registers = @ptrFromInt(reply.args[0]);
             buffer.* = tracee.registers;
+            if (reply.args[1] != 0) {
+                const fp: *[protocol.fp_registers_size]u8 = @ptrFromInt(reply.args[1]);
+                if (sys.failed(sys.ptrace(sys.PTRACE.GETFPREGS, tracee.tid, 0, @intFromPtr(fp)))) @memset(fp, 0);
+            }
             publish(c, event(Event.registers, tracee.tid));
         },
         Reply.write_registers => {
             const buffer: *const sys.Registers = @ptrFromInt(reply.args[0]);
             tracee.registers = buffer.*;
             tracee.registers_dirty = true;
+            if (reply.args[1] != 0) {
+                const fp: *const [protocol.fp_registers_size]u8 = @ptrFromInt(reply.args[1]);
+                _ = sys.ptrace(sys.PTRACE.SETFPREGS, tracee.tid, 0, @intFromPtr(fp));
+            }
         },
         Reply.continue_ => resume_tracee(tracee, reply.aux, reply.aux2),
         Reply.emulate => {

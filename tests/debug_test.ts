@@ -35,6 +35,15 @@ Deno.test("rsp: packets are framed with their checksum and read back across chun
 
 /** The gdb commands both runs share, after the program is stopped at its start. */
 const SCRIPT = [
+  "break fp",
+  "continue",
+  "print $xmm0.v2_double[0]",
+  "print $fctrl",
+  "print $ftag",
+  "print $mxcsr",
+  "print $st0",
+  "set var $xmm0.v2_double[0] = 3.5",
+  "print $xmm0.v2_double[0]",
   "break work",
   "continue",
   "print $rdi",
@@ -95,15 +104,15 @@ for (const linkage of ["dynamic", "static"] as const) {
     match(output, /exited normally/);
     // gdb's write reached the program; the signal it passed on kept its exact siginfo.
     const printed = await Deno.readTextFile(`${data}/hosts/localhost/${basename(program)}.${paused.pid}.stdout`);
-    equal(printed, text("counter 106", "sender is self: yes"));
-    match(native.stdout, /^counter 106\nsender is self: yes$/m);
+    equal(printed, text("fp 14", "counter 106", "sender is self: yes"));
+    match(native.stdout, /^fp 14\ncounter 106\nsender is self: yes$/m);
     await Deno.remove(data, { recursive: true });
   });
 }
 
 umbraTest("umbra exec --pause-for-debugging says how to attach and runs on at SIGCONT", async () => {
   const program = await compile("debug_target");
-  equal((await runNative([program])).stdout, text("counter 6", "sender is self: yes"));
+  equal((await runNative([program])).stdout, text("fp 10", "counter 6", "sender is self: yes"));
   const child = new Deno.Command(UMBRA, {
     args: ["exec", "--pause-for-debugging", "--", program],
     env: markedEnv(),
@@ -135,7 +144,7 @@ umbraTest("umbra exec --pause-for-debugging says how to attach and runs on at SI
   await rest;
   const stdout = new TextDecoder().decode(await new Response(child.stdout).arrayBuffer());
   equal(status.code, 0);
-  equal(stdout, text("counter 6", "sender is self: yes"));
+  equal(stdout, text("fp 10", "counter 6", "sender is self: yes"));
 });
 
 umbraTest("umbra run --pause-for-debugging naming no process is a usage error", async () => {

@@ -6,14 +6,23 @@
  * runs under umbra the whole time: virtual ids and time stay in force between breakpoints.
  *
  * Served: ? g G p P m M c C s S k D vKill qSupported qXfer:auxv:read qXfer:exec-file:read
- * qC qAttached qfThreadInfo qsThreadInfo H T qSymbol and Ctrl-C. Registers are the
- * general-purpose ones (plus orig_rax, fs_base, gs_base); x87/SSE registers show as unavailable.
+ * qC qAttached qfThreadInfo qsThreadInfo H T qSymbol and Ctrl-C. Registers: the general-purpose
+ * ones (plus orig_rax, fs_base, gs_base), x87 and SSE (fp_registers.ts); AVX's upper halves are not.
  * Breakpoints are gdb's own memory writes (no Z packets). Only this thread stops.
  * @module
  */
 
 import type { ExitStatus } from "../kernel/exit_status.ts";
 import { escapeBinary, frame, fromHex, PacketReader, toHex } from "./rsp.ts";
+import {
+  FIRST_FP_REGISTER,
+  fpRegisterSize,
+  FXSAVE_SIZE,
+  LAST_FP_REGISTER,
+  readFpRegister,
+  readFpRegisters,
+  writeFpRegister,
+} from "./fp_registers.ts";
 import { gdbSignal, linuxSignal } from "./signals.ts";
 
 /** What the stub drives. */
@@ -22,7 +31,7 @@ export interface DebugTarget {
   readonly tid: number;
   attach(): void;
   detach(): void;
-  /** Its user_regs_struct (216 bytes), or null when the thread is gone. */
+  /** Its user_regs_struct (216 bytes) followed by its fxsave area (512), or null when the thread is gone. */
   registers(): Promise<Uint8Array | null>;
   setRegisters(bytes: Uint8Array): void;
   resume(step: boolean, signal: number): void;
@@ -36,12 +45,8 @@ const WIDE = [10, 5, 11, 12, 13, 14, 4, 19, 9, 8, 7, 6, 3, 2, 1, 0, 16];
 const NARROW = [18, 17, 20, 23, 24, 25, 26];
 /** gdb register numbers past the g packet that the stub has: orig_rax, fs_base, gs_base. */
 const EXTRA = new Map([[57, 15], [58, 21], [59, 22]]);
-/** Byte sizes of gdb's x87/SSE registers (numbers 24-56), reported unavailable. */
-function unavailableSize(regnum: number): number {
-  if (regnum >= 24 && regnum <= 31) return 10;
-  if (regnum >= 40 && regnum <= 55) return 16;
-  return 4;
-}
+/** Size of user_regs_struct, which the fxsave area follows in a register block. */
+const GENERAL_SIZE = 27 * 8;
 const SIGTRAP = 5;
 /** Largest packet gdb may send. */
 const PACKET_SIZE = 0x4000;
@@ -274,26 +279,31 @@ export class GdbServer {
     return null;
   }
 
-  async #registers(): Promise<DataView | null> {
+  /** The stopped thread's registers: user_regs_struct (as a view) and the fxsave area after it. */
+  async #registers(): Promise<{ bytes: Uint8Array; view: DataView; fx: Uint8Array } | null> {
     if (!this.#stopped) return null;
     const bytes = await this.#target.registers();
-    return bytes ? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+    if (!bytes) return null;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, GENERAL_SIZE);
+    return { bytes, view, fx: bytes.subarray(GENERAL_SIZE, GENERAL_SIZE + FXSAVE_SIZE) };
   }
 
   async #readRegisters(): Promise<string> {
-    const view = await this.#registers();
-    if (!view) return "E01";
+    const registers = await this.#registers();
+    if (!registers) return "E01";
+    const { view, fx } = registers;
     const out = new Uint8Array(WIDE.length * 8 + NARROW.length * 4);
     const outView = new DataView(out.buffer);
     WIDE.forEach((slot, i) => outView.setBigUint64(8 * i, view.getBigUint64(8 * slot, true), true));
     NARROW.forEach((slot, i) => outView.setUint32(WIDE.length * 8 + 4 * i, view.getUint32(8 * slot, true), true));
-    return toHex(out);
+    return toHex(out) + readFpRegisters(fx).map(toHex).join("");
   }
 
   async #writeRegisters(hex: string): Promise<string> {
-    const view = await this.#registers();
+    const registers = await this.#registers();
     const bytes = fromHex(hex);
-    if (!view || !bytes) return "E01";
+    if (!registers || !bytes) return "E01";
+    const { view, fx } = registers;
     const given = new DataView(bytes.buffer);
     WIDE.forEach((slot, i) => {
       if (8 * i + 8 <= bytes.length) view.setBigUint64(8 * slot, given.getBigUint64(8 * i, true), true);
@@ -302,11 +312,18 @@ export class GdbServer {
       const at = WIDE.length * 8 + 4 * i;
       if (at + 4 <= bytes.length) view.setBigUint64(8 * slot, BigInt(given.getUint32(at, true)), true);
     });
-    this.#target.setRegisters(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    let at = WIDE.length * 8 + NARROW.length * 4;
+    for (let regnum = FIRST_FP_REGISTER; regnum <= LAST_FP_REGISTER; regnum++) {
+      const size = fpRegisterSize(regnum);
+      if (at + size > bytes.length) break;
+      writeFpRegister(fx, regnum, bytes.subarray(at, at + size));
+      at += size;
+    }
+    this.#target.setRegisters(registers.bytes);
     return "OK";
   }
 
-  /** Where gdb register `regnum` lives: [user_regs slot, width in the protocol], or null. */
+  /** Where general gdb register `regnum` lives: [user_regs slot, width in the protocol], or null. */
   #slot(regnum: number): [number, number] | null {
     if (regnum < WIDE.length) return [WIDE[regnum], 8];
     if (regnum < WIDE.length + NARROW.length) return [NARROW[regnum - WIDE.length], 4];
@@ -315,26 +332,34 @@ export class GdbServer {
   }
 
   async #readRegister(regnum: number): Promise<string> {
+    const isFp = regnum >= FIRST_FP_REGISTER && regnum <= LAST_FP_REGISTER;
     const slot = this.#slot(regnum);
-    if (!slot) return "xx".repeat(unavailableSize(regnum));
-    const view = await this.#registers();
-    if (!view) return "E01";
+    if (!slot && !isFp) return "E01";
+    const registers = await this.#registers();
+    if (!registers) return "E01";
+    if (isFp) return toHex(readFpRegister(registers.fx, regnum));
     const value = new Uint8Array(8);
-    new DataView(value.buffer).setBigUint64(0, view.getBigUint64(8 * slot[0], true), true);
-    return toHex(value.subarray(0, slot[1]));
+    new DataView(value.buffer).setBigUint64(0, registers.view.getBigUint64(8 * slot![0], true), true);
+    return toHex(value.subarray(0, slot![1]));
   }
 
   async #writeRegister(body: string): Promise<string> {
     const [number, hex] = body.split("=");
-    const slot = this.#slot(parseInt(number, 16));
+    const regnum = parseInt(number, 16);
+    const isFp = regnum >= FIRST_FP_REGISTER && regnum <= LAST_FP_REGISTER;
+    const slot = this.#slot(regnum);
     const bytes = fromHex(hex ?? "");
-    if (!slot || !bytes || bytes.length !== slot[1]) return "E01";
-    const view = await this.#registers();
-    if (!view) return "E01";
-    const padded = new Uint8Array(8);
-    padded.set(bytes);
-    view.setBigUint64(8 * slot[0], new DataView(padded.buffer).getBigUint64(0, true), true);
-    this.#target.setRegisters(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    const size = isFp ? fpRegisterSize(regnum) : slot?.[1];
+    if (size === undefined || !bytes || bytes.length !== size) return "E01";
+    const registers = await this.#registers();
+    if (!registers) return "E01";
+    if (isFp) writeFpRegister(registers.fx, regnum, bytes);
+    else {
+      const padded = new Uint8Array(8);
+      padded.set(bytes);
+      registers.view.setBigUint64(8 * slot![0], new DataView(padded.buffer).getBigUint64(0, true), true);
+    }
+    this.#target.setRegisters(registers.bytes);
     return "OK";
   }
 

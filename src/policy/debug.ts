@@ -9,6 +9,7 @@
  */
 
 import { Signal } from "../abi/signals.ts";
+import { FXSAVE_SIZE } from "../debug/fp_registers.ts";
 import { FLAG_SINGLE_STEP, type RawEvent, type ReplyBatch, ReplyKind } from "../native/protocol.ts";
 import type { Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
@@ -16,7 +17,9 @@ import type { DebugCommand, Notice } from "./messages.ts";
 import type { DebugObserver } from "./policy.ts";
 
 /** The size of x86-64 `struct user_regs_struct`. */
-export const REGISTERS_SIZE = 27 * 8;
+const GENERAL_REGISTERS_SIZE = 27 * 8;
+/** A register block: user_regs_struct, then the fxsave area (user_fpregs_struct). */
+export const REGISTERS_SIZE = GENERAL_REGISTERS_SIZE + FXSAVE_SIZE;
 
 /** A thread held for a debugger. */
 interface Target {
@@ -104,17 +107,13 @@ export class Debugger implements DebugObserver {
       case "registers":
         if (!target.stopped) return;
         return this.native.submit((batch) =>
-          batch.push(ReplyKind.readRegisters, tid, { args: [BigInt(Deno.UnsafePointer.value(this.#pointer()))] })
+          batch.push(ReplyKind.readRegisters, tid, { args: addresses(this.#buffer) })
         );
       case "set-registers": {
         if (!target.stopped || command.bytes.length !== REGISTERS_SIZE) return;
         const bytes = command.bytes.slice();
         this.#written.push(bytes);
-        return this.native.submit((batch) =>
-          batch.push(ReplyKind.writeRegisters, tid, {
-            args: [BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)))],
-          })
-        );
+        return this.native.submit((batch) => batch.push(ReplyKind.writeRegisters, tid, { args: addresses(bytes) }));
       }
       case "resume":
         if (target.stopped) this.#resume(tid, target, command.step, command.signal);
@@ -129,10 +128,6 @@ export class Debugger implements DebugObserver {
     }
   }
 
-  #pointer(): Deno.PointerObject {
-    return Deno.UnsafePointer.of(this.#buffer)!;
-  }
-
   #resume(tid: number, target: Target, step: boolean, signal: number): void {
     const held = target.signal;
     target.stopped = false;
@@ -143,4 +138,10 @@ export class Debugger implements DebugObserver {
       batch.push(ReplyKind.continue, tid, { aux: signal, aux2: step ? FLAG_SINGLE_STEP : 0 })
     );
   }
+}
+
+/** The addresses of a register block's two parts, as read_registers and write_registers take them. */
+function addresses(block: Uint8Array): bigint[] {
+  const start = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(block)));
+  return [start, start + BigInt(GENERAL_REGISTERS_SIZE)];
 }

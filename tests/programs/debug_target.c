@@ -1,5 +1,5 @@
-/* A program to debug with gdb, natively and under umbra: a breakpoint target, a counter gdb
- * changes, and a signal passed through the debugger whose siginfo must stay exact. */
+/* A program to debug with gdb, natively and under umbra: breakpoint targets, an SSE argument and
+ * a counter gdb changes, and a signal passed through the debugger whose siginfo must stay exact. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +13,9 @@ __attribute__((noinline)) int work(int x) {
   return counter;
 }
 
+/* Its argument arrives in xmm0. */
+__attribute__((noinline)) int fp(double x) { return (int)(x * 4); }
+
 static void on_usr1(int sig, siginfo_t *info, void *context) {
   (void)sig;
   (void)context;
@@ -25,6 +28,7 @@ int main(void) {
   action.sa_sigaction = on_usr1;
   action.sa_flags = SA_SIGINFO;
   sigaction(SIGUSR1, &action, NULL);
+  printf("fp %d\n", fp(2.5));
   for (int i = 1; i <= 3; i++) work(i);
   kill(getpid(), SIGUSR1);
   printf("counter %d\n", counter);
