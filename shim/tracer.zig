@@ -163,8 +163,8 @@ fn on_wait(c: *Controller, pid: sys.pid_t, status: u32, usage: *const linux.rusa
         message.args[0] = micros(usage.utime);
         message.args[1] = micros(usage.stime);
         const longs = [14]isize{
-            usage.maxrss, usage.ixrss,  usage.idrss,   usage.isrss,   usage.minflt, usage.majflt, usage.nswap,
-            usage.inblock, usage.oublock, usage.msgsnd, usage.msgrcv, usage.nsignals, usage.nvcsw, usage.nivcsw,
+            usage.maxrss,  usage.ixrss,   usage.idrss,  usage.isrss,  usage.minflt,   usage.majflt, usage.nswap,
+            usage.inblock, usage.oublock, usage.msgsnd, usage.msgrcv, usage.nsignals, usage.nvcsw,  usage.nivcsw,
         };
         @memcpy(message.payload[0 .. 14 * 8], std.mem.asBytes(&longs));
         return publish(c, message);
