@@ -39,7 +39,8 @@ pub const Event = struct {
     /// Informational: the tracer resumes the thread itself, except at the first exec of a
     /// program spawned with `flag_hold_at_exec`: then aux2 = `held` and it waits for a reply.
     pub const exec: u32 = 6;
-    /// PTRACE_EVENT_EXIT: value = the wait status the thread will exit with.
+    /// PTRACE_EVENT_EXIT: value = the wait status the thread will exit with; payload = its comm
+    /// (task name, read in this stop, when it still can be), aux = the comm's length.
     /// Informational: the tracer resumes the thread itself.
     pub const exiting: u32 = 7;
     /// The thread is gone and reaped natively: value = wait status, args[0] = utime_us,

@@ -338,6 +338,7 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
                 tracee.exiting = true;
                 var message = event(Event.exiting, tid);
                 message.value = @intCast(event_message(tid));
+                message.aux = @intCast(read_comm(tid, message.payload[0..comm_max]));
                 publish(c, message);
                 return resume_tracee(tracee, 0, 0);
             },
@@ -355,6 +356,21 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
     // GETSIGINFO fails with EINVAL exactly in a group stop.
     if (sys.errno(rc) == @intFromEnum(linux.E.INVAL)) message.kind = Event.group_stop;
     publish(c, message);
+}
+
+/// TASK_COMM_LEN: a task name's bytes with their NUL.
+const comm_max = 16;
+
+/// Reads /proc/<tid>/comm without its newline into `out`; returns its length (0: unreadable).
+fn read_comm(tid: sys.pid_t, out: *[comm_max]u8) usize {
+    var path_buffer: [32]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/comm", .{tid}) catch return 0;
+    const fd = linux.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true }, 0);
+    if (sys.failed(fd)) return 0;
+    defer _ = linux.close(@intCast(fd));
+    const count = linux.read(@intCast(fd), out, out.len);
+    if (sys.failed(count)) return 0;
+    return if (count > 0 and out[count - 1] == '\n') count - 1 else count;
 }
 
 fn event_message(tid: sys.pid_t) u64 {

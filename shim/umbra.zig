@@ -13,7 +13,7 @@ const memory = @import("memory.zig");
 const clock = @import("clock.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 11;
+const abi_version: u32 = 12;
 
 export fn umbra_abi_version() u32 {
     return abi_version;

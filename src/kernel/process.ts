@@ -38,6 +38,8 @@ export interface Common {
   executable: string;
   /** True once the process has called execve successfully after its creation. */
   hasExeced: boolean;
+  /** Its comm (task name) as its leader thread exited, read then: a zombie's /proc shows it. */
+  comm: string | null;
   /** The top-level process this one descends from (its strace log is that one's). */
   logRoot: ProcessId;
   /** PR_SET_CHILD_SUBREAPER. */

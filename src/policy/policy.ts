@@ -321,7 +321,7 @@ export class Policy implements KernelObserver {
       case EventKind.exec:
         return this.#exec(event);
       case EventKind.exiting:
-        return this.kernel.threadExiting(event.tid);
+        return this.#exiting(event);
       case EventKind.exited:
         return this.#exited(event);
       case EventKind.signal:
@@ -613,6 +613,15 @@ export class Policy implements KernelObserver {
       this.#pending.forget(process.id);
       this.#held.delete(process);
     }
+  }
+
+  /** A thread at its exit stop; the leader's name (the tracer read it there) is its zombie's. */
+  #exiting(event: RawEvent): void {
+    const process = this.kernel.thread(event.tid)?.process;
+    if (process?.common.nativePid === event.tid && event.aux > 0) {
+      process.common.comm = new TextDecoder().decode(event.payload.subarray(0, event.aux));
+    }
+    this.kernel.threadExiting(event.tid);
   }
 
   /** Resumes a thread a debugger held at signal stop `event`, delivering the signal as usual. */

@@ -10,8 +10,9 @@
  *    caller's stack below the red zone (as PRoot does; the stack pointer comes from
  *    /proc/<tid>/syscall) and passed instead, the registers restored at the exit stop. A number
  *    that is no live process or thread of the host becomes 0, which names nothing, so the call
- *    fails as Linux fails it for a missing pid (zombies too: umbra reaps natively at once, so
- *    their native pid may be a host process's).
+ *    fails as Linux fails it for a missing pid. A zombie's native pid is gone (umbra reaps
+ *    natively at once; the number may be a host process's by now): its directory stands in as
+ *    the reader's own, and its stat, status, comm and cmdline are made up (procfs_status.ts).
  * 2. After every successful open, the new descriptor's target (/proc/<tid>/fd/<fd>) must not be
  *    /proc/<n>[/...] for an n that is no live sandbox thread of the caller's host, nor a file of
  *    /proc's filesystem reached through another path (a bind mount): otherwise umbra closes it
@@ -40,7 +41,7 @@ import { SYS } from "../abi/syscalls.ts";
 import { concatBytes } from "../native/memory.ts";
 import type { Process } from "../kernel/process.ts";
 import type { ExitHook, Thread } from "../kernel/thread.ts";
-import { ID_FILES, type Subject, virtualIdFile } from "./procfs_status.ts";
+import { ID_FILES, type Subject, virtualIdFile, ZOMBIE_FILES, zombieFile } from "./procfs_status.ts";
 import { fails, type Handler, int, native, type Outcome, type SyscallContext } from "./context.ts";
 
 /** Longest path read from the program (PATH_MAX, NUL included). */
@@ -144,13 +145,55 @@ function mapPath(context: SyscallContext, index: number, dirfd: number, exit?: E
     return native(exit);
   }
   const target = resolve(context, parsed);
+  const cloexec = flags !== undefined && (flags & O_CLOEXEC) !== 0n;
+  if (target?.zombie) return zombie(context, index, path, parsed, target, exit, flags);
   if (target !== null && file !== null) {
-    const copy = snapshot(context, target, file, (flags! & O_CLOEXEC) !== 0n);
+    const text = context.native.readProc(`${target.path}/${file}`);
+    const shown = text === null ? null : virtualIdFile(file, text, target.subject, context.thread);
+    const copy = shown === null ? null : snapshot(context, shown, file, cloexec);
     if (copy !== null) return copy;
   }
   // A pid the sandbox lacks becomes /proc/0, which never exists: the kernel checks the call's other
   // arguments first and then fails the lookup, as for any missing name.
-  const prefix = `${parsed.absolute ? "/proc/" : ""}${target?.path ?? MISSING}`;
+  return rewrite(context, index, path, parsed, target?.path ?? MISSING, exit);
+}
+
+/**
+ * A zombie's /proc directory (its native one is gone): stat, status, comm and cmdline opened for
+ * reading are made up (procfs_status.ts); the directory itself and those files otherwise stand in
+ * as the reader's own (a stat, an access), and its other files are missing.
+ */
+function zombie(
+  context: SyscallContext,
+  index: number,
+  path: Uint8Array,
+  parsed: PidPath,
+  target: Resolved,
+  exit: ExitHook | undefined,
+  flags: bigint | undefined,
+): Outcome {
+  const names = [...componentsOf(parsed.rest)].map((component) => component.name);
+  const file = names.length === 1 && ZOMBIE_FILES.includes(names[0]) ? names[0] : null;
+  if (file !== null && flags !== undefined && (flags & NOT_PLAIN_READ) === 0n) {
+    const credentials = (context.native.readProc(`${context.thread.nativeTid}/status`) ?? "").split("\n")
+      .filter((line) => line.startsWith("Uid:") || line.startsWith("Gid:"));
+    const text = zombieFile(file, target.subject.process, credentials);
+    const copy = snapshot(context, text, file, (flags & O_CLOEXEC) !== 0n);
+    if (copy !== null) return copy;
+  }
+  return rewrite(context, index, path, parsed, names.length === 0 || file !== null ? target.path : MISSING, exit);
+}
+
+/** The call on `path` with its pid part replaced by `head` (native ids), the rest kept. */
+function rewrite(
+  context: SyscallContext,
+  index: number,
+  path: Uint8Array,
+  parsed: PidPath,
+  head: string,
+  exit: ExitHook | undefined,
+): Outcome {
+  const prefix = `${parsed.absolute ? "/proc/" : ""}${head}`;
   const rewritten = concatBytes(encoder.encode(prefix), parsed.rest);
   if (equalBytes(rewritten, path)) return native(exit);
   const address = placeOnStack(context, rewritten);
@@ -176,14 +219,11 @@ function idFile(rest: Uint8Array): string | null {
 }
 
 /**
- * Opens a copy of `file` with virtual ids (procfs_status.ts): the open becomes memfd_create, and
- * the copy is written into it and rewound by calls injected at its exit. The text goes on the
- * caller's stack first. Null when the file or the stack is out of reach (the open then runs as usual).
+ * Opens `shown` as the text of /proc file `file`: the open becomes memfd_create, and the text is
+ * written into it and rewound by calls injected at its exit. The text goes on the caller's stack
+ * first. Null when the stack is out of reach (the open then runs as usual).
  */
-function snapshot(context: SyscallContext, target: Resolved, file: string, cloexec: boolean): Outcome | null {
-  const text = context.native.readProc(`${target.path}/${file}`);
-  const shown = text === null ? null : virtualIdFile(file, text, target.subject, context.thread);
-  if (shown === null) return null;
+function snapshot(context: SyscallContext, shown: string, file: string, cloexec: boolean): Outcome | null {
   const name = encoder.encode(file);
   const skip = (name.length + 16) & ~15; // the name, its NUL, then the text 16-byte aligned
   const content = encoder.encode(shown);
@@ -294,6 +334,8 @@ function relativeToProc(context: SyscallContext, dirfd: number): boolean {
 interface Resolved {
   path: string;
   subject: Subject;
+  /** The pid is a zombie's: `path` is the reader's own directory, to stand in for the gone one. */
+  zombie?: true;
 }
 
 /** The native path for the parsed ids, or null when they name nothing in the sandbox. */
@@ -306,7 +348,12 @@ function resolve(context: SyscallContext, path: PidPath): Resolved | null {
     head = process.common.nativePid;
   } else {
     const found = byVirtualId(context, path.pid);
-    if (!found) return null;
+    if (!found) {
+      const id = canonical(path.pid);
+      const dead = id === null ? undefined : context.kernel.process(context.process.common.host, id);
+      if (dead?.state.kind !== "zombie" || path.task !== null) return null;
+      return { path: String(context.process.common.nativePid), subject: { process: dead, thread: null }, zombie: true };
+    }
     ({ process, native: head, thread: named } = found);
   }
   if (path.pid === "thread-self") {

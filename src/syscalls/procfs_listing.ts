@@ -8,8 +8,8 @@
  * The records are rewritten in the program's buffer at the exit stop. A batch whose entries were
  * all dropped is not returned as such (0 would mean the end of the directory): the call runs again,
  * injected. A renamed batch that no longer fits the buffer (a virtual id longer than the native
- * one) returns what fits and seeks the directory back to the first record left out. Zombies are
- * not listed (umbra reaps natively at once).
+ * one) returns what fits and seeks the directory back to the first record left out. Zombies have
+ * no native entries (umbra reaps natively at once): they are listed after the native end.
  * @module
  */
 
@@ -17,6 +17,7 @@ import { Errno } from "../abi/errno.ts";
 import { SYS } from "../abi/syscalls.ts";
 import type { Process } from "../kernel/process.ts";
 import type { ExitHook } from "../kernel/thread.ts";
+import { concatBytes } from "../native/memory.ts";
 import { type Handler, int, native, type SyscallContext } from "./context.ts";
 
 /** The layout of one directory record: linux_dirent64 or the legacy linux_dirent. */
@@ -35,6 +36,7 @@ const DIRENT: RecordLayout = { name: 18, trailer: 1 };
 const OFFSET_D_OFF = 8;
 const OFFSET_D_RECLEN = 16;
 const SEEK_SET = 0n;
+const SEEK_CUR = 1n;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -69,6 +71,9 @@ function rewrite(context: SyscallContext, layout: RecordLayout, scope: Scope): E
   const [fd, buffer, size] = [context.args[0], context.args[1], Number(BigInt.asUintN(32, context.args[2]))];
   const tid = context.thread.nativeTid;
   const hook: ExitHook = (result) => {
+    if (result === 0n && scope.kind === "processes") {
+      return { inject: { nr: SYS.lseek, args: [fd, 0n, SEEK_CUR, 0n, 0n, 0n] }, then: (at) => zombies(at) };
+    }
     if (result <= 0n) return result;
     const bytes = context.memory.read(tid, buffer, Number(result));
     if (typeof bytes === "number") return result;
@@ -83,7 +88,47 @@ function rewrite(context: SyscallContext, layout: RecordLayout, scope: Scope): E
     if (resumeAt === null) return length;
     return { inject: { nr: SYS.lseek, args: [fd, resumeAt, SEEK_SET, 0n, 0n, 0n] }, then: () => length };
   };
+  /** At the native end: the zombies not listed yet (positions past ZOMBIES_AT count them), then the end. */
+  const zombies = (at: bigint): ReturnType<ExitHook> => {
+    const listed = at >= ZOMBIES_AT ? Number(at - ZOMBIES_AT) : 0;
+    const host = context.kernel.host(context.process.common.host);
+    const dead = [...host.processes.values()].filter((process) => process.state.kind === "zombie").slice(listed);
+    const records: Uint8Array[] = [];
+    let length = 0;
+    for (const [i, process] of dead.entries()) {
+      const record = zombieRecord(layout, String(process.id), ZOMBIES_AT + BigInt(listed + i + 1));
+      if (length + record.length > size) break;
+      records.push(record);
+      length += record.length;
+    }
+    if (records.length === 0) return 0n;
+    if (context.memory.write(tid, buffer, concatBytes(...records)) !== 0) return -BigInt(Errno.EFAULT);
+    const next = ZOMBIES_AT + BigInt(listed + records.length);
+    return { inject: { nr: SYS.lseek, args: [fd, next, SEEK_SET, 0n, 0n, 0n] }, then: () => BigInt(length) };
+  };
   return hook;
+}
+
+/**
+ * Where /proc's listing goes on with the zombies (they have no native entries left): a position
+ * past every pid (PID_MAX_LIMIT), at which the kernel lists nothing, plus how many were listed.
+ */
+const ZOMBIES_AT = 1n << 30n;
+const DT_DIR = 4;
+
+/** A directory record for a zombie's pid directory, at directory position `offset`. */
+function zombieRecord(layout: RecordLayout, name: string, offset: bigint): Uint8Array {
+  const encoded = encoder.encode(name);
+  const length = (layout.name + encoded.length + 1 + layout.trailer + 7) & ~7;
+  const out = new Uint8Array(length);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, offset, true); // d_ino: any non-zero number
+  view.setBigInt64(OFFSET_D_OFF, offset, true);
+  view.setUint16(OFFSET_D_RECLEN, length, true);
+  out.set(encoded, layout.name);
+  if (layout.trailer > 0) out[length - 1] = DT_DIR;
+  else out[layout.name - 1] = DT_DIR;
+  return out;
 }
 
 /**

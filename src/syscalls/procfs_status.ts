@@ -8,9 +8,15 @@
  * thread parked in a call umbra emulates (a wait, a sleep): it sleeps, 'S', unless the process
  * is stopped by job control, 'T'; the reader itself (stopped in its open) runs, 'R'. ptrace is
  * umbra's, so the tracer pid is 0.
+ *
+ * A zombie has no native files left (umbra reaps natively at once): its stat, status, comm and
+ * cmdline are made from the model, as Linux shows a zombie's (state Z, no memory, one thread,
+ * empty cmdline, exit code).
  * @module
  */
 
+import { basename } from "node:path";
+import { waitStatusWord } from "../kernel/exit_status.ts";
 import type { Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
 
@@ -79,4 +85,63 @@ function virtualStatus(text: string, subject: Subject, reader: Thread): string {
     if (key === "State" && line.includes("t (tracing stop)")) return `State:\t${STATE_NAMES[stateOf(subject, reader)]}`;
     return colon > 0 && key in values ? `${key}:\t${values[key]}` : line;
   }).join("\n");
+}
+
+/** The files of a zombie's /proc directory umbra makes up; the others are gone. */
+export const ZOMBIE_FILES: readonly string[] = ["stat", "status", "comm", "cmdline"];
+
+/**
+ * The text of `name` (one of ZOMBIE_FILES) for zombie `process`. `credentials` are the reader's
+ * own status lines "Uid:..." and "Gid:..." (sandboxed processes all run as umbra's user).
+ */
+export function zombieFile(name: string, process: Process, credentials: readonly string[]): string {
+  const { id, parent, group, session, exitSignal, executable } = process.common;
+  const comm = process.common.comm ?? basename(executable).slice(0, 15);
+  const exitCode = process.state.kind === "zombie" ? waitStatusWord(process.state.exitStatus) : 0;
+  switch (name) {
+    case "comm":
+      return `${comm}\n`;
+    case "cmdline":
+      return "";
+    case "stat": {
+      // Fields 3-52 of proc_pid_stat(5): a zombie has no memory, times or signals left to show.
+      const fields = Array<number | string>(50).fill(0);
+      fields[0] = "Z";
+      fields[1] = parent;
+      fields[2] = group;
+      fields[3] = session;
+      fields[5] = -1; // tpgid: no terminal
+      fields[15] = 20; // priority
+      fields[17] = 1; // num_threads
+      fields[35] = exitSignal ?? 0;
+      fields[49] = exitCode;
+      return `${id} (${comm}) ${fields.join(" ")}\n`;
+    }
+    default: {
+      const mask = "0000000000000000";
+      return [
+        `Name:\t${comm}`,
+        "State:\tZ (zombie)",
+        `Tgid:\t${id}`,
+        "Ngid:\t0",
+        `Pid:\t${id}`,
+        `PPid:\t${parent}`,
+        "TracerPid:\t0",
+        ...credentials,
+        "FDSize:\t0",
+        "Groups:\t",
+        `NStgid:\t${id}`,
+        `NSpid:\t${id}`,
+        `NSpgid:\t${group}`,
+        `NSsid:\t${session}`,
+        "Threads:\t1",
+        `SigPnd:\t${mask}`,
+        `ShdPnd:\t${mask}`,
+        `SigBlk:\t${mask}`,
+        `SigIgn:\t${mask}`,
+        `SigCgt:\t${mask}`,
+        "",
+      ].join("\n");
+    }
+  }
 }

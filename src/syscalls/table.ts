@@ -66,7 +66,7 @@ const PROCFS_NOTE =
   "/proc/<pid> takes virtual ids; other pids are ENOENT; stat and status read virtual, other files native";
 
 /** What listing /proc shows (see procfs_listing.ts). */
-const PROCFS_LISTING_NOTE = "on /proc: the host's live processes by virtual pid, no other pids, no zombies";
+const PROCFS_LISTING_NOTE = "on /proc: the host's processes (zombies too) by virtual pid, no other pids";
 
 /** What the path calls that do not open do differently (see procfs.ts). */
 const PROCFS_PATH_NOTE =

@@ -4,6 +4,7 @@
 // prints facts that hold in a pid namespace (run natively under unshare --pid --mount-proc); `hold` names itself and
 // waits (a process of another sandbox host).
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -197,7 +198,7 @@ static int ns(char **argv) {
     prctl(PR_SET_NAME, "procfs-child");
     char c = 'x';
     if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1) _exit(1);
-    _exit(0);
+    _exit(5);
   }
   char c;
   if (read(ready[0], &c, 1) != 1) return 1;
@@ -282,6 +283,25 @@ static int ns(char **argv) {
   if (waitid(P_PID, child, &info, WEXITED | WNOWAIT) != 0) return 1;
   r = read_proc(buf, sizeof buf, "/proc/%d/stat", child);
   printf("zombie stat: %s\n", r ? strerrorname_np(-r) : strstr(buf, ") Z ") ? "Z" : "other");
+  char *close_paren = r == 0 ? strrchr(buf, ')') : NULL;
+  printf("zombie stat pid, ppid, exit code: %d %d %s\n", r == 0 && atol(buf) == child,
+         close_paren && atol(close_paren + 4) == self, close_paren ? strrchr(buf, ' ') + 1 : "?");
+  r = read_proc(buf, sizeof buf, "/proc/%d/status", child);
+  printf("zombie status State: %s\n", r ? strerrorname_np(-r) : strstr(buf, "State:\tZ (zombie)") ? "Z (zombie)" : "other");
+  printf("zombie status Pid, PPid: %d %d\n", r == 0 && field(buf, "\nPid:") == child, r == 0 && field(buf, "\nPPid:") == self);
+  r = read_proc(buf, sizeof buf, "/proc/%d/comm", child);
+  printf("zombie comm: %s\n", r ? strerrorname_np(-r) : buf);
+  r = read_proc(buf, sizeof buf, "/proc/%d/cmdline", child);
+  printf("zombie cmdline: %s\n", r ? strerrorname_np(-r) : buf[0] ? "text" : "empty");
+  snprintf(path, sizeof path, "/proc/%d", child);
+  printf("zombie directory: %d\n", stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+  snprintf(path, sizeof path, "/proc/%d/exe", child);
+  printf("zombie exe: %s\n", readlink(path, target, sizeof target) < 0 ? strerrorname_np(errno) : "link");
+  int listed = 0;
+  DIR *all = opendir("/proc");
+  for (struct dirent *entry; all && (entry = readdir(all));) listed += atol(entry->d_name) == child;
+  if (all) closedir(all);
+  printf("zombie listed: %d\n", listed);
   if (waitpid(child, NULL, 0) != child) return 1;
   r = read_proc(buf, sizeof buf, "/proc/%d/stat", child);
   printf("reaped child stat: %s\n", r ? strerrorname_np(-r) : "opened");
@@ -305,6 +325,7 @@ static int ns(char **argv) {
 static int hold(void) {
   prctl(PR_SET_NAME, "procfs-hold");
   for (;;) pause();
+  return 0;
 }
 
 int main(int argc, char **argv) {
