@@ -1,10 +1,11 @@
 // Bad arguments, differential against native Linux: tests/programs/fuzz.c makes thousands of random calls (fixed
-// seeds) to kill, tkill, tgkill, wait4, waitid, rt_sigaction, rt_sigprocmask, setpgid, getpgid, getsid, prctl,
-// clone, and to stat, statx, access, readlink, chdir and getdents64 on /proc paths of its ids, with bad pointers, bad
-// signal numbers, random flag bits and bad sizes among the arguments, and prints one line
-// per call (result, errno name, what the call wrote, ids by name). umbra must print every line as Linux does. The
-// native run is checked for its shape (every call, the children's end), so that a broken fuzzer cannot pass by
-// printing the same nothing twice.
+// seeds) to kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal, pidfd_open, rt_sigtimedwait,
+// wait4, waitid, rt_sigaction, rt_sigprocmask, setpgid, getpgid, getsid, setsid, the id getters, set_tid_address,
+// getrusage, prctl, clone, and to stat, statx, access, readlink, chdir and getdents64 on /proc paths of its ids, with
+// bad pointers, bad signal numbers, siginfos with any si_code, bad descriptors, random flag bits and bad sizes among
+// the arguments, and prints one line per call (result, errno name, what the call wrote, ids by name). umbra must
+// print every line as Linux does. The native run is checked for its shape (every call, the children's end), so that
+// a broken fuzzer cannot pass by printing the same nothing twice.
 import { deepEqual, ok } from "node:assert/strict";
 import { assertSameLines, compile, differential, runNativeWithin, runUmbraWithin, text, umbraTest } from "./_util.ts";
 

@@ -606,3 +606,42 @@ umbraTest("a group exit that cuts threads' signal stops short ends the run quiet
     deepEqual(await runUmbraWithin([program, "16"]), { code: 0, stdout: "", stderr: "" });
   }
 });
+
+umbraTest("a SIGCHLD taken without its siginfo or discarded by SIG_IGN does not swallow the next one", async () => {
+  await differential(
+    "sig_unseen",
+    text(
+      "a child exits; rt_sigtimedwait(SIGCHLD, info NULL) = 17",
+      "  another child exits: rt_sigtimedwait(SIGCHLD, &info) = 17 (Linux: 17)",
+      "a child exits; SIG_IGN and back; rt_sigtimedwait = -11",
+      "  another child exits: rt_sigtimedwait(SIGCHLD, &info) = 17 (Linux: 17)",
+    ),
+    { wrap: ["unshare", "--pid", "--fork", "--mount-proc"] },
+  );
+});
+
+umbraTest("a SIGCHLD merges into one the program sent; a thread's own and its process's stay apart", async () => {
+  await differential(
+    "sig_queues",
+    text(
+      "kill(self, SIGCHLD), a child exits, waitpid: rt_sigtimedwait = 17  si_code=0 si_pid=self si_status=0",
+      "  and after: rt_sigtimedwait = -1 EAGAIN si_code=0 si_pid=0 si_status=0",
+      "again: rt_sigtimedwait = 17  si_code=0 si_pid=self si_status=0",
+      "  and after: rt_sigtimedwait = -1 EAGAIN si_code=0 si_pid=0 si_status=0",
+      "child exits, waitpid, tgkill(self, self, SIGCHLD): the thread's own first: rt_sigtimedwait = 17  si_code=-6 si_pid=self si_status=0",
+      "  then the process's: rt_sigtimedwait = 17  si_code=1 si_pid=child si_status=5",
+    ),
+    { wrap: ["unshare", "--pid", "--fork", "--mount-proc"] },
+  );
+});
+
+umbraTest("a siginfo a program queues to itself keeps the si_pid it wrote", async () => {
+  await differential(
+    "sig_forged",
+    text(
+      "rt_sigqueueinfo(self, SIGUSR1, {code 0, si_pid 4000000}) = 0; sigtimedwait = 10 si_code=0 si_pid=4000000",
+      "rt_sigqueueinfo(self, SIGUSR1, {code -6, si_pid 4000000}) = 0; sigtimedwait = 10 si_code=0 si_pid=4000000",
+    ),
+    { wrap: ["unshare", "--pid", "--fork", "--mount-proc"] },
+  );
+});

@@ -39,8 +39,11 @@ import { SYSCALL_TABLE } from "../syscalls/table.ts";
 import { type CapturedMemory, captureEnd, captureEntry, readObserved } from "./strace_memory.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
 import {
+  ForgedSiginfos,
   pendingNatively,
   PendingSignals,
+  queuedNatively,
+  SHARED,
   unblockedPending,
   unblockedPendingSignals,
   wouldInterrupt,
@@ -111,6 +114,8 @@ export class Policy implements KernelObserver {
   /** Threads parked in a blocking call, with the call. */
   readonly #blocked = new Map<Thread, Blocked>();
   readonly #pending = new PendingSignals();
+  /** siginfos programs queued to themselves with kill's or the kernel's codes (their si_pid is theirs). */
+  readonly #forged = new ForgedSiginfos();
   readonly #services: NativeServices;
   /** The batch being filled; observer callbacks add replies to it. */
   #replies: ReplyBatch | null = null;
@@ -140,7 +145,9 @@ export class Policy implements KernelObserver {
       inject: (process, signal, siginfo) => this.sendSignal(process, signal, siginfo),
       duplicateFd: (nativePid, fd) => native.duplicateFd(nativePid, fd),
       armTimerfd: (fd, ns) => native.armTimerfd(fd, ns),
-      virtualSiginfo: (process, signal, siginfo) => this.#virtualSiginfo(process, signal, siginfo),
+      virtualSiginfo: (thread, signal, siginfo) => this.#virtualSiginfo(thread, signal, siginfo),
+      forged: (process, siginfo) => this.#forged.add(process.id, siginfo),
+      discarded: (process, signal) => this.#pending.discard(process.id, signal),
     };
   }
 
@@ -217,7 +224,11 @@ export class Policy implements KernelObserver {
     if (process.state.kind !== "runnable") return;
     const target = thread === undefined ? undefined : process.threads.get(thread);
     if (thread !== undefined && !target) return; // the thread is gone: the kernel drops it too
-    if (!this.#pending.add(process.id, signal, siginfo)) return; // coalesced with a pending one
+    const queue = target?.id ?? SHARED;
+    const reader = target ?? process.threads.values().next().value;
+    // A standard signal pending already merges with it: the kernel keeps the first siginfo.
+    if (signal < SIGRTMIN && reader && queuedNatively(this.native.readProc, reader, queue, signal)) return;
+    this.#pending.add(process.id, queue, signal, siginfo);
     const sent = target
       ? this.native.signal(process.common.nativePid, target.nativeTid, signal)
       : this.native.signal(0, process.common.nativePid, signal);
@@ -607,10 +618,12 @@ export class Policy implements KernelObserver {
       this.#blocked.delete(thread);
       this.#timedWaits.delete(thread);
       this.#held.get(thread.process)?.delete(event.tid);
+      this.#pending.forgetThread(thread.process.id, thread.id);
     }
     const process = this.kernel.threadGone(event.tid, status, usage);
     if (process) {
       this.#pending.forget(process.id);
+      this.#forged.forget(process.id);
       this.#held.delete(process);
     }
   }
@@ -641,7 +654,7 @@ export class Policy implements KernelObserver {
       return;
     }
     if (thread) this.kernel.delivering(thread.process, event.aux);
-    const siginfo = thread ? this.#virtualSiginfo(thread.process, event.aux, event.payload) : null;
+    const siginfo = thread ? this.#virtualSiginfo(thread, event.aux, event.payload) : null;
     if (siginfo) this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(siginfo);
     else this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
     if (thread && this.reporting.events) {
@@ -660,14 +673,25 @@ export class Policy implements KernelObserver {
   }
 
   /** See NativeServices.virtualSiginfo. */
-  #virtualSiginfo(process: Process, signal: number, siginfo: Uint8Array): Uint8Array | null {
+  #virtualSiginfo(thread: Thread, signal: number, siginfo: Uint8Array | null): Uint8Array | null {
+    const process = thread.process;
+    if (siginfo === null) {
+      // Dequeued unseen (sigwaitinfo with no siginfo). The thread's own queue goes first: the shared
+      // one still holding the signal, or holding no record of it, says the thread's own gave it.
+      if (signal >= SIGRTMIN) return null;
+      const sharedRemains = queuedNatively(this.native.readProc, thread, SHARED, signal);
+      if (sharedRemains || !this.#pending.take(process.id, SHARED, signal)) {
+        this.#pending.take(process.id, thread.id, signal);
+      }
+      return null;
+    }
     const code = siginfoCode(siginfo);
-    // umbra sends with kill (SI_USER) or, to one thread, tgkill (SI_TKILL).
-    const fromUmbra = (code === SiCode.SI_USER || code === SiCode.SI_TKILL) && siginfoPid(siginfo) === this.native.pid;
-    // A standard signal coalesces natively: an injected one pending under another sender's
-    // siginfo was merged into it, so its record goes too.
-    const injected = fromUmbra || signal < SIGRTMIN ? this.#pending.take(process.id, signal) : undefined;
-    if (fromUmbra && injected) return injected;
+    // umbra sends with kill (SI_USER, process-wide) or, to one thread, tgkill (SI_TKILL).
+    if ((code === SiCode.SI_USER || code === SiCode.SI_TKILL) && siginfoPid(siginfo) === this.native.pid) {
+      const injected = this.#pending.take(process.id, code === SiCode.SI_TKILL ? thread.id : SHARED, signal);
+      if (injected) return injected;
+    }
+    if (this.#forged.take(process.id, siginfo)) return null; // the program wrote it, pid and all
     if (!carriesPid(siginfo)) return null;
     // A sender outside the sandbox (umbra itself, the host) shows as pid 0, like the kernel.
     const copy = siginfo.slice();

@@ -1,40 +1,100 @@
 /**
  * Signals umbra sends with an exact siginfo: the siginfo waits here until the target's
- * signal-delivery stop, where the tracer swaps it in. Standard signals coalesce (the first
- * siginfo stays), realtime ones queue, as in the kernel.
+ * signal-delivery stop (or a sigtimedwait, a signalfd read), where it is swapped in. Each record
+ * sits in the queue the kernel put the signal in: a thread's own or its process's. A standard
+ * signal is recorded only when the kernel really queued it (one of that number was not pending
+ * there already), so records and the kernel's pending sets agree; realtime ones queue.
  * @module
  */
 
-import { defaultAction, SIGRTMIN } from "../abi/signals.ts";
+import { defaultAction } from "../abi/signals.ts";
 import type { Thread } from "../kernel/thread.ts";
 
-/** Injected signals not yet delivered, per process and signal. */
-export class PendingSignals {
-  readonly #pending = new Map<number, Map<number, Uint8Array[]>>();
+/** The queue a signal waits in: a thread's own (its virtual tid) or its process's (SHARED). */
+export type SignalQueue = number;
+/** The process-wide queue. */
+export const SHARED: SignalQueue = 0;
 
-  /** Records `siginfo`; false when a standard signal of that number is already pending. */
-  add(pid: number, signal: number, siginfo: Uint8Array): boolean {
-    let bySignal = this.#pending.get(pid);
-    if (!bySignal) this.#pending.set(pid, bySignal = new Map());
-    const queue = bySignal.get(signal) ?? [];
-    if (signal < SIGRTMIN && queue.length > 0) return false;
-    queue.push(siginfo.slice());
-    bySignal.set(signal, queue);
-    return true;
+/** Injected signals not yet taken, per process, queue and signal. */
+export class PendingSignals {
+  readonly #pending = new Map<number, Map<string, Uint8Array[]>>();
+
+  /** Records `siginfo`, queued by the kernel in `queue` of process `pid`. */
+  add(pid: number, queue: SignalQueue, signal: number, siginfo: Uint8Array): void {
+    let byKey = this.#pending.get(pid);
+    if (!byKey) this.#pending.set(pid, byKey = new Map());
+    const key = `${queue}:${signal}`;
+    byKey.set(key, [...byKey.get(key) ?? [], siginfo.slice()]);
   }
 
-  /** The oldest injected siginfo for `signal`, removed. */
-  take(pid: number, signal: number): Uint8Array | undefined {
-    const queue = this.#pending.get(pid)?.get(signal);
-    const siginfo = queue?.shift();
-    if (queue?.length === 0) this.#pending.get(pid)!.delete(signal);
+  /** The oldest record for `signal` in `queue`, removed. */
+  take(pid: number, queue: SignalQueue, signal: number): Uint8Array | undefined {
+    const byKey = this.#pending.get(pid);
+    const key = `${queue}:${signal}`;
+    const records = byKey?.get(key);
+    const siginfo = records?.shift();
+    if (records?.length === 0) byKey!.delete(key);
     return siginfo;
+  }
+
+  /** The kernel discarded every pending `signal` of the process (it became ignored). */
+  discard(pid: number, signal: number): void {
+    const byKey = this.#pending.get(pid);
+    for (const key of [...byKey?.keys() ?? []]) if (key.endsWith(`:${signal}`)) byKey!.delete(key);
+  }
+
+  /** A thread ended: its own queue goes with it. */
+  forgetThread(pid: number, thread: number): void {
+    const byKey = this.#pending.get(pid);
+    for (const key of [...byKey?.keys() ?? []]) if (key.startsWith(`${thread}:`)) byKey!.delete(key);
   }
 
   /** Drops everything of a process that ended. */
   forget(pid: number): void {
     this.#pending.delete(pid);
   }
+}
+
+/** Bytes of a siginfo that carry data (kernel_siginfo); the rest of the 128 is padding. */
+const SIGINFO_DATA = 48;
+
+/**
+ * siginfos a program queued to itself with a code that kill, tkill or the kernel use (SI_USER,
+ * SI_TKILL, CLD_*): their si_pid is whatever the program wrote, not a native pid to translate.
+ */
+export class ForgedSiginfos {
+  readonly #forged = new Map<number, Uint8Array[]>();
+
+  /** Records what process `pid` queued. */
+  add(pid: number, siginfo: Uint8Array): void {
+    this.#forged.set(pid, [...this.#forged.get(pid) ?? [], siginfo.slice(0, SIGINFO_DATA)]);
+  }
+
+  /** Whether `siginfo`, being delivered to process `pid`, is one it queued itself (the record goes). */
+  take(pid: number, siginfo: Uint8Array): boolean {
+    const records = this.#forged.get(pid);
+    const index = records?.findIndex((record) => record.every((byte, i) => byte === siginfo[i])) ?? -1;
+    if (index < 0) return false;
+    records!.splice(index, 1);
+    if (records!.length === 0) this.#forged.delete(pid);
+    return true;
+  }
+
+  /** Drops everything of a process that ended. */
+  forget(pid: number): void {
+    this.#forged.delete(pid);
+  }
+}
+
+/** Whether a standard `signal` is pending natively in `queue` of `thread`'s process (then a second one merges). */
+export function queuedNatively(
+  readProc: (path: string) => string | null,
+  thread: Thread,
+  queue: SignalQueue,
+  signal: number,
+): boolean {
+  const status = readProc(`${thread.process.common.nativePid}/task/${thread.nativeTid}/status`);
+  return status !== null && maskHas(status, queue === SHARED ? "ShdPnd" : "SigPnd", signal);
 }
 
 /** A signal mask line of /proc/<pid>/task/<tid>/status (SigPnd, SigBlk, ...), 0 when absent. */

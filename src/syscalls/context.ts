@@ -32,10 +32,15 @@ export interface NativeServices {
   /** Whether what /proc/<path> names (links followed) is a file of umbra's procfs (the filesystem at /proc). */
   onProcfs(path: string): boolean;
   /**
-   * The siginfo `process` must see for a signal the kernel dequeued with `siginfo` (virtual
+   * The siginfo `thread` must see for a signal the kernel dequeued for it with `siginfo` (virtual
    * si_pid, the exact siginfo of a signal umbra injected), or null when it is right as it is.
+   * `siginfo` null: the program dequeued `signal` without looking (sigwaitinfo with no siginfo).
    */
-  virtualSiginfo(process: Process, signal: number, siginfo: Uint8Array): Uint8Array | null;
+  virtualSiginfo(thread: Thread, signal: number, siginfo: Uint8Array | null): Uint8Array | null;
+  /** `process` queued `siginfo` to itself with a kill-like or kernel code: its si_pid stays as written. */
+  forged(process: Process, siginfo: Uint8Array): void;
+  /** The kernel discarded `process`'s pending `signal` (its disposition became ignore). */
+  discarded(process: Process, signal: number): void;
 }
 
 /** Sandbox-wide limits handlers enforce. */

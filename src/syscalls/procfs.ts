@@ -395,18 +395,21 @@ function canonical(digits: string): number | null {
 }
 
 /**
- * Writes `path` and a NUL into the caller's stack below the red zone (16-byte aligned) and
- * returns its address; null when the stack pointer or the memory is out of reach.
+ * Where `length` bytes fit in the caller's stack below the red zone (16-byte aligned): scratch
+ * memory for a call umbra rewrites; null when the stack pointer is out of reach.
  */
-function placeOnStack(context: SyscallContext, path: Uint8Array): bigint | null {
-  const tid = context.thread.nativeTid;
+export function stackScratch(context: SyscallContext, length: number): bigint | null {
   // /proc/<tid>/syscall of a thread stopped in a syscall: "nr arg0 ... arg5 sp pc".
-  const fields = context.native.readProc(`${tid}/syscall`)?.trim().split(" ");
+  const fields = context.native.readProc(`${context.thread.nativeTid}/syscall`)?.trim().split(" ");
   if (!fields || fields.length !== 9) return null;
-  const sp = BigInt(fields[7]);
+  return (BigInt(fields[7]) - RED_ZONE - BigInt(length)) & ~15n;
+}
+
+/** Writes `path` and a NUL into stack scratch; returns its address, or null when out of reach. */
+function placeOnStack(context: SyscallContext, path: Uint8Array): bigint | null {
   const bytes = concatBytes(path, new Uint8Array(1));
-  const address = (sp - RED_ZONE - BigInt(bytes.length)) & ~15n;
-  return context.memory.write(tid, address, bytes) === 0 ? address : null;
+  const address = stackScratch(context, bytes.length);
+  return address !== null && context.memory.write(context.thread.nativeTid, address, bytes) === 0 ? address : null;
 }
 
 /**

@@ -6,9 +6,10 @@
  * processes by the pids the sandbox knows, and nothing of the host.
  *
  * The records are rewritten in the program's buffer at the exit stop. A batch whose entries were
- * all dropped is not returned as such (0 would mean the end of the directory): the call runs again,
- * injected. A renamed batch that no longer fits the buffer (a virtual id longer than the native
- * one) returns what fits and seeks the directory back to the first record left out. Zombies have
+ * all dropped is not returned as such (0 would mean the end of the directory): the call starts
+ * again. A renamed batch that no longer fits the buffer (a virtual id longer than the native one)
+ * returns what fits and seeks the directory back to the first record left out; a small buffer
+ * (which a longer native id might not fit) is replaced by stack scratch. Zombies have
  * no native entries (umbra reaps natively at once): they are listed after the native end.
  * @module
  */
@@ -19,6 +20,7 @@ import type { Process } from "../kernel/process.ts";
 import type { ExitHook } from "../kernel/thread.ts";
 import { concatBytes } from "../native/memory.ts";
 import { type Handler, int, native, type SyscallContext } from "./context.ts";
+import { stackScratch } from "./procfs.ts";
 
 /** The layout of one directory record: linux_dirent64 or the legacy linux_dirent. */
 interface RecordLayout {
@@ -37,6 +39,8 @@ const OFFSET_D_OFF = 8;
 const OFFSET_D_RECLEN = 16;
 const SEEK_SET = 0n;
 const SEEK_CUR = 1n;
+/** Stack scratch for the batch of a call with a smaller buffer than this. */
+const SCRATCH_SIZE = 1024;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -51,8 +55,26 @@ export const getdents: Handler = (context) => listing(context, DIRENT);
 type Scope = { kind: "processes" } | { kind: "threads"; process: Process };
 
 function listing(context: SyscallContext, layout: RecordLayout): ReturnType<Handler> {
-  const scope = scopeOf(context, int(context.args[0]));
-  return scope === null ? native() : native(rewrite(context, layout, scope));
+  const fd = int(context.args[0]);
+  const scope = scopeOf(context, fd);
+  if (scope === null) return native();
+  const size = Number(BigInt.asUintN(32, context.args[2]));
+  // A small buffer may be too small for a native record whose renamed one fits: the kernel reads
+  // into stack scratch instead, from the position the directory is at now.
+  const position = size < SCRATCH_SIZE ? positionOf(context, fd) : null;
+  const scratch = position === null ? null : stackScratch(context, SCRATCH_SIZE);
+  const hook = rewrite(context, layout, scope, scratch === null ? null : { scratch, position: position! });
+  if (scratch === null) return native(hook);
+  const args = [...context.args];
+  args[1] = scratch;
+  args[2] = BigInt(SCRATCH_SIZE);
+  return { kind: "rewrite", args, restore: true, exit: hook };
+}
+
+/** The file position of descriptor `fd` of the caller (from /proc fdinfo), or null. */
+function positionOf(context: SyscallContext, fd: number): bigint | null {
+  const position = /^pos:\s*(\d+)/m.exec(context.native.readProc(`${context.thread.nativeTid}/fdinfo/${fd}`) ?? "");
+  return position ? BigInt(position[1]) : null;
 }
 
 const TASK_DIRECTORY = /^\/proc\/(\d+)\/task$/;
@@ -66,27 +88,41 @@ function scopeOf(context: SyscallContext, fd: number): Scope | null {
   return process ? { kind: "threads", process } : null;
 }
 
-/** The exit hook: renames and drops records, runs the call again while a batch drops all. */
-function rewrite(context: SyscallContext, layout: RecordLayout, scope: Scope): ExitHook {
+/**
+ * The exit hook: renames and drops records; a batch that drops all runs the call again (0 would
+ * end the listing); a batch that does not all fit seeks back to the first record left out. With
+ * `small`, the kernel wrote into scratch, and a first record that does not fit the program's
+ * buffer is EINVAL with the position put back, as Linux leaves it. Only lseek is injected: the
+ * filter traces getdents itself.
+ */
+function rewrite(
+  context: SyscallContext,
+  layout: RecordLayout,
+  scope: Scope,
+  small: { scratch: bigint; position: bigint } | null,
+): ExitHook {
   const [fd, buffer, size] = [context.args[0], context.args[1], Number(BigInt.asUintN(32, context.args[2]))];
   const tid = context.thread.nativeTid;
+  const seek = (to: bigint, then: ExitHook) => ({
+    inject: { nr: SYS.lseek, args: [fd, to, SEEK_SET, 0n, 0n, 0n] },
+    then,
+  });
   const hook: ExitHook = (result) => {
     if (result === 0n && scope.kind === "processes") {
       return { inject: { nr: SYS.lseek, args: [fd, 0n, SEEK_CUR, 0n, 0n, 0n] }, then: (at) => zombies(at) };
     }
     if (result <= 0n) return result;
-    const bytes = context.memory.read(tid, buffer, Number(result));
-    if (typeof bytes === "number") return result;
+    const bytes = context.memory.read(tid, small?.scratch ?? buffer, Number(result));
+    if (typeof bytes === "number") return -BigInt(Errno.EFAULT);
     const filtered = filter(context, layout, scope, bytes, size);
-    if (filtered === "too small") return -BigInt(Errno.EINVAL);
-    const { kept, resumeAt } = filtered;
-    if (kept.length === 0 && resumeAt === null) {
-      return { inject: { nr: context.nr, args: context.args }, then: hook };
+    if (filtered === "too small") {
+      return small ? seek(small.position, () => -BigInt(Errno.EINVAL)) : -BigInt(Errno.EINVAL);
     }
-    if (context.memory.write(tid, buffer, kept) !== 0) return result;
+    const { kept, resumeAt } = filtered;
+    if (kept.length === 0 && resumeAt === null) return { restart: true };
+    if (context.memory.write(tid, buffer, kept) !== 0) return -BigInt(Errno.EFAULT);
     const length = BigInt(kept.length);
-    if (resumeAt === null) return length;
-    return { inject: { nr: SYS.lseek, args: [fd, resumeAt, SEEK_SET, 0n, 0n, 0n] }, then: () => length };
+    return resumeAt === null ? length : seek(resumeAt, () => length);
   };
   /** At the native end: the zombies not listed yet (positions past ZOMBIES_AT count them), then the end. */
   const zombies = (at: bigint): ReturnType<ExitHook> => {
@@ -101,7 +137,7 @@ function rewrite(context: SyscallContext, layout: RecordLayout, scope: Scope): E
       records.push(record);
       length += record.length;
     }
-    if (records.length === 0) return 0n;
+    if (records.length === 0) return dead.length === 0 ? 0n : -BigInt(Errno.EINVAL); // none fits: as Linux
     if (context.memory.write(tid, buffer, concatBytes(...records)) !== 0) return -BigInt(Errno.EFAULT);
     const next = ZOMBIES_AT + BigInt(listed + records.length);
     return { inject: { nr: SYS.lseek, args: [fd, next, SEEK_SET, 0n, 0n, 0n] }, then: () => BigInt(length) };

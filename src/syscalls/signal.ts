@@ -5,8 +5,8 @@
  */
 
 import { SIGINFO_SIZE } from "../abi/siginfo.ts";
-import { Signal, SIGRTMAX } from "../abi/signals.ts";
-import { decodeSigaction } from "../kernel/signal_actions.ts";
+import { defaultAction, Signal, SIGRTMAX } from "../abi/signals.ts";
+import { decodeSigaction, SIG_DFL, SIG_IGN } from "../kernel/signal_actions.ts";
 import { type Handler, int, native } from "./context.ts";
 
 /** Size of struct kernel_sigaction. */
@@ -18,12 +18,16 @@ const SIGSET_SIZE = 8n;
  * (no round trip); umbra records it when it passes the kernel's own checks. The kernel sets the
  * action before it writes `oldact`, so even an EFAULT there leaves both in step.
  */
-export const rt_sigaction: Handler = ({ args, observed, process }) => {
+export const rt_sigaction: Handler = ({ args, observed, process, native: services }) => {
   const signal = int(args[0]);
   const valid = signal >= 1 && signal <= SIGRTMAX && signal !== Signal.SIGKILL && signal !== Signal.SIGSTOP;
   // A partly readable action (copied short) is EFAULT for the kernel: nothing changes.
   if (observed?.length === SIGACTION_SIZE && valid && args[3] === SIGSET_SIZE && process.state.kind === "runnable") {
-    process.state.signalActions.set(signal, decodeSigaction(observed));
+    const action = decodeSigaction(observed);
+    process.state.signalActions.set(signal, action);
+    // An ignored signal's pending instances are discarded by the kernel, umbra's among them.
+    const ignored = action.handler === SIG_IGN || (action.handler === SIG_DFL && defaultAction(signal) === "ignore");
+    if (ignored) services.discarded(process, signal);
   }
   return native();
 };
@@ -32,13 +36,12 @@ export const rt_sigaction: Handler = ({ args, observed, process }) => {
  * rt_sigtimedwait(2) (sigwaitinfo, sigtimedwait): runs natively; the siginfo it returns gets
  * virtual ids, or the exact siginfo umbra injected with the signal.
  */
-export const rt_sigtimedwait: Handler = ({ args, memory, native: services, process, thread }) => {
-  if (args[1] === 0n) return native();
+export const rt_sigtimedwait: Handler = ({ args, memory, native: services, thread }) => {
   return native((result) => {
     if (result <= 0n) return result;
-    const bytes = memory.read(thread.nativeTid, args[1], SIGINFO_SIZE);
-    if (typeof bytes === "number") return result;
-    const siginfo = services.virtualSiginfo(process, Number(result), bytes);
+    // Without a siginfo (sigwaitinfo(set, NULL)) the signal is gone all the same.
+    const bytes = args[1] === 0n ? null : memory.read(thread.nativeTid, args[1], SIGINFO_SIZE);
+    const siginfo = services.virtualSiginfo(thread, Number(result), typeof bytes === "number" ? null : bytes);
     if (siginfo) memory.write(thread.nativeTid, args[1], siginfo);
     return result;
   });

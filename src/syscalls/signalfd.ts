@@ -147,7 +147,7 @@ function virtualRecord(context: SyscallContext, record: Uint8Array): void {
   const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
   const signo = view.getUint32(0, true);
   const native = userSiginfo(signo, view.getInt32(8, true), view.getUint32(12, true), view.getUint32(16, true));
-  const replacement = context.native.virtualSiginfo(context.process, signo, native);
+  const replacement = context.native.virtualSiginfo(context.thread, signo, native);
   if (!replacement) return;
   const fields = siginfoFields(replacement);
   view.setInt32(8, fields.code, true);

@@ -1,16 +1,22 @@
-// A deterministic syscall fuzzer for the calls umbra emulates or watches: kill, tkill, tgkill, wait4, waitid,
-// rt_sigaction, rt_sigprocmask, setpgid, getpgid, getsid, prctl (death signal, child subreaper), clone (only flag
-// combinations Linux refuses with EINVAL before it creates anything), and stat, statx, access, readlink, chdir and
-// getdents64 on /proc paths of its ids. Arguments come from sets of interesting values
-// (bad pointers, NULL, valid buffers, bad signal numbers, random flag bits, bad sizes) chosen by a fixed-seed xorshift
-// generator: `fuzz <seed> [calls]`. One line per call, `<index> <name>(<args>) = <ret> <errno>` plus what the call
-// wrote, with every id printed by name (self, thr, c0..c3, z, probe), so a native run and a run under umbra print the
-// same lines.
+// A deterministic syscall fuzzer for the calls umbra emulates or watches: kill, tkill, tgkill, rt_sigqueueinfo,
+// rt_tgsigqueueinfo, pidfd_send_signal, pidfd_open, rt_sigtimedwait (zero timeout), wait4, waitid, rt_sigaction,
+// rt_sigprocmask, setpgid, getpgid, getsid, setsid, getpid, getppid, gettid, getpgrp, set_tid_address, getrusage,
+// prctl (death signal, child subreaper), clone (only flag combinations Linux refuses with EINVAL before it creates
+// anything), and stat, statx, access, readlink, chdir and getdents64 on /proc paths of its ids. Arguments come from
+// sets of interesting values (bad pointers, NULL, valid buffers, bad signal numbers, siginfos with any si_code, bad
+// descriptors, random flag bits, bad sizes) chosen by a fixed-seed xorshift generator: `fuzz <seed> [calls]`. One
+// line per call, `<index> <name>(<args>) = <ret> <errno>` plus what the call wrote, with every id printed by name
+// (self, thr, c0..c3, z, probe), so a native run and a run under umbra print the same lines.
 //
 // Safety: pids come only from the fuzzer itself, its thread, its own children, its own group, and numbers no process
-// can have (beyond PID_MAX_LIMIT); never -1 or 1. The signals it sends are handled (counted) or ignored by default,
-// and rt_sigaction never makes them fatal; only the fuzzer's own children get SIGKILL, at the end. Waits that could
-// block on a live child get WNOHANG. Run natively inside a new pid namespace anyway.
+// can have (beyond PID_MAX_LIMIT); never -1 or 1. The signals it sends (kill, the siginfo calls, pidfds) are handled
+// (counted) or ignored by default, and rt_sigaction never makes them fatal; only the fuzzer's own children get
+// SIGKILL, at the end. Waits that could block on a live child get WNOHANG; rt_sigtimedwait gets a zero timeout, or
+// none only when it fails before waiting. Run natively inside a new pid namespace anyway.
+//
+// Determinism: the thread blocks every signal, so a process-wide signal the main thread blocks stays pending for it
+// (for rt_sigtimedwait to take) instead of going to whichever thread runs first. CPU times and usage are never
+// printed, only whether they were written.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -41,6 +47,10 @@
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
 #endif
+#define PIDFD_THREAD_FLAG O_EXCL
+#define PIDFD_SIGNAL_THREAD 1
+#define PIDFD_SIGNAL_THREAD_GROUP 2
+#define PIDFD_SIGNAL_PROCESS_GROUP 4
 
 // ---- The generator ----
 
@@ -81,10 +91,16 @@ static char *next_scratch(void) {
     return scratch[scratch_next];
 }
 
+// The probes' pids, long reaped: a pending SIGCHLD still names one.
+static long long probe_pids[512];
+static int probe_count;
+
 // An id (pid, tid, pgid) by name; other numbers as they are (they are the same in both runs).
 static const char *id_name(long long value) {
     for (int i = id_count - 1; i >= 0; i--)
         if (ids[i].value == value) return ids[i].name;
+    for (int i = 0; i < probe_count; i++)
+        if (probe_pids[i] == value) return "probe";
     char *out = next_scratch();
     snprintf(out, 96, "%lld", value);
     return out;
@@ -143,8 +159,13 @@ static void install(int signal) {
     }
 }
 
+// The thread blocks every signal: a signal for the whole process that the main thread blocks stays pending for
+// it (rt_sigtimedwait, a later unblock) instead of going to whichever thread the scheduler runs first.
 static void *thread_main(void *unused) {
     (void)unused;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, NULL);
     thread_tid = (pid_t)syscall(SYS_gettid);
     for (;;) pause();
     return NULL;
@@ -792,6 +813,9 @@ static void fuzz_proc(int index) {
     case 2: {
         static const long long sizes[] = {0, 1, 2, 3, 64, 255, -1};
         long long size = sizes[below(sizeof sizes / sizeof sizes[0])];
+        // /proc/self links to the pid, whose digits differ (2 natively, 1000 under umbra): a size of 2 or 3 would
+        // cut one and not the other.
+        if ((size == 2 || size == 3) && strcmp(path, "/proc/self") == 0) size = 64;
         struct pointer buffer = pick_pointer(buffer_a);
         ret = CALL(SYS_readlink, name.value, buffer.value, size);
         begin(index, "readlink");
@@ -853,6 +877,307 @@ static void fuzz_proc(int index) {
     end();
 }
 
+// ---- Signals with a siginfo, pidfds, waiting for a signal, resource usage, ids ----
+
+// A siginfo as a sender writes it: signo (the call's signal, mostly), si_code from the ones the kernel checks (a
+// sender may use codes >= 0 and SI_TKILL only for itself) and others, si_pid and si_uid, and a value. The bytes past
+// the 48 the kernel keeps are zero or the sentinel: for a code whose layout the kernel does not know they must be
+// zero (E2BIG). `shown` gets the fields by name.
+static void make_siginfo(uint8_t *buffer, long long signal, char *shown, size_t size) {
+    static const int codes[] = {SI_QUEUE, SI_QUEUE, SI_QUEUE, SI_USER, SI_KERNEL, SI_TKILL, SI_TIMER, SI_MESGQ,
+                                SI_ASYNCIO, -7 /* SI_DETHREAD */, -60 /* SI_ASYNCNL */, -8, 1, 2, 3, 6, 7, 100};
+    int zero_tail = chance(50);
+    if (zero_tail) memset(buffer, 0, 512);
+    else fill(buffer);
+    int signo = chance(85) ? (int)signal : (chance(50) ? 0 : SIGURG);
+    int error = chance(80) ? 0 : (int)below(200);
+    int code = chance(10) ? (int)rnd() : codes[below(sizeof codes / sizeof codes[0])];
+    long long pid;
+    switch (below(6)) {
+    case 0: pid = 0; break;
+    case 1: pid = thread_tid; break;
+    case 2: pid = kids[below(4)]; break;
+    case 3: pid = 4000000; break;
+    default: pid = self; break;
+    }
+    unsigned uid = chance(70) ? getuid() : 4242;
+    int value = (int)below(1000);
+    memcpy(buffer + 0, &signo, 4);
+    memcpy(buffer + 4, &error, 4);
+    memcpy(buffer + 8, &code, 4);
+    int pid_int = (int)pid;
+    memcpy(buffer + 16, &pid_int, 4);
+    memcpy(buffer + 20, &uid, 4);
+    memcpy(buffer + 24, &value, 4);
+    snprintf(shown, size, "{%d %d %d %s %s %d %s}", signo, error, code, id_name(pid), uid == getuid() ? "uid" : "4242",
+             value, zero_tail ? "zeros" : "sentinel");
+}
+
+// A siginfo argument: mostly one made here, now and then a bad pointer.
+static struct pointer pick_siginfo(long long signal, char *shown, size_t size) {
+    struct pointer where = chance(65) ? (struct pointer){(uint64_t)(uintptr_t)buffer_a, "buf", VALID}
+                                      : pick_pointer(buffer_a);
+    snprintf(shown, size, "%s", where.name);
+    if (where.kind == VALID) make_siginfo(buffer_a, signal, shown, size);
+    return where;
+}
+
+static void fuzz_rt_sigqueueinfo(int index) {
+    long long pid = pick_pid();
+    long long signal = pick_signal_to_send();
+    char shown[128];
+    struct pointer info = pick_siginfo(signal, shown, sizeof shown);
+    long ret = CALL(SYS_rt_sigqueueinfo, pid, signal, info.value);
+    begin(index, "rt_sigqueueinfo");
+    put("%s, %lld, %s", pid_arg(pid), signal, shown);
+    result(ret, ret == 0 ? "0" : "-1");
+    end();
+}
+
+static void fuzz_rt_tgsigqueueinfo(int index) {
+    long long tgid = pick_tid();
+    long long tid = chance(40) ? tgid : pick_tid();
+    if (chance(35)) {
+        tgid = self;
+        tid = chance(50) ? thread_tid : self;
+    }
+    long long signal = pick_signal_to_send();
+    char shown[128];
+    struct pointer info = pick_siginfo(signal, shown, sizeof shown);
+    long ret = CALL(SYS_rt_tgsigqueueinfo, tgid, tid, signal, info.value);
+    begin(index, "rt_tgsigqueueinfo");
+    put("%s, %s, %lld, %s", pid_arg(tgid), pid_arg(tid), signal, shown);
+    result(ret, ret == 0 ? "0" : "-1");
+    end();
+}
+
+// Descriptors for pidfd_send_signal besides pidfds[]: opened once, after setup.
+static int self_pidfd, self_thread_pidfd, proc_self_fd, proc_c0_fd, memory_fd;
+
+static void open_more_fds(void) {
+    char path[64];
+    self_pidfd = (int)syscall(SYS_pidfd_open, self, 0);
+    self_thread_pidfd = (int)syscall(SYS_pidfd_open, self, PIDFD_THREAD_FLAG);
+    snprintf(path, sizeof path, "/proc/%d", (int)self);
+    proc_self_fd = open(path, O_RDONLY | O_DIRECTORY);
+    snprintf(path, sizeof path, "/proc/%d", (int)kids[0]);
+    proc_c0_fd = open(path, O_RDONLY | O_DIRECTORY);
+    memory_fd = memfd_create("fuzz", 0);
+    if (self_pidfd < 0 || self_thread_pidfd < 0 || proc_self_fd < 0 || proc_c0_fd < 0 || memory_fd < 0) {
+        perror("more fds");
+        exit(2);
+    }
+}
+
+static int pick_signal_fd(const char **name) {
+    switch (below(14)) {
+    case 0:
+    case 1: *name = "pidfd(c0)"; return pidfds[0];
+    case 2:
+    case 3: *name = "pidfd(c3)"; return pidfds[1];
+    case 4:
+    case 5: *name = "pidfd(self)"; return self_pidfd;
+    case 6: *name = "thread_pidfd(self)"; return self_thread_pidfd;
+    case 7: *name = "proc(self)"; return proc_self_fd;
+    case 8: *name = "proc(c0)"; return proc_c0_fd;
+    case 9: *name = "memfd"; return memory_fd;
+    case 10: *name = "fd -1"; return -1;
+    case 11: *name = "fd 9999"; return 9999;
+    default: {
+        int fd = (int)below(3);
+        *name = fd == 0 ? "fd 0" : fd == 1 ? "fd 1" : "fd 2";
+        return fd;
+    }
+    }
+}
+
+static void fuzz_pidfd_send_signal(int index) {
+    const char *fd_name;
+    int fd = pick_signal_fd(&fd_name);
+    long long signal =
+        chance(40) ? deliverable[below(sizeof deliverable / sizeof deliverable[0])] : pick_signal_to_send();
+    char shown[128] = "NULL";
+    struct pointer info = {0, "NULL", NULL_POINTER};
+    if (chance(60)) info = pick_siginfo(signal, shown, sizeof shown);
+    static const long long flag_values[] = {0, 0, 0, 0, 0, PIDFD_SIGNAL_THREAD, PIDFD_SIGNAL_THREAD_GROUP,
+                                            PIDFD_SIGNAL_PROCESS_GROUP, 3, 6, 8, 0x80000000LL, (1LL << 32)};
+    long long flags = chance(8) ? (long long)rnd() : flag_values[below(sizeof flag_values / sizeof flag_values[0])];
+    // umbra sends to a process group itself, only with the siginfo kill makes (a documented limit).
+    if ((flags & PIDFD_SIGNAL_PROCESS_GROUP) && info.kind != NULL_POINTER) {
+        info = (struct pointer){0, "NULL", NULL_POINTER};
+        snprintf(shown, sizeof shown, "NULL");
+    }
+    long ret = CALL(SYS_pidfd_send_signal, fd, signal, info.value, flags);
+    begin(index, "pidfd_send_signal");
+    put("%s, %lld, %s, 0x%llx", fd_name, signal, shown, (unsigned long long)flags);
+    result(ret, ret == 0 ? "0" : "-1");
+    end();
+}
+
+static void fuzz_pidfd_open(int index) {
+    // Not the zombie: umbra has reaped its native process, so it has no pidfd to give (a documented limit).
+    long long pid = chance(15) ? thread_tid : pick_pid();
+    if (pid == zombie) pid = kids[0];
+    static const long long flag_values[] = {0, 0, 0, O_NONBLOCK, PIDFD_THREAD_FLAG, O_NONBLOCK | PIDFD_THREAD_FLAG,
+                                            1, O_CLOEXEC, (1LL << 32)};
+    long long flags = chance(8) ? (long long)rnd() : flag_values[below(sizeof flag_values / sizeof flag_values[0])];
+    long ret = CALL(SYS_pidfd_open, pid, flags);
+    begin(index, "pidfd_open");
+    put("%s, 0x%llx", pid_arg(pid), (unsigned long long)flags);
+    result(ret, ret >= 0 ? "fd" : "-1");
+    if (ret >= 0) {
+        // What the pidfd reaches: signal 0 checks the target without sending.
+        long sent = CALL(SYS_pidfd_send_signal, ret, 0, NULL, 0);
+        put(" signal0=%s", sent == 0 ? "0" : errno_name(sent, call_errno));
+        close((int)ret);
+    }
+    end();
+}
+
+// rt_sigtimedwait never blocks: a zero timeout, or arguments the kernel refuses before it waits. A signal the main
+// thread blocks stays pending until it is taken here (the thread blocks all).
+static void fuzz_rt_sigtimedwait(int index) {
+    fill(buffer_a);
+    fill(buffer_b);
+    struct pointer set = chance(80) ? (struct pointer){(uint64_t)(uintptr_t)buffer_a, "buf", VALID}
+                                    : pick_pointer(buffer_a);
+    static const long long sizes[] = {0, 4, 16, -1};
+    long long size = chance(85) ? 8 : sizes[below(sizeof sizes / sizeof sizes[0])];
+    uint64_t mask = 0;
+    if (set.kind == VALID) {
+        switch (below(5)) {
+        case 0: mask = ~(uint64_t)0; break;
+        case 1: mask = 1ULL << (deliverable[below(sizeof deliverable / sizeof deliverable[0])] - 1); break;
+        case 2: mask = rnd(); break;
+        default:
+            for (size_t i = 0; i < sizeof deliverable / sizeof deliverable[0]; i++)
+                if (chance(60)) mask |= 1ULL << (deliverable[i] - 1);
+            break;
+        }
+        memcpy(buffer_a, &mask, 8);
+    }
+    struct pointer info = pick_pointer(buffer_b);
+    // The timeout: zero, an invalid one, or a bad pointer; NULL (wait for ever) only when the call fails before.
+    static uint8_t timeout_buffer[16];
+    long long timespec[2] = {0, 0};
+    const char *timeout_name = "{0 0}";
+    uint64_t timeout = (uint64_t)(uintptr_t)timeout_buffer;
+    int fails_before = size != 8 || (set.kind != VALID && set.kind != READ_ONLY);
+    switch (below(fails_before ? 15 : 14)) {
+    case 0: timespec[1] = 1000000000; timeout_name = "{0 1e9}"; break;
+    case 1: timespec[0] = -1; timeout_name = "{-1 0}"; break;
+    case 2: timespec[1] = -1; timeout_name = "{0 -1}"; break;
+    case 3: {
+        struct pointer bad = pick_pointer(NULL);
+        if (bad.kind == BAD || bad.kind == EDGE) {
+            timeout = bad.value;
+            timeout_name = bad.name;
+        }
+        break;
+    }
+    case 14: timeout = 0; timeout_name = "NULL"; break;
+    default: break;
+    }
+    memcpy(timeout_buffer, timespec, sizeof timespec);
+    long ret = CALL(SYS_rt_sigtimedwait, set.value, info.value, timeout, size);
+    begin(index, "rt_sigtimedwait");
+    put("%s", set.name);
+    if (set.kind == VALID) put("{0x%llx}", (unsigned long long)mask);
+    put(", %s, %s, %lld", info.name, timeout_name, size);
+    result(ret, ret > 0 ? "signal" : (ret == 0 ? "0" : "-1"));
+    if (ret > 0) put(" %ld", ret);
+    if (info.kind == VALID) {
+        if (!touched(buffer_b, sizeof(siginfo_t))) {
+            put(" info=untouched");
+        } else {
+            int signo, error, code, pid;
+            unsigned uid;
+            memcpy(&signo, buffer_b + 0, 4);
+            memcpy(&error, buffer_b + 4, 4);
+            memcpy(&code, buffer_b + 8, 4);
+            memcpy(&pid, buffer_b + 16, 4);
+            memcpy(&uid, buffer_b + 20, 4);
+            put(" info={signo=%d errno=%d code=%d pid=%s uid=", signo, error, code, id_name(pid));
+            if (uid == getuid()) put("uid");
+            else put("%u", uid);
+            if (signo == SIGCHLD && code >= CLD_EXITED && code <= CLD_CONTINUED) {
+                // A child's SIGCHLD: its status; its CPU times vary.
+                int status;
+                memcpy(&status, buffer_b + 24, 4);
+                put(" status=%d", status);
+            } else {
+                put(" data=");
+                for (int i = 24; i < 48; i += 4) {
+                    unsigned word;
+                    memcpy(&word, buffer_b + i, 4);
+                    put("%s%x", i == 24 ? "" : ".", word);
+                }
+                put(" pad=%s", touched(buffer_b + 12, 4) ? "written" : "kept");
+            }
+            uint8_t zeros[128 - 48] = {0};
+            put(" tail=%s}", memcmp(buffer_b + 48, zeros, sizeof zeros) == 0 ? "zeros" : "other");
+        }
+    }
+    end();
+}
+
+static void fuzz_getrusage(int index) {
+    static const long long whos[] = {RUSAGE_SELF, RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_CHILDREN, RUSAGE_CHILDREN,
+                                     RUSAGE_THREAD, RUSAGE_THREAD, 2, -2, -3, INT_MIN, INT_MAX,
+                                     (1LL << 32) | 0xffffffffLL, (1LL << 32) | RUSAGE_THREAD};
+    long long who = whos[below(sizeof whos / sizeof whos[0])];
+    fill(buffer_b);
+    struct pointer usage = pick_pointer(buffer_b);
+    long ret = CALL(SYS_getrusage, who, usage.value);
+    begin(index, "getrusage");
+    put("%lld, %s", who, usage.name);
+    result(ret, ret == 0 ? "0" : "-1");
+    // Only whether it wrote: times and counts differ from run to run.
+    if (usage.kind == VALID) put(" usage=%s", touched(buffer_b, sizeof(struct rusage)) ? "written" : "untouched");
+    if (usage.kind == VALID && touched(buffer_b + sizeof(struct rusage), 8)) put(" overrun");
+    end();
+}
+
+// The simple id calls: getpid, getppid, gettid, getpgrp, setsid (EPERM while the fuzzer leads a group, which it
+// does until setpgid moves it) and set_tid_address (the kernel keeps any address; it writes there only at exit).
+static void fuzz_ids(int index) {
+    static uint32_t tid_word;
+    long ret;
+    switch (below(7)) {
+    case 0:
+        ret = CALL(SYS_getpid);
+        begin(index, "getpid");
+        break;
+    case 1:
+        ret = CALL(SYS_getppid);
+        begin(index, "getppid");
+        break;
+    case 2:
+        ret = CALL(SYS_gettid);
+        begin(index, "gettid");
+        break;
+    case 3:
+    case 4:
+        ret = CALL(SYS_getpgrp);
+        begin(index, "getpgrp");
+        break;
+    case 5:
+        ret = CALL(SYS_setsid);
+        begin(index, "setsid");
+        break;
+    default: {
+        struct pointer where = pick_pointer((uint8_t *)&tid_word);
+        if (where.kind == READ_ONLY || where.kind == EDGE) where = (struct pointer){0, "NULL", NULL_POINTER};
+        ret = CALL(SYS_set_tid_address, where.value);
+        begin(index, "set_tid_address");
+        put("%s", where.name);
+        break;
+    }
+    }
+    result(ret, ret >= 0 ? id_name(ret) : "-1");
+    end();
+}
+
 // A short-lived child and a blocking wait for it: shows whether SIGCHLD's disposition (SIG_IGN, SA_NOCLDWAIT) as
 // the fuzz left it makes children reap themselves, the same way in both runs.
 static void probe(int index) {
@@ -860,6 +1185,7 @@ static void probe(int index) {
     pid_t child = fork();
     if (child == 0) _exit(5);
     name_id(child, "probe");
+    if (probe_count < (int)(sizeof probe_pids / sizeof probe_pids[0])) probe_pids[probe_count++] = child;
     int status = 0;
     long ret = CALL(SYS_wait4, child, &status, 0, NULL);
     begin(index, "probe");
@@ -890,8 +1216,9 @@ int main(int argc, char **argv) {
     mprotect(edge_page + 4096, 4096, PROT_NONE);
 
     setup();
+    open_more_fds();
     for (int i = 0; i < calls; i++) {
-        switch (below(29)) {
+        switch (below(39)) {
         case 0:
         case 1:
         case 2: fuzz_kill(i); break;
@@ -920,6 +1247,16 @@ int main(int argc, char **argv) {
         case 25: fuzz_clone(i); break;
         case 26:
         case 27: fuzz_proc(i); break;
+        case 28:
+        case 29: fuzz_rt_sigqueueinfo(i); break;
+        case 30: fuzz_rt_tgsigqueueinfo(i); break;
+        case 31:
+        case 32: fuzz_pidfd_send_signal(i); break;
+        case 33:
+        case 34: fuzz_rt_sigtimedwait(i); break;
+        case 35: fuzz_getrusage(i); break;
+        case 36: fuzz_ids(i); break;
+        case 37: fuzz_pidfd_open(i); break;
         default:
             if (chance(20)) probe(i);
             else fuzz_getpgid_getsid(i, (int)below(2));
