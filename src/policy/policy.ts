@@ -546,6 +546,9 @@ export class Policy implements KernelObserver {
       return;
     }
     thread.exitHook = result.then;
+    // An injected call the filter traces would stop at its own entry, inside the injection.
+    const row = SYSCALL_TABLE.get(result.inject.nr);
+    if (row && !row.when) throw new Error(`injected ${row.name}, which the filter traces`);
     this.#push(ReplyKind.inject, event.tid, { value: BigInt(result.inject.nr), args: result.inject.args });
   }
 
