@@ -93,6 +93,7 @@ export async function run(path: string, dataDirectory?: string, pauseForDebuggin
   console.error(
     `umbra: ${ok} of ${configured} processes ended as expected; outputs in ${report.dataDirectory}`,
   );
+  if (report.failure !== null) return EXIT_FAILURE; // reported as it happened; everything was killed
   return report.mismatches.length === 0 ? 0 : EXIT_MISMATCH;
 }
 

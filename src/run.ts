@@ -42,6 +42,8 @@ export interface RunReport {
   mismatches: string[];
   /** Everything that happened, in order (the timeline is drawn from these). */
   events: UmbraEvent[];
+  /** umbra's own failure that ended the run early (everything was killed then), or null. */
+  failure: string | null;
 }
 
 /** Options of {@linkcode runConfig}. */
@@ -153,6 +155,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   const events: UmbraEvent[] = [];
   const syscalls = new Map<string, SyscallRecord[]>(); // by "<host>/<root pid>"
   const straceMode = config.experimental.straceLoggingMode;
+  let failure: string | null = null;
   {
     await using sandbox = await Sandbox.create({
       dataDirectory,
@@ -195,10 +198,11 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
     await Promise.race([allDone, sandbox.at(stopTime)]);
     await sandbox.close(); // kills what still runs: recorded as "running"
     await collecting;
+    failure = sandbox.failure;
   }
   // One canonical order: processes runnable at the same virtual time reach umbra in any order.
   const ordered = canonicalOrder(events, config.hosts.map((host) => host.name));
-  const report = await buildReport(dataDirectory, stopTime, started, ordered);
+  const report = { ...await buildReport(dataDirectory, stopTime, started, ordered), failure };
   await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
   await Deno.writeTextFile(
     join(dataDirectory, "timeline.html"),
@@ -227,7 +231,7 @@ async function buildReport(
   stopTime: bigint,
   started: { entry: { host: { name: string }; process: ProcessConfig }; handle: SandboxProcess }[],
   events: readonly UmbraEvent[],
-): Promise<RunReport> {
+): Promise<Omit<RunReport, "failure">> {
   const processes: ProcessReport[] = processesFromEvents(events).map((entry) => ({
     ...entry,
     expectedFinalState: null,

@@ -38,3 +38,38 @@ umbraTest("a failing policy ends the run with one clear line, exit 1, and everyt
   match(stderr, /^umbra: policy failed: injected fault at syscall:getppid/);
   equal(stderr.trim().split("\n").length, 1, stderr);
 });
+
+umbraTest("a failing policy in a run leaves the output written up to then, the strace log and a report", async () => {
+  const data = await Deno.makeTempDir({ prefix: "umbra-crash-" });
+  const config = `${data}/run.yaml`;
+  await Deno.writeTextFile(
+    config,
+    [
+      "general: { stop_time: 10s }",
+      "experimental: { strace_logging_mode: standard }",
+      "hosts:",
+      "  h:",
+      "    processes:",
+      // setsid(1)'s setsid(2) is where the injected fault strikes.
+      `      - { path: /bin/sh, args: ["-c", "echo before; echo to stderr >&2; setsid true; echo after"] }`,
+    ].join("\n"),
+  );
+  try {
+    const output = await new Deno.Command(UMBRA, {
+      args: ["run", "--data-directory", `${data}/out`, config],
+      env: markedEnv({ UMBRA_FAULT: "syscall:setsid" }),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    equal(output.code, 1, new TextDecoder().decode(output.stderr));
+    match(new TextDecoder().decode(output.stderr), /^umbra: policy failed: injected fault at syscall:setsid/);
+    const report = JSON.parse(await Deno.readTextFile(`${data}/out/report.json`));
+    match(report.failure, /injected fault at syscall:setsid/);
+    const host = `${data}/out/hosts/h`;
+    equal(await Deno.readTextFile(`${host}/sh.1000.stdout`), "before\n");
+    equal(await Deno.readTextFile(`${host}/sh.1000.stderr`), "to stderr\n");
+    match(await Deno.readTextFile(`${host}/sh.1000.strace`), /\[1000\] vfork\(\) = 1001\n/);
+  } finally {
+    await Deno.remove(data, { recursive: true });
+  }
+});
