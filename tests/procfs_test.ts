@@ -156,6 +156,7 @@ for (const isStatic of [false, true]) {
         text(
           "/proc: [child 0] [child 1] [other 1] [self] and many named entries",
           "/proc/self/task: [main thread] [thread] and few named entries",
+          "legacy getdents of /proc/self/task: [main thread] [thread], 2 directories",
           "one record at a time: 4 numbered, many named, ended with 0",
           "buffer too small at the end: 0",
           "buffer too small: EINVAL",

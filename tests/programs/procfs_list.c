@@ -87,6 +87,40 @@ static void one_by_one(void) {
   close(fd);
 }
 
+/** The legacy getdents(2) record: d_type is the record's last byte. */
+struct linux_dirent {
+  unsigned long d_ino;
+  unsigned long d_off;
+  unsigned short d_reclen;
+  char d_name[];
+};
+
+/** /proc/self/task through the legacy getdents(2): the threads by role, and whether d_type says directory. */
+static void legacy(void) {
+  int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY);
+  char buffer[256] __attribute__((aligned(8)));
+  const char *roles[8];
+  int count = 0, directories = 0;
+  long n;
+  while ((n = syscall(SYS_getdents, fd, buffer, sizeof buffer)) > 0) {
+    for (long at = 0; at < n;) {
+      struct linux_dirent *entry = (struct linux_dirent *)(buffer + at);
+      char *end;
+      long id = strtol(entry->d_name, &end, 10);
+      if (*end == 0 && end != entry->d_name && count < 8) {
+        roles[count++] = strdup(role(id, 1));
+        directories += buffer[at + entry->d_reclen - 1] == DT_DIR;
+      }
+      at += entry->d_reclen;
+    }
+  }
+  close(fd);
+  qsort(roles, count, sizeof roles[0], compare);
+  printf("legacy getdents of /proc/self/task:");
+  for (int i = 0; i < count; i++) printf(" [%s]", roles[i]);
+  printf(", %d directories\n", directories);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   int go[2];
@@ -103,6 +137,7 @@ int main(void) {
   while (thread_tid == 0) sched_yield();
   list("/proc", 0);
   list("/proc/self/task", 1);
+  legacy();
   one_by_one();
   close(go[1]);
   for (int i = 0; i < 2; i++) waitpid(children[i], NULL, 0);
