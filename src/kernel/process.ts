@@ -15,6 +15,13 @@ export type ProcessId = number;
 /** The sandbox's init: parent, group and session of every top-level process. */
 export const INIT_PID: ProcessId = 1;
 
+/**
+ * An owner of signal-driven I/O as the program set it: [F_OWNER_* type, id], and whether the
+ * kernel holds none for it (a zombie, or a group nobody is in: Linux accepts both, and they get
+ * no signal).
+ */
+export type FileOwner = [type: number, id: number, virtualOnly?: boolean];
+
 /** Parts of a process present in every state. */
 export interface Common {
   readonly id: ProcessId;
@@ -59,7 +66,7 @@ export interface Common {
    * Owners set with F_SETOWN/F_SETOWN_EX, as the program named them (fd -> [F_OWNER_* type, id]):
    * a process group has no native counterpart, so F_GETOWN must answer from here.
    */
-  fileOwners: Map<number, [number, number]>;
+  fileOwners: Map<number, FileOwner>;
   /** ITIMER_REAL (alarm, setitimer) on the virtual clock; not inherited by fork, kept by exec. */
   realTimer: RealTimer | null;
   /** POSIX timers (timer_create) on the virtual clock, by id; not inherited, deleted by exec. */

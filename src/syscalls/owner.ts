@@ -11,8 +11,9 @@
  */
 
 import { Errno } from "../abi/errno.ts";
-import type { Process } from "../kernel/process.ts";
+import type { FileOwner, Process } from "../kernel/process.ts";
 import { fails, type Handler, int, native, type Outcome, returns, type SyscallContext } from "./context.ts";
+import { stackScratch } from "./procfs.ts";
 import { duplicate, F_DUPFD, F_DUPFD_CLOEXEC } from "./signalfd.ts";
 
 /** fcntl commands umbra translates. */
@@ -58,27 +59,79 @@ function groupStandIn(context: SyscallContext, group: number): Process | undefin
   return members.find((p) => p.id === group) ?? members.sort((a, b) => a.id - b.id)[0];
 }
 
-/** The native owner for a virtual F_SETOWN argument (pid, or -pgid), or undefined for ESRCH. */
+/**
+ * The native owner for a virtual F_SETOWN argument (pid, or -pgid), or undefined for ESRCH. A
+ * thread's id stays the thread's: as a process owner it names no process, as on Linux.
+ */
 function nativeOwner(context: SyscallContext, who: number): number | undefined {
   if (who === 0) return 0;
-  const process = who > 0 ? processOf(context, who) : groupStandIn(context, -who);
-  return process?.common.nativePid;
+  if (who < 0) return groupStandIn(context, -who)?.common.nativePid;
+  const process = processOf(context, who);
+  return process?.threads.get(who)?.nativeTid ?? process?.common.nativePid;
 }
 
-/** An exit hook that records the owner of the call's descriptor once the kernel accepted it. */
-function remember(context: SyscallContext, owner: [number, number]): (result: bigint) => bigint {
+/** What the descriptor of the call (argument 0) is: a socket, a terminal, something else, or not open. */
+function kindOf(context: SyscallContext): "socket" | "terminal" | "other" | "closed" {
+  const target = context.native.readProcLink(`${context.thread.nativeTid}/fd/${int(context.args[0])}`);
+  if (target === null) return "closed";
+  if (target.startsWith("socket:")) return "socket";
+  return /^\/dev\/(pts\/|tty|console)/.test(target) ? "terminal" : "other";
+}
+
+/** Runs the call with `replacement` in stack scratch in place of its argument 2 (the program's memory stays). */
+function withScratch(
+  context: SyscallContext,
+  replacement: Uint8Array,
+  after: (result: bigint) => bigint = (result) => result,
+): Outcome {
+  const address = stackScratch(context, replacement.length);
+  if (address === null || context.memory.write(context.thread.nativeTid, address, replacement) !== 0) {
+    return fails(Errno.EFAULT);
+  }
+  const args = [...context.args];
+  args[2] = address;
+  return { kind: "rewrite", args, restore: true, exit: after };
+}
+
+/**
+ * An exit hook that records the owner of the call's descriptor once the kernel accepted it (null:
+ * an owner the kernel reports as it is, so nothing to recall).
+ */
+function remember(context: SyscallContext, owner: FileOwner | null): (result: bigint) => bigint {
   const fd = int(context.args[0]);
   return (result) => {
-    if (result === 0n) context.process.common.fileOwners.set(fd, owner);
+    if (result !== 0n) return result;
+    if (owner) context.process.common.fileOwners.set(fd, owner);
+    else context.process.common.fileOwners.delete(fd);
     return result;
   };
+}
+
+/**
+ * Whether `who` (pid, or -pgid) names something Linux would accept as an owner that the kernel
+ * here cannot hold: a zombie (umbra reaped it natively), or a group nobody is in whose number is a
+ * process's or thread's.
+ */
+function virtualOnly(context: SyscallContext, who: number): boolean {
+  const id = Math.abs(who);
+  const process = host(context).processes.get(id);
+  if (who > 0) return process?.state.kind === "zombie";
+  return process !== undefined || [...host(context).processes.values()].some((p) => p.threads.has(id));
+}
+
+/** An owner the kernel holds none for, as F_GETOWN_EX reports it now: [type, id]. */
+function virtualReport(context: SyscallContext, owner: FileOwner): [number, number] {
+  const [type, id] = owner;
+  // A zombie owner shows until it is reaped; an empty group shows as none.
+  const alive = type !== F_OWNER_PGRP && host(context).processes.get(id) !== undefined;
+  return [type, alive ? id : 0];
 }
 
 /** The owner the program set for the call's descriptor, if the kernel still has its stand-in. */
 function recalled(context: SyscallContext, nativeId: number): [number, number] {
   const recorded = context.process.common.fileOwners.get(int(context.args[0]));
   const standIn = recorded && nativeOwner(context, recorded[0] === F_OWNER_PGRP ? -recorded[1] : recorded[1]);
-  return recorded && standIn === nativeId ? recorded : [F_OWNER_PID, virtualOwner(context, nativeId)];
+  return recorded && standIn === nativeId ? [recorded[0], recorded[1]] : [F_OWNER_PID, virtualOwner(context, nativeId)];
 }
 
 /** The virtual id of a native owner the kernel reports. */
@@ -100,34 +153,15 @@ function bytesOf(...values: number[]): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/**
- * Runs the call with `replacement` written over the `original` bytes at `address`, and puts the
- * program's bytes back when it returns.
- */
-function withMemory(
-  context: SyscallContext,
-  address: bigint,
-  original: Uint8Array,
-  replacement: Uint8Array,
-  after: (result: bigint) => bigint = (result) => result,
-): Outcome {
-  const tid = context.thread.nativeTid;
-  if (context.memory.write(tid, address, replacement) !== 0) return fails(Errno.EFAULT);
-  return native((result) => {
-    context.memory.write(tid, address, original);
-    return after(result);
-  });
-}
-
-/** After the call, the int at `address` (a native owner) becomes virtual. */
-function translateIntAfter(context: SyscallContext, address: bigint, offset = 0): Outcome {
+/** After the call, the int at `address` (a native owner, as F_GETOWN gives it) becomes virtual. */
+function translateIntAfter(context: SyscallContext, address: bigint): Outcome {
   return native((result) => {
     if (result < 0n) return result;
     const tid = context.thread.nativeTid;
-    const bytes = context.memory.read(tid, address + BigInt(offset), 4);
-    if (typeof bytes !== "number") {
-      context.memory.writeI32(tid, address + BigInt(offset), virtualOwner(context, int32(bytes)));
-    }
+    const bytes = context.memory.read(tid, address, 4);
+    if (typeof bytes === "number" || int32(bytes) === 0) return result;
+    const [type, id] = recalled(context, Math.abs(int32(bytes)));
+    context.memory.writeI32(tid, address, type === F_OWNER_PGRP ? -id : id);
     return result;
   });
 }
@@ -136,17 +170,29 @@ function translateIntAfter(context: SyscallContext, address: bigint, offset = 0)
 export const fcntl: Handler = (context) => {
   const command = int(context.args[1]);
   const argument = context.args[2];
+  // The kernel looks at the descriptor first.
+  if (command !== FcntlCommand.F_DUPFD && command !== FcntlCommand.F_DUPFD_CLOEXEC && kindOf(context) === "closed") {
+    return native();
+  }
   switch (command) {
     case FcntlCommand.F_SETOWN: {
       const who = int(argument);
+      if (who === -0x80000000) return fails(Errno.EINVAL); // -INT_MIN does not exist
       const owner = nativeOwner(context, who);
-      if (owner === undefined) return fails(Errno.ESRCH);
+      if (owner === undefined && !virtualOnly(context, who)) return fails(Errno.ESRCH);
       const args = [...context.args];
-      args[2] = BigInt(owner);
-      return { kind: "rewrite", args, exit: remember(context, who < 0 ? [F_OWNER_PGRP, -who] : [F_OWNER_PID, who]) };
+      args[2] = BigInt(owner ?? 0);
+      const recorded: FileOwner = who < 0 ? [F_OWNER_PGRP, -who] : [F_OWNER_PID, who];
+      if (owner === undefined) recorded.push(true);
+      return { kind: "rewrite", args, exit: remember(context, recorded) };
     }
     case FcntlCommand.F_GETOWN:
       return native((result) => {
+        const recorded = context.process.common.fileOwners.get(int(context.args[0]));
+        if (result === 0n && recorded?.[2]) {
+          const [type, id] = virtualReport(context, recorded);
+          return BigInt(type === F_OWNER_PGRP ? -id : id);
+        }
         if (result <= 0n) return result;
         const [type, id] = recalled(context, Number(result));
         return BigInt(type === F_OWNER_PGRP ? -id : id);
@@ -156,21 +202,36 @@ export const fcntl: Handler = (context) => {
       if (typeof original === "number") return fails(Errno.EFAULT);
       const type = int32(original);
       const id = int32(original, 4);
+      if (type !== F_OWNER_TID && type !== F_OWNER_PID && type !== F_OWNER_PGRP) return native(); // EINVAL
+      if (id === 0) return native(remember(context, null)); // no owner: nothing to translate
+      if (id < 0) return fails(Errno.ESRCH); // no pid is negative
       if (type === F_OWNER_TID) {
         const threads = [...host(context).processes.values()].flatMap((p) => [...p.threads.values()]);
-        const thread = id > 0 ? threads.find((t) => t.id === id) : undefined;
-        if (!thread) return id === 0 ? native() : fails(Errno.ESRCH);
-        return withMemory(context, argument, original, bytesOf(F_OWNER_TID, thread.nativeTid));
+        const thread = threads.find((t) => t.id === id);
+        if (!thread && virtualOnly(context, id)) {
+          return withScratch(context, bytesOf(F_OWNER_TID, 0), remember(context, [type, id, true]));
+        }
+        if (!thread) return fails(Errno.ESRCH);
+        return withScratch(context, bytesOf(F_OWNER_TID, thread.nativeTid), remember(context, null));
       }
-      if (type !== F_OWNER_PID && type !== F_OWNER_PGRP) return native(); // the kernel says EINVAL
-      const owner = id === 0 ? 0 : nativeOwner(context, type === F_OWNER_PGRP ? -id : id);
-      if (owner === undefined) return fails(Errno.ESRCH);
-      return withMemory(context, argument, original, bytesOf(F_OWNER_PID, owner), remember(context, [type, id]));
+      const who = type === F_OWNER_PGRP ? -id : id;
+      const owner = nativeOwner(context, who);
+      if (owner === undefined && !virtualOnly(context, who)) return fails(Errno.ESRCH);
+      return withScratch(
+        context,
+        bytesOf(owner === undefined ? type : F_OWNER_PID, owner ?? 0),
+        remember(context, owner === undefined ? [type, id, true] : [type, id]),
+      );
     }
     case FcntlCommand.F_GETOWN_EX:
       return native((result) => {
         const tid = context.thread.nativeTid;
         const bytes = context.memory.read(tid, argument, 8);
+        const recorded = context.process.common.fileOwners.get(int(context.args[0]));
+        if (result === 0n && recorded?.[2] && typeof bytes !== "number" && int32(bytes, 4) === 0) {
+          context.memory.write(tid, argument, bytesOf(...virtualReport(context, recorded)));
+          return result;
+        }
         if (result < 0n || typeof bytes === "number" || int32(bytes, 4) === 0) return result;
         const [type, id] = int32(bytes) === F_OWNER_TID
           ? [F_OWNER_TID, virtualOwner(context, int32(bytes, 4))]
@@ -190,6 +251,10 @@ export const fcntl: Handler = (context) => {
 export const ioctl: Handler = (context) => {
   const request = Number(BigInt.asUintN(32, context.args[1]));
   const address = context.args[2];
+  // The kernel looks at the descriptor, then at whether it takes the request: owners are
+  // sockets', the foreground group a terminal's (anything else is EBADF or ENOTTY, untouched).
+  const kind = kindOf(context);
+  if (kind !== (request === IoctlRequest.TIOCSPGRP ? "terminal" : "socket")) return native();
   if (request === IoctlRequest.FIOGETOWN || request === IoctlRequest.SIOCGPGRP) {
     return translateIntAfter(context, address);
   }
@@ -201,5 +266,9 @@ export const ioctl: Handler = (context) => {
   }
   const owner = nativeOwner(context, value);
   if (owner === undefined) return fails(Errno.ESRCH);
-  return withMemory(context, address, original, bytesOf(owner));
+  return withScratch(
+    context,
+    bytesOf(owner),
+    remember(context, value < 0 ? [F_OWNER_PGRP, -value] : [F_OWNER_PID, value]),
+  );
 };
