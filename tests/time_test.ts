@@ -143,3 +143,15 @@ umbraTest(
     equal(native.stdout.split("\n")[0], "CLOCK_REALTIME: host");
   },
 );
+
+umbraTest("select and pselect6 return the kernel's sets in virtual time, not the program's", async () => {
+  const program = await compile("time_select_sets");
+  const expected = "select, write end ready: 1 read=0 write=1\npselect, nothing ready: 0 read=0 write=0\n";
+  deepEqual(await runNative([program]), { code: 0, stdout: expected, stderr: "" });
+  const umbra = await umbraVirtual([program]);
+  deepEqual({ code: umbra.code, stdout: umbra.stdout, stderr: umbra.stderr }, {
+    code: 0,
+    stdout: expected,
+    stderr: "",
+  });
+});

@@ -147,6 +147,12 @@ export class Policy implements KernelObserver {
       armTimerfd: (fd, ns) => native.armTimerfd(fd, ns),
       virtualSiginfo: (thread, signal, siginfo) => this.#virtualSiginfo(thread, signal, siginfo),
       forged: (process, siginfo) => this.#forged.add(process.id, siginfo),
+      lostSiginfo: (thread) =>
+        this.#pending.reconcile(
+          thread.process.id,
+          [thread.id, SHARED],
+          (queue, signal) => queuedNatively(this.native.readProc, thread, queue, signal),
+        ),
       discarded: (process, signal) => this.#pending.discard(process.id, signal),
     };
   }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { defaultAction } from "../abi/signals.ts";
+import { defaultAction, SIGRTMIN } from "../abi/signals.ts";
 import type { Thread } from "../kernel/thread.ts";
 
 /** The queue a signal waits in: a thread's own (its virtual tid) or its process's (SHARED). */
@@ -37,6 +37,22 @@ export class PendingSignals {
     return siginfo;
   }
 
+  /**
+   * A dequeue umbra learned nothing about (a siginfo the kernel could not write): the standard
+   * signals recorded in `queues` that the kernel no longer has pending there lose their records.
+   */
+  reconcile(
+    pid: number,
+    queues: readonly SignalQueue[],
+    pending: (queue: SignalQueue, signal: number) => boolean,
+  ): void {
+    const byKey = this.#pending.get(pid);
+    for (const key of [...byKey?.keys() ?? []]) {
+      const [queue, signal] = key.split(":").map(Number);
+      if (queues.includes(queue) && signal < SIGRTMIN && !pending(queue, signal)) byKey!.delete(key);
+    }
+  }
+
   /** The kernel discarded every pending `signal` of the process (it became ignored). */
   discard(pid: number, signal: number): void {
     const byKey = this.#pending.get(pid);
@@ -57,6 +73,8 @@ export class PendingSignals {
 
 /** Bytes of a siginfo that carry data (kernel_siginfo); the rest of the 128 is padding. */
 const SIGINFO_DATA = 48;
+/** Byte ranges of si_signo, si_code, si_pid and si_uid: what identifies a forged siginfo. */
+const FORGED_FIELDS: readonly [number, number][] = [[0, 4], [8, 12], [16, 24]];
 
 /**
  * siginfos a program queued to itself with a code that kill, tkill or the kernel use (SI_USER,
@@ -73,7 +91,10 @@ export class ForgedSiginfos {
   /** Whether `siginfo`, being delivered to process `pid`, is one it queued itself (the record goes). */
   take(pid: number, siginfo: Uint8Array): boolean {
     const records = this.#forged.get(pid);
-    const index = records?.findIndex((record) => record.every((byte, i) => byte === siginfo[i])) ?? -1;
+    // What a signalfd record keeps of a siginfo too: si_signo, si_code, si_pid, si_uid.
+    const same = (record: Uint8Array) =>
+      FORGED_FIELDS.every(([from, to]) => record.slice(from, to).every((byte, i) => byte === siginfo[from + i]));
+    const index = records?.findIndex(same) ?? -1;
     if (index < 0) return false;
     records!.splice(index, 1);
     if (records!.length === 0) this.#forged.delete(pid);

@@ -37,6 +37,8 @@ export interface NativeServices {
    * `siginfo` null: the program dequeued `signal` without looking (sigwaitinfo with no siginfo).
    */
   virtualSiginfo(thread: Thread, signal: number, siginfo: Uint8Array | null): Uint8Array | null;
+  /** `thread` dequeued a signal whose siginfo the kernel could not write (EFAULT): records catch up. */
+  lostSiginfo(thread: Thread): void;
   /** `process` queued `siginfo` to itself with a kill-like or kernel code: its si_pid stays as written. */
   forged(process: Process, siginfo: Uint8Array): void;
   /** The kernel discarded `process`'s pending `signal` (its disposition became ignore). */

@@ -159,8 +159,12 @@ function translateIntAfter(context: SyscallContext, address: bigint): Outcome {
     if (result < 0n) return result;
     const tid = context.thread.nativeTid;
     const bytes = context.memory.read(tid, address, 4);
-    if (typeof bytes === "number" || int32(bytes) === 0) return result;
-    const [type, id] = recalled(context, Math.abs(int32(bytes)));
+    if (typeof bytes === "number") return result;
+    const recorded = context.process.common.fileOwners.get(int(context.args[0]));
+    if (int32(bytes) === 0 && !recorded?.[2]) return result;
+    const [type, id] = int32(bytes) === 0
+      ? virtualReport(context, recorded!)
+      : recalled(context, Math.abs(int32(bytes)));
     context.memory.writeI32(tid, address, type === F_OWNER_PGRP ? -id : id);
     return result;
   });
@@ -265,10 +269,8 @@ export const ioctl: Handler = (context) => {
     return groupStandIn(context, value) ? returns(0) : fails(Errno.EPERM);
   }
   const owner = nativeOwner(context, value);
-  if (owner === undefined) return fails(Errno.ESRCH);
-  return withScratch(
-    context,
-    bytesOf(owner),
-    remember(context, value < 0 ? [F_OWNER_PGRP, -value] : [F_OWNER_PID, value]),
-  );
+  if (owner === undefined && !virtualOnly(context, value)) return fails(Errno.ESRCH);
+  const recorded: FileOwner = value < 0 ? [F_OWNER_PGRP, -value] : [F_OWNER_PID, value];
+  if (owner === undefined) recorded.push(true);
+  return withScratch(context, bytesOf(owner ?? 0), remember(context, recorded));
 };

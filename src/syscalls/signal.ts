@@ -4,6 +4,7 @@
  * @module
  */
 
+import { Errno } from "../abi/errno.ts";
 import { SIGINFO_SIZE } from "../abi/siginfo.ts";
 import { defaultAction, Signal, SIGRTMAX } from "../abi/signals.ts";
 import { decodeSigaction, SIG_DFL, SIG_IGN } from "../kernel/signal_actions.ts";
@@ -38,6 +39,8 @@ export const rt_sigaction: Handler = ({ args, observed, process, native: service
  */
 export const rt_sigtimedwait: Handler = ({ args, memory, native: services, thread }) => {
   return native((result) => {
+    // The kernel dequeues before it writes the siginfo: EFAULT took a signal too.
+    if (result === -BigInt(Errno.EFAULT)) services.lostSiginfo(thread);
     if (result <= 0n) return result;
     // Without a siginfo (sigwaitinfo(set, NULL)) the signal is gone all the same.
     const bytes = args[1] === 0n ? null : memory.read(thread.nativeTid, args[1], SIGINFO_SIZE);

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { Errno } from "../abi/errno.ts";
 import { siginfoFields, userSiginfo } from "../abi/siginfo.ts";
 import { SYS } from "../abi/syscalls.ts";
 import type { Injection } from "../kernel/thread.ts";
@@ -81,6 +82,7 @@ function rewriteRecords(context: SyscallContext, address: bigint, length: number
 export const read: Handler = (context) => {
   if (!isSignalfd(context, int(context.args[0]))) return native();
   return native((result) => {
+    if (result === -BigInt(Errno.EFAULT)) context.native.lostSiginfo(context.thread); // dequeued, not written
     if (result > 0n) rewriteRecords(context, context.args[1], Number(result));
     return result;
   });

@@ -21,8 +21,11 @@ const NS_PER_MS = 1_000_000n;
 interface Slicing {
   /** The arguments for a native wait of `sliceNs` (may write the slice into tracee memory). */
   args(sliceNs: bigint): readonly bigint[];
-  /** Puts back the memory the native call or `args` changed, before a restart or the return. */
-  restore?(): void;
+  /**
+   * Puts back the memory `args` changed, before a restart or the return; before a restart, also
+   * what the native call changed that the program must find as it left it (select's fd sets).
+   */
+  restore?(restarting: boolean): void;
   /** Writes what the program sees of the time left, when the call ends (select, ppoll). */
   finish?(leftNs: bigint): void;
   /** The native result of a slice that ran out. */
@@ -42,8 +45,9 @@ function sliced(context: SyscallContext, timeoutNs: bigint, slicing: Slicing): O
     args: slicing.args(slice),
     restore: true,
     exit: (result) => {
-      slicing.restore?.();
-      if (result === slicing.timedOut && clock.now < deadline) return { restart: true };
+      const restarting = result === slicing.timedOut && clock.now < deadline;
+      slicing.restore?.(restarting);
+      if (restarting) return { restart: true };
       context.native.timedWait(thread, null);
       slicing.finish?.(deadline > clock.now ? deadline - clock.now : 0n);
       // A stop and continue must restart the whole call (virtual deadline kept), not the kernel's
@@ -95,9 +99,10 @@ function memoryWait(index: number, unit: bigint, options: { writesLeft: boolean;
         context.memory.write(tid, address, encodeTimespec(slice, unit));
         return context.args;
       },
-      restore: () => {
+      restore: (restarting) => {
         context.memory.write(tid, address, original);
-        for (const [at, bytes] of saved) context.memory.write(tid, at, bytes);
+        // The kernel's result sets are the program's answer; only a slice that ran out gives them back.
+        if (restarting) { for (const [at, bytes] of saved) context.memory.write(tid, at, bytes); }
       },
       finish: options.writesLeft ? (left) => context.memory.write(tid, address, encodeTimespec(left, unit)) : undefined,
       timedOut: 0n,
