@@ -23,6 +23,8 @@ pub const any_argument: u32 = 0xffff_ffff;
 /// Upper bound of the rule encoding, in u32 words.
 pub const rules_words_max = 1 + rule_count_max * (4 + values_per_rule_max);
 pub const observe_flag: u32 = 0x8000_0000;
+/// A rule's value count that means: trace when the argument's low 32 bits are negative (bit 31).
+pub const negative_rule: u32 = 0x8000_0000;
 
 /// How the tracer treats an observed syscall: copy `length` bytes at pointer argument `argument`.
 pub const Observation = struct { argument: u8, length: u8 };
@@ -88,6 +90,16 @@ pub fn build(filter: *Filter, observations: *Observations, words: []const u32) R
             if (observe & observe_flag == 0 or pointer >= 6 or length > 128) return error.BadArgument;
             observations[nr] = .{ .argument = @intCast(pointer), .length = @intCast(length) };
         }
+        if (value_count == negative_rule) {
+            if (argument >= 6) return error.BadArgument;
+            // nr?  no: skip the block.  yes: load the argument, trace when bit 31 is set, else allow.
+            filter.emit(BPF.JMP | BPF.JEQ | BPF.K, 0, 4, nr);
+            filter.emit(BPF.LD | BPF.W | BPF.ABS, 0, 0, offset_args + 8 * argument);
+            filter.emit(BPF.JMP | BPF.JSET | BPF.K, 1, 0, 0x8000_0000);
+            filter.emit(BPF.RET | BPF.K, 0, 0, ret_allow);
+            filter.emit(BPF.RET | BPF.K, 0, 0, ret_trace);
+            continue;
+        }
         if (value_count > values_per_rule_max) return error.TooManyValues;
         if (cursor + value_count > words.len) return error.RulesTruncated;
         const values = words[cursor .. cursor + value_count];
@@ -137,4 +149,17 @@ test "an argument rule jumps to trace on each value and allows otherwise" {
     try std.testing.expectEqual(ret_allow, block[4].k);
     try std.testing.expectEqual(ret_trace, block[5].k);
     try std.testing.expectError(error.RulesTruncated, build(&filter, &observations, &.{ 1, 13, 0, 2, 0, 17 }));
+}
+
+test "a negative rule traces an argument with bit 31 set and allows otherwise" {
+    var filter: Filter = .{};
+    var observations: Observations = undefined;
+    try build(&filter, &observations, &.{ 1, 228, 0, negative_rule, 0 });
+    const block = filter.instructions[6..];
+    try std.testing.expectEqual(@as(u8, 4), block[0].jf);
+    try std.testing.expectEqual(@as(u32, offset_args), block[1].k);
+    try std.testing.expectEqual(@as(u32, 0x8000_0000), block[2].k);
+    try std.testing.expectEqual(@as(u8, 1), block[2].jt);
+    try std.testing.expectEqual(ret_allow, block[3].k);
+    try std.testing.expectEqual(ret_trace, block[4].k);
 }

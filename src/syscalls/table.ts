@@ -8,7 +8,8 @@
 import { SYS, type SyscallName } from "../abi/syscalls.ts";
 import * as boundary from "./boundary.ts";
 import * as clone from "./clone.ts";
-import type { Handler } from "./context.ts";
+import { withCpuClocks } from "./cpu_clocks.ts";
+import { type Handler, native } from "./context.ts";
 import * as host from "./host.ts";
 import * as ids from "./ids.ts";
 import * as owner from "./owner.ts";
@@ -39,8 +40,18 @@ export interface SyscallEntry {
    * `arg` and lets it run on, with no policy round trip.
    */
   readonly observe?: { arg: number; length: number };
-  /** Traced only in virtual time mode. */
+  /** Traced only in virtual time mode... */
   readonly virtualTime?: true;
+  /** ...and in real time only when this argument (a clock id) is negative: a CPU clock by pid. */
+  readonly realTimeNegative?: number;
+}
+
+/** What the clock calls do with CPU-time clocks (see cpu_clocks.ts). */
+const CPU_CLOCK_NOTE = "CPU-time clocks are native; a clock id naming a pid takes the virtual pid";
+
+/** A clock call whose clock id is argument 0: traced in real time too when it names a pid. */
+function cpuClock(row: SyscallEntry): SyscallEntry {
+  return { ...row, realTimeNegative: 0 };
 }
 
 function timed(name: SyscallName, handler: Handler, note?: string): SyscallEntry {
@@ -138,15 +149,16 @@ const ROWS: readonly SyscallEntry[] = [
     arg: 1,
     values: Object.values(owner.IoctlRequest),
   }),
-  timed("clock_gettime", time.clock_gettime, "CPU-time clocks are native"),
+  cpuClock(timed("clock_gettime", withCpuClocks(time.clock_gettime, 0), CPU_CLOCK_NOTE)),
+  cpuClock({ name: "clock_getres", handler: withCpuClocks(() => native(), 0), support: "full", virtualTime: true }),
   timed("gettimeofday", time.gettimeofday),
   timed("time", time.time),
   timed("nanosleep", time.nanosleep),
-  timed("clock_nanosleep", time.clock_nanosleep, "CPU-time clocks are native"),
+  cpuClock(timed("clock_nanosleep", withCpuClocks(time.clock_nanosleep, 0), CPU_CLOCK_NOTE)),
   timed("alarm", time.alarm),
   timed("setitimer", time.setitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
   timed("getitimer", time.getitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
-  timed("timer_create", timers.timer_create, "CPU-time clocks are native; overruns are not counted"),
+  cpuClock(timed("timer_create", withCpuClocks(timers.timer_create, 0), `${CPU_CLOCK_NOTE}; overruns are not counted`)),
   timed("timer_settime", timers.timer_settime),
   timed("timer_gettime", timers.timer_gettime),
   timed("timer_getoverrun", timers.timer_getoverrun, "always 0"),
@@ -172,6 +184,8 @@ export const SYSCALL_TABLE: ReadonlyMap<number, SyscallEntry> = new Map(ROWS.map
 
 const ANY_ARGUMENT = 0xffffffff;
 const OBSERVE_FLAG = 0x80000000;
+/** A rule's value count meaning "trace when the argument is negative" (shim/seccomp.zig negative_rule). */
+const NEGATIVE_RULE = 0x80000000;
 
 /** What the traced set depends on. */
 export interface TableOptions {
@@ -186,13 +200,17 @@ export interface TableOptions {
 
 /** The seccomp rules libumbra's umbra_open takes (shim/seccomp.zig gives the encoding). */
 export function filterRules(options: TableOptions): Uint32Array<ArrayBuffer> {
-  const rows = ROWS.filter((row) => !row.virtualTime || options.virtualTime);
+  const rows = ROWS.filter((row) => !row.virtualTime || options.virtualTime || row.realTimeNegative !== undefined);
   const words = [rows.length];
   for (const row of rows) {
     const values = row.when?.values ?? [];
     const observe = row.observe && options.observe !== false
       ? (OBSERVE_FLAG | (row.observe.arg << 16) | row.observe.length) >>> 0
       : 0;
+    if (row.virtualTime && !options.virtualTime) {
+      words.push(SYS[row.name], row.realTimeNegative!, NEGATIVE_RULE, observe);
+      continue;
+    }
     words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, observe);
     words.push(...values.map((v) => v >>> 0));
   }

@@ -1590,10 +1590,15 @@ static long long pick_clock(const char **name) {
     case 18: clock = INT_MIN; break;
     case 19: clock = (1LL << 32) | CLOCK_MONOTONIC; break; // the kernel takes an int
     default: {
-        // A CPU clock by pid: (~pid << 3) | CPUCLOCK_SCHED, with the per-thread bit now and then. Only a pid nobody
-        // has: umbra does not translate the pid inside a CPU clock id (a documented gap).
-        long long pid = 5000000;
-        const char *who = "5000000";
+        // A CPU clock by pid: (~pid << 3) | CPUCLOCK_SCHED, with the per-thread bit now and then.
+        long long pid;
+        const char *who;
+        switch (below(4)) {
+        case 0: pid = self; who = "self"; break;
+        case 1: pid = thread_tid; who = "thr"; break;
+        case 2: pid = kids[0]; who = "c0"; break;
+        default: pid = 5000000; who = "5000000"; break;
+        }
         int thread = chance(30);
         clock = (long long)(int)((~(unsigned)pid << 3) | 2 | (thread ? 4 : 0));
         snprintf(shown, sizeof shown, "%s(%s)", thread ? "thread_cpu" : "cpu", who);
