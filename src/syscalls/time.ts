@@ -28,6 +28,13 @@ export const ClockId = {
   CLOCK_TAI: 11,
 } as const;
 
+/** Clocks with no nanosleep in the kernel (clock_nanosleep is EOPNOTSUPP). */
+const NO_SLEEP_CLOCKS = new Set<number>([
+  ClockId.CLOCK_MONOTONIC_RAW,
+  ClockId.CLOCK_REALTIME_COARSE,
+  ClockId.CLOCK_MONOTONIC_COARSE,
+]);
+
 const REALTIME_CLOCKS = new Set<number>([
   ClockId.CLOCK_REALTIME,
   ClockId.CLOCK_REALTIME_COARSE,
@@ -134,6 +141,8 @@ export const clock_nanosleep: Handler = (context) => {
   const clock = int(context.args[0]);
   const flags = int(context.args[1]);
   if (peek(context, clock) === undefined) return native();
+  // Readable clocks that cannot sleep: the kernel says so before it reads the time asked for.
+  if (NO_SLEEP_CLOCKS.has(clock)) return fails(Errno.EOPNOTSUPP);
   const duration = readDuration(context, context.args[2]);
   if (typeof duration !== "bigint") return duration;
   if (flags & TIMER_ABSTIME) {

@@ -61,5 +61,11 @@ int main(void) {
     printf("alarm returns previous: %u\n", alarm(0));
     struct timespec bad = {0, 1000000000};
     printf("bad timespec: %d %s\n", nanosleep(&bad, NULL), strerrorname_np(errno));
+    // Clocks that cannot sleep say so before they look at the time asked for.
+    static const clockid_t no_sleep[] = {CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE};
+    for (int i = 0; i < 3; i++) {
+        int error = clock_nanosleep(no_sleep[i], 0, &bad, NULL);
+        printf("clock_nanosleep(clock %d): %s\n", (int)no_sleep[i], strerrorname_np(error));
+    }
     return 0;
 }
