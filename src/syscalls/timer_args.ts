@@ -7,10 +7,10 @@
 import { Errno } from "../abi/errno.ts";
 import { decodeItimer, encodeItimer } from "../abi/timespec.ts";
 import type { VirtualClock } from "../kernel/clock.ts";
-import { fails, type Outcome, type SyscallContext } from "./context.ts";
+import { fails, int, type Outcome, type SyscallContext } from "./context.ts";
 
 /** The struct itimerspec at `address`, or the failure the kernel gives (EFAULT, EINVAL). */
-export function readItimerspec(
+function readItimerspec(
   context: SyscallContext,
   address: bigint,
 ): { interval: bigint; value: bigint } | Outcome {
@@ -30,7 +30,7 @@ export function currentItimerspec(clock: VirtualClock, timer: { deadline: bigint
  * The virtual deadline of a first expiry `value` (0: disarm): relative to now, or absolute on the
  * timer's clock (a realtime clock counts from the epoch).
  */
-export function firstDeadline(
+function firstDeadline(
   clock: VirtualClock,
   timerClock: "realtime" | "monotonic",
   value: bigint,
@@ -39,4 +39,25 @@ export function firstDeadline(
   if (value === 0n) return null;
   if (!absolute) return clock.now + value;
   return value - (timerClock === "realtime" ? clock.epochNs : 0n);
+}
+
+/**
+ * The settime calls' common part, arguments (id, flags, new, old): reads the new value, writes
+ * `timer`'s current one to `old` (when given) and returns the new first deadline and interval,
+ * or the failure. `absoluteFlag` is the flags bit for an absolute first expiry.
+ */
+export function newSetting(
+  context: SyscallContext,
+  timer: { clock: "realtime" | "monotonic"; deadline: bigint | null; interval: bigint },
+  absoluteFlag: number,
+): { deadline: bigint | null; interval: bigint } | Outcome {
+  const [, flags, value, old] = context.args;
+  const spec = readItimerspec(context, value);
+  if ("kind" in spec) return spec;
+  const clock = context.kernel.clock;
+  if (old !== 0n && context.memory.write(context.thread.nativeTid, old, currentItimerspec(clock, timer)) !== 0) {
+    return fails(Errno.EFAULT);
+  }
+  const absolute = (int(flags) & absoluteFlag) !== 0;
+  return { deadline: firstDeadline(clock, timer.clock, spec.value, absolute), interval: spec.interval };
 }

@@ -10,7 +10,7 @@
 import { Errno } from "../abi/errno.ts";
 import type { TimerFd } from "../kernel/process.ts";
 import { fails, type Handler, int, native, returns, type SyscallContext, withArg } from "./context.ts";
-import { currentItimerspec, firstDeadline, readItimerspec } from "./timer_args.ts";
+import { currentItimerspec, newSetting } from "./timer_args.ts";
 
 const CLOCK_MONOTONIC = 1n;
 const REALTIME = new Set([0, 8]); // CLOCK_REALTIME, CLOCK_REALTIME_ALARM
@@ -67,15 +67,9 @@ function arm(context: SyscallContext, timer: TimerFd, deadline: bigint | null, i
 export const timerfd_settime: Handler = (context) => {
   const timer = timerfdOf(context);
   if (!timer) return native();
-  const [, flags, value, old] = context.args;
-  const spec = readItimerspec(context, value);
-  if ("kind" in spec) return spec;
-  const clock = context.kernel.clock;
-  if (old !== 0n && context.memory.write(context.thread.nativeTid, old, currentItimerspec(clock, timer)) !== 0) {
-    return fails(Errno.EFAULT);
-  }
-  const deadline = firstDeadline(clock, timer.clock, spec.value, (int(flags) & TFD_TIMER_ABSTIME) !== 0);
-  arm(context, timer, deadline, spec.interval);
+  const setting = newSetting(context, timer, TFD_TIMER_ABSTIME);
+  if ("kind" in setting) return setting;
+  arm(context, timer, setting.deadline, setting.interval);
   return returns(0);
 };
 

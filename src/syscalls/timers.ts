@@ -9,7 +9,7 @@ import { Errno } from "../abi/errno.ts";
 import { Signal, SIGRTMAX } from "../abi/signals.ts";
 import type { PosixTimer } from "../kernel/process.ts";
 import { fails, type Handler, int, native, returns, type SyscallContext } from "./context.ts";
-import { currentItimerspec, firstDeadline, readItimerspec } from "./timer_args.ts";
+import { currentItimerspec, newSetting } from "./timer_args.ts";
 
 /** umbra's timer ids start here (the kernel's own, for CPU-time clocks, start at 0). */
 export const VIRTUAL_TIMER_BASE = 0x4000_0000;
@@ -69,15 +69,9 @@ export const timer_settime: Handler = (context) => {
   if (!isVirtualId(int(context.args[0]))) return native();
   const timer = timerOf(context);
   if (!timer) return fails(Errno.EINVAL);
-  const [, flags, value, old] = context.args;
-  const spec = readItimerspec(context, value);
-  if ("kind" in spec) return spec;
-  const clock = context.kernel.clock;
-  if (old !== 0n && context.memory.write(context.thread.nativeTid, old, currentItimerspec(clock, timer)) !== 0) {
-    return fails(Errno.EFAULT);
-  }
-  const deadline = firstDeadline(clock, timer.clock, spec.value, (int(flags) & TIMER_ABSTIME) !== 0);
-  context.kernel.armPosixTimer(context.process, timer, deadline, spec.interval);
+  const setting = newSetting(context, timer, TIMER_ABSTIME);
+  if ("kind" in setting) return setting;
+  context.kernel.armPosixTimer(context.process, timer, setting.deadline, setting.interval);
   return returns(0);
 };
 
