@@ -14,6 +14,9 @@ const CACHE = `${ROOT}.cache/programs`;
 /** The umbra launcher at the repository root. */
 export const UMBRA = `${ROOT}umbra`;
 
+/** A new pid namespace with its own /proc: where native reference runs see the ids a sandbox would. */
+export const PID_NAMESPACE: readonly string[] = ["unshare", "--pid", "--fork", "--mount-proc"];
+
 /** Environment variable that marks every process a test starts, to find strays later. */
 const MARK = "UMBRA_TEST_MARK";
 
@@ -208,7 +211,7 @@ export function assertSameLines(actual: string, expected: string, what: string):
  */
 export async function runNativeWithin(
   argv: string[],
-  options: RunOptions & { seconds?: number; wrap?: string[] } = {},
+  options: RunOptions & { seconds?: number; wrap?: readonly string[] } = {},
 ): Promise<RunResult> {
   const seconds = options.seconds ?? 20;
   const result = await runNative(
@@ -224,7 +227,7 @@ export async function runNativeWithin(
 /** {@linkcode runUmbra} under timeout(1), as {@linkcode runNativeWithin}. */
 export function runUmbraWithin(
   argv: string[],
-  options: RunOptions & { seconds?: number; wrap?: string[] } = {},
+  options: RunOptions & { seconds?: number; wrap?: readonly string[] } = {},
 ): Promise<RunResult> {
   return runNativeWithin([UMBRA, "exec", "--", ...argv], options);
 }
@@ -240,7 +243,7 @@ export interface DifferentialOptions {
   /** Compare umbra with native on every line, the unpinned ones too (they vary by machine, not by umbra). */
   compareAll?: boolean;
   /** A prefix for both runs, e.g. `unshare --pid --fork --mount-proc`. */
-  wrap?: string[];
+  wrap?: readonly string[];
   /** The exit code both runs must have. */
   code?: number;
   /** Time limit of each run. */

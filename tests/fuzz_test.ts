@@ -11,10 +11,17 @@
 // argument checks still differ: see docs/design.md). The native run is checked for its shape (every call, the
 // children's end), so that a broken fuzzer cannot pass by printing the same nothing twice.
 import { deepEqual, ok } from "node:assert/strict";
-import { assertSameLines, compile, differential, runNativeWithin, runUmbraWithin, text, umbraTest } from "./_util.ts";
+import {
+  assertSameLines,
+  compile,
+  differential,
+  PID_NAMESPACE,
+  runNativeWithin,
+  runUmbraWithin,
+  text,
+  umbraTest,
+} from "./_util.ts";
 
-/** Natively, the fuzzer runs in a pid namespace of its own: whatever it does cannot reach the machine's processes. */
-const PID_NAMESPACE = ["unshare", "--pid", "--fork", "--mount-proc"];
 const CALLS = 5000;
 const OUTCOMES = [" = 0 0", " EINVAL", " EFAULT", " ESRCH", " ECHILD", " EPERM", " EBADF", " ENOTTY", " EAGAIN"];
 const SUCCEEDING = [

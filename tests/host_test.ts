@@ -2,7 +2,7 @@
 // EPERM inside the sandbox, as in a container; natively as root the same harmless arguments get
 // the kernel's other answers, so the test sees umbra's interception.
 import { deepEqual, equal, notEqual } from "node:assert/strict";
-import { compile, runNative, runNativeWithin, runUmbra, text, UMBRA, umbraTest } from "./_util.ts";
+import { compile, PID_NAMESPACE, runNative, runNativeWithin, runUmbra, text, UMBRA, umbraTest } from "./_util.ts";
 
 const CALLS = [
   "reboot",
@@ -44,7 +44,7 @@ for (const time of ["real", "virtual"] as const) {
           "its resolution: EINVAL",
         );
         const argv = [program, String(host.pid)];
-        deepEqual(await runNativeWithin(argv, { wrap: ["unshare", "--pid", "--fork", "--mount-proc"] }), {
+        deepEqual(await runNativeWithin(argv, { wrap: PID_NAMESPACE }), {
           code: 0,
           stdout: expected,
           stderr: "",

@@ -5,10 +5,16 @@
 // process of another sandbox host is as unreachable as a host process.
 import { deepEqual, equal } from "node:assert/strict";
 import { Sandbox } from "../mod.ts";
-import { compile, differential, markedEnv, runNativeWithin, runUmbraWithin, text, umbraTest } from "./_util.ts";
-
-/** A new pid namespace with its own /proc, where the native run sees the ids it knows. */
-const PID_NAMESPACE = ["unshare", "--pid", "--fork", "--mount-proc"];
+import {
+  compile,
+  differential,
+  markedEnv,
+  PID_NAMESPACE,
+  runNativeWithin,
+  runUmbraWithin,
+  text,
+  umbraTest,
+} from "./_util.ts";
 
 /** What the escape program tries, in order (each line: `<attempt>: <outcome>`). */
 const ATTEMPTS = [

@@ -11,6 +11,7 @@ import {
   differential,
   fields,
   markedEnv,
+  PID_NAMESPACE,
   runNativeWithin,
   runUmbraWithin,
   text,
@@ -22,7 +23,6 @@ import {
  * A new pid namespace, for runs that must not reach the machine's processes: natively, kill(-1) as root reaches every
  * one; under an umbra that passed a virtual pid on unchanged, the process that happens to have that number.
  */
-const PID_NAMESPACE = ["unshare", "--pid", "--fork", "--mount-proc"];
 
 umbraTest(
   "kill, tkill, tgkill, sigqueue, rt_[tg]sigqueueinfo and pidfd_send_signal reach a child with their siginfo",
@@ -616,7 +616,7 @@ umbraTest("a SIGCHLD taken without its siginfo or discarded by SIG_IGN does not 
       "a child exits; SIG_IGN and back; rt_sigtimedwait = -11",
       "  another child exits: rt_sigtimedwait(SIGCHLD, &info) = 17 (Linux: 17)",
     ),
-    { wrap: ["unshare", "--pid", "--fork", "--mount-proc"] },
+    { wrap: PID_NAMESPACE },
   );
 });
 
@@ -631,7 +631,7 @@ umbraTest("a SIGCHLD merges into one the program sent; a thread's own and its pr
       "child exits, waitpid, tgkill(self, self, SIGCHLD): the thread's own first: rt_sigtimedwait = 17  si_code=-6 si_pid=self si_status=0",
       "  then the process's: rt_sigtimedwait = 17  si_code=1 si_pid=child si_status=5",
     ),
-    { wrap: ["unshare", "--pid", "--fork", "--mount-proc"] },
+    { wrap: PID_NAMESPACE },
   );
 });
 
@@ -642,7 +642,7 @@ umbraTest("a siginfo a program queues to itself keeps the si_pid it wrote", asyn
       "rt_sigqueueinfo(self, SIGUSR1, {code 0, si_pid 4000000}) = 0; sigtimedwait = 10 si_code=0 si_pid=4000000",
       "rt_sigqueueinfo(self, SIGUSR1, {code -6, si_pid 4000000}) = 0; sigtimedwait = 10 si_code=0 si_pid=4000000",
     ),
-    { wrap: ["unshare", "--pid", "--fork", "--mount-proc"] },
+    { wrap: PID_NAMESPACE },
   );
 });
 
@@ -699,6 +699,6 @@ umbraTest("owners of signal-driven I/O at the edges answer as on Linux", async (
       "(m) F_SETOWN_EX {TID zombie}",
       "fcntl(pipe, F_SETOWN_EX, {TID zombie})        = 0",
     ),
-    { wrap: ["unshare", "--pid", "--fork", "--mount-proc"] },
+    { wrap: PID_NAMESPACE },
   );
 });
