@@ -144,6 +144,13 @@ export function withArg(context: SyscallContext, index: number, value: bigint, e
   return { kind: "rewrite", args, exit };
 }
 
+/**
+ * A native id no process or thread can have (above PID_MAX_LIMIT), small enough for a CPU clock
+ * id's 29 bits: umbra puts it where a program named something outside the sandbox, so that the
+ * kernel's own lookup fails (ESRCH, EINVAL) after its other checks.
+ */
+export const NOWHERE = 0x0fffffff;
+
 /** The low 32 bits of a register as a signed C int (pid_t, int flags). */
 export function int(arg: bigint): number {
   return Number(BigInt.asIntN(32, arg));

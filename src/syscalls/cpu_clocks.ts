@@ -9,10 +9,8 @@
  * @module
  */
 
-import { type Handler, int, type SyscallContext } from "./context.ts";
+import { type Handler, int, NOWHERE, type SyscallContext } from "./context.ts";
 
-/** A number no native pid or tid can be (above PID_MAX_LIMIT) that still fits a clock id's 29 bits. */
-const NOWHERE = 0x0fffffff;
 const PER_THREAD = 4;
 
 /** `handler`, with a pid-naming CPU clock id in argument `index` first made native. */

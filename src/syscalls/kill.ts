@@ -12,7 +12,17 @@ import { carriesPid, SiCode, SIGINFO_SIZE, userSiginfo } from "../abi/siginfo.ts
 import { SIGRTMAX } from "../abi/signals.ts";
 import { INIT_PID, type Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
-import { fails, type Handler, int, native, type Outcome, returns, type SyscallContext, withArg } from "./context.ts";
+import {
+  fails,
+  type Handler,
+  int,
+  native,
+  NOWHERE,
+  type Outcome,
+  returns,
+  type SyscallContext,
+  withArg,
+} from "./context.ts";
 import { resolvePidfd } from "./pidfd.ts";
 
 function processOnHost(context: SyscallContext, pid: number): Process | undefined {
@@ -127,9 +137,6 @@ export const tgkill: Handler = (context) => {
   if (!process || !thread) return fails(Errno.ESRCH);
   return toNative(context, process, int(context.args[2]), [[0, process.common.nativePid], [1, thread.nativeTid]]);
 };
-
-/** A positive number no native pid or tid can be (above PID_MAX_LIMIT): the kernel finds nothing by it. */
-const NOWHERE = 0x3fffffff;
 
 /**
  * rt_sigqueueinfo(2) and rt_tgsigqueueinfo(2) check the siginfo (EFAULT, E2BIG), their ids (EINVAL)
