@@ -133,8 +133,14 @@ function confine(context: SyscallContext, index: number, dirfd: number, flags?: 
  * ones: the call runs natively, on a rewritten path if need be, and ends with `exit`. An open for
  * reading (`flags`) of a stat or status file gets a virtual copy instead (see snapshot).
  */
-function mapPath(context: SyscallContext, index: number, dirfd: number, exit?: ExitHook, flags?: bigint): Outcome {
-  const path = context.memory.readCString(context.thread.nativeTid, context.args[index], PATH_MAX);
+function mapPath(
+  context: SyscallContext,
+  index: number,
+  dirfd: number,
+  exit?: ExitHook,
+  flags?: bigint,
+  path = readPath(context, index),
+): Outcome {
   if (typeof path === "number") return native(exit); // a bad pointer or an overlong path: the kernel says so
   const parsed = parsePidPath(path);
   if (parsed === null) return native(exit);
@@ -203,6 +209,11 @@ function rewrite(
   return { kind: "rewrite", args, restore: true, exit };
 }
 
+/** The path in argument `index`, or -errno when the kernel could not read it either. */
+function readPath(context: SyscallContext, index: number): Uint8Array | number {
+  return context.memory.readCString(context.thread.nativeTid, context.args[index], PATH_MAX);
+}
+
 /** A /proc entry no process has. */
 const MISSING = "0";
 
@@ -254,9 +265,9 @@ function snapshot(context: SyscallContext, shown: string, file: string, cloexec:
  * read as the caller's virtual pid (`<pid>/task/<tid>`), cut to the buffer's size as Linux does.
  */
 function readLink(context: SyscallContext, index: number, dirfd: number): Outcome {
-  const path = context.memory.readCString(context.thread.nativeTid, context.args[index], PATH_MAX);
+  const path = readPath(context, index);
   const link = typeof path === "number" ? null : selfLink(context, path, dirfd);
-  if (link === null) return mapPath(context, index, dirfd);
+  if (link === null) return mapPath(context, index, dirfd, undefined, undefined, path);
   const { process, thread, memory } = context;
   const [buffer, size] = [context.args[index + 1], Number(BigInt.asIntN(32, context.args[index + 2]))];
   const text = encoder.encode(link === "self" ? `${process.id}` : `${process.id}/task/${thread.id}`);
