@@ -13,7 +13,7 @@ import { Signal } from "../abi/signals.ts";
 import { childReport, type ExitStatus } from "./exit_status.ts";
 import { INIT_PID, type PosixTimer, Process, type ProcessId, type RealTimer } from "./process.ts";
 import { SaFlag, SIG_DFL, SIG_IGN, SignalActions } from "./signal_actions.ts";
-import { Thread } from "./thread.ts";
+import { Thread, type ThreadId } from "./thread.ts";
 
 /** The first pid of every host, as in Shadow. */
 export const FIRST_PID = 1000;
@@ -85,6 +85,15 @@ export class Kernel {
   /** The children of `parent` (live and zombie). */
   children(parent: Process): Process[] {
     return [...this.host(parent.common.host).processes.values()].filter((p) => p.common.parent === parent.id);
+  }
+
+  /** The live thread of `host` whose (virtual) tid is `tid`. */
+  threadById(host: string, tid: ThreadId): Thread | undefined {
+    for (const process of this.host(host).processes.values()) {
+      const thread = process.threads.get(tid);
+      if (thread) return thread;
+    }
+    return undefined;
   }
 
   /** The live thread whose native tid is `nativeTid`. */

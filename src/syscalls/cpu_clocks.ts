@@ -32,15 +32,11 @@ export function withCpuClocks(handler: Handler, index: number): Handler {
 function nativeClock(context: SyscallContext, clock: number): number {
   const id = ~(clock >> 3);
   if (id === 0) return clock;
-  const host = context.kernel.host(context.process.common.host);
-  let native = NOWHERE;
-  if (clock & PER_THREAD) {
-    for (const process of host.processes.values()) native = process.threads.get(id)?.nativeTid ?? native;
-  } else {
-    const process = host.processes.get(id);
-    if (process?.state.kind === "runnable") native = process.common.nativePid;
-    // A thread's id is no process's: its native tid gets the kernel's own EINVAL.
-    else for (const other of host.processes.values()) native = other.threads.get(id)?.nativeTid ?? native;
-  }
+  const host = context.process.common.host;
+  const process = clock & PER_THREAD ? undefined : context.kernel.process(host, id);
+  // A thread's id is no process's: its native tid gets the kernel's own EINVAL.
+  const native = process?.state.kind === "runnable"
+    ? process.common.nativePid
+    : context.kernel.threadById(host, id)?.nativeTid ?? NOWHERE;
   return (~native << 3) | (clock & 7);
 }

@@ -30,11 +30,7 @@ function processOnHost(context: SyscallContext, pid: number): Process | undefine
 }
 
 function threadOnHost(context: SyscallContext, tid: number): Thread | undefined {
-  for (const process of context.kernel.host(context.process.common.host).processes.values()) {
-    const thread = process.threads.get(tid);
-    if (thread) return thread;
-  }
-  return undefined;
+  return context.kernel.threadById(context.process.common.host, tid);
 }
 
 /** The processes kill(pid <= 0) reaches (kill(2)): a group, or everyone but the caller. */

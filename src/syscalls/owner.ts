@@ -44,11 +44,9 @@ function host(context: SyscallContext) {
 
 /** The live process a positive id names (a thread id names its process), or undefined. */
 function processOf(context: SyscallContext, id: number): Process | undefined {
-  const hostTable = host(context);
-  const direct = hostTable.processes.get(id);
+  const direct = host(context).processes.get(id);
   if (direct) return direct.state.kind === "runnable" ? direct : undefined;
-  for (const process of hostTable.processes.values()) if (process.threads.has(id)) return process;
-  return undefined;
+  return context.kernel.threadById(context.process.common.host, id)?.process;
 }
 
 /** The process standing in for group `group`, or undefined when the sandbox has no such group. */
@@ -116,7 +114,7 @@ function virtualOnly(context: SyscallContext, who: number): boolean {
   const id = Math.abs(who);
   const process = host(context).processes.get(id);
   if (who > 0) return process?.state.kind === "zombie";
-  return process !== undefined || [...host(context).processes.values()].some((p) => p.threads.has(id));
+  return process !== undefined || processOf(context, id) !== undefined;
 }
 
 /** An owner the kernel holds none for, as F_GETOWN_EX reports it now: [type, id]. */
@@ -210,8 +208,7 @@ export const fcntl: Handler = (context) => {
       if (id === 0) return native(remember(context, null)); // no owner: nothing to translate
       if (id < 0) return fails(Errno.ESRCH); // no pid is negative
       if (type === F_OWNER_TID) {
-        const threads = [...host(context).processes.values()].flatMap((p) => [...p.threads.values()]);
-        const thread = threads.find((t) => t.id === id);
+        const thread = context.kernel.threadById(context.process.common.host, id);
         if (!thread && virtualOnly(context, id)) {
           return withScratch(context, bytesOf(F_OWNER_TID, 0), remember(context, [type, id, true]));
         }

@@ -391,11 +391,8 @@ function byVirtualId(
   const host = context.process.common.host;
   const process = context.kernel.process(host, id);
   if (process?.state.kind === "runnable") return { process, native: process.common.nativePid, thread: null };
-  for (const candidate of context.kernel.host(host).processes.values()) {
-    const thread = candidate.threads.get(id);
-    if (thread) return { process: candidate, native: thread.nativeTid, thread };
-  }
-  return undefined;
+  const thread = context.kernel.threadById(host, id);
+  return thread && { process: thread.process, native: thread.nativeTid, thread };
 }
 
 /** A pid as the kernel parses a /proc name (no leading zeros, no overflow), or null. */
