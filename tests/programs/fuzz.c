@@ -1739,6 +1739,12 @@ static void put_itimer(const char *what, const uint8_t *bytes, int timeval) {
     put(" %s={%lld.%0*lld %s}", what, spec[0], timeval ? 6 : 9, spec[1], spec[2] || spec[3] ? "armed" : "0");
 }
 
+// What a call wrote to buffer_b (an itimerspec, or with `timeval` an itimerval), or that it wrote nothing.
+static void put_written_itimer(const char *what, int timeval) {
+    if (touched(buffer_b, 32)) put_itimer(what, buffer_b, timeval);
+    else put(" %s=untouched", what);
+}
+
 static void fuzz_timer_create(int index) {
     int slot = (int)below(4);
     if (timer_live[slot]) {
@@ -1857,10 +1863,7 @@ static void fuzz_timer(int index) {
         begin(index, "timer_settime");
         put("%s, 0x%llx, %s, %s", id_name_shown, (unsigned long long)flags, value.name, old.name);
         result(ret, ret == 0 ? "0" : "-1");
-        if (old.kind == VALID) {
-            if (touched(buffer_b, 32)) put_itimer("old", buffer_b, 0);
-            else put(" old=untouched");
-        }
+        if (old.kind == VALID) put_written_itimer("old", 0);
         break;
     }
     case 3:
@@ -1870,10 +1873,7 @@ static void fuzz_timer(int index) {
         begin(index, "timer_gettime");
         put("%s, %s", id_name_shown, value.name);
         result(ret, ret == 0 ? "0" : "-1");
-        if (value.kind == VALID) {
-            if (touched(buffer_b, 32)) put_itimer("value", buffer_b, 0);
-            else put(" value=untouched");
-        }
+        if (value.kind == VALID) put_written_itimer("value", 0);
         break;
     }
     case 5:
@@ -1942,10 +1942,7 @@ static void timerfd_set_and_show(int fd, const char *fd_shown, int index, int fi
         put(" settime(0x%llx, %s, %s)=%s", (unsigned long long)flags, value.name, old.name,
             errno_name(ret, call_errno));
     }
-    if (old.kind == VALID) {
-        if (touched(buffer_b, 32)) put_itimer("old", buffer_b, 0);
-        else put(" old=untouched");
-    }
+    if (old.kind == VALID) put_written_itimer("old", 0);
 }
 
 static void timerfd_show_and_disarm(int fd) {
@@ -2016,10 +2013,7 @@ static void fuzz_timerfd(int index) {
         begin(index, "timerfd_gettime");
         put("%s, %s", fd_name(fd), value.name);
         result(ret, ret == 0 ? "0" : "-1");
-        if (value.kind == VALID) {
-            if (touched(buffer_b, 32)) put_itimer("value", buffer_b, 0);
-            else put(" value=untouched");
-        }
+        if (value.kind == VALID) put_written_itimer("value", 0);
         break;
     }
     default: {
@@ -2054,10 +2048,7 @@ static void fuzz_itimer(int index) {
         begin(index, "getitimer");
         put("%lld, %s", which, value.name);
         result(ret, ret == 0 ? "0" : "-1");
-        if (value.kind == VALID) {
-            if (touched(buffer_b, 32)) put_itimer("value", buffer_b, 1);
-            else put(" value=untouched");
-        }
+        if (value.kind == VALID) put_written_itimer("value", 1);
         break;
     }
     case 1:
@@ -2092,10 +2083,7 @@ static void fuzz_itimer(int index) {
         begin(index, "setitimer");
         put("%lld, %s, %s", which, value.name, old.name);
         result(ret, ret == 0 ? "0" : "-1");
-        if (old.kind == VALID) {
-            if (touched(buffer_b, 32)) put_itimer("old", buffer_b, 1);
-            else put(" old=untouched");
-        }
+        if (old.kind == VALID) put_written_itimer("old", 1);
         // What it shows now, then disarmed (alarm(0) for ITIMER_REAL: the seconds that were left, rounded).
         int as_int = (int)which;
         if (as_int >= ITIMER_REAL && as_int <= ITIMER_PROF) {
