@@ -83,7 +83,12 @@ pub const Controller = struct {
             controller.clock_fd = shared.fd;
             controller.clock_region = shared.region;
         }
-        for (&controller.spawn_slots) |*slot| slot.* = .{};
+        // Field by field: a whole-struct store may write all of `bytes`, mapping megabytes no spec uses.
+        for (&controller.spawn_slots) |*slot| {
+            slot.used = false;
+            slot.len = 0;
+            slot.request_id = 0;
+        }
         try seccomp.build(&controller.filter, &controller.observations, rules);
         controller.program = controller.filter.program();
         return controller;

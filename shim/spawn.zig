@@ -12,8 +12,13 @@ const sys = @import("sys.zig");
 const seccomp = @import("seccomp.zig");
 const clock = @import("clock.zig");
 
-pub const spec_size_max = 256 * 1024;
-pub const strings_count_max = 8192;
+/// Room for whatever argv and env Linux can take: execve refuses more than 3/4 of the 8 MiB
+/// _STK_LIM of strings and pointers together (the most, reached with a stack rlimit of 24 MiB or
+/// more), so no larger request can ever run; the rest is room for the five paths. execve decides
+/// below. Mirrored in src/native/spawn_spec.ts.
+pub const spec_size_max = 6 * 1024 * 1024 + 64 * 1024;
+/// argc + envc at most: each string costs Linux at least its 8-byte pointer out of those 6 MiB.
+pub const strings_count_max = 6 * 1024 * 1024 / 8;
 
 /// A spec copied out of the policy's memory, waiting for the tracer thread.
 pub const Slot = struct {

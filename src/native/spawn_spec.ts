@@ -8,17 +8,27 @@ import type { SpawnCommand } from "../policy/messages.ts";
 /** Spec flag: hold the program at its first exec stop (shim/spawn.zig `flag_hold_at_exec`). */
 const HOLD_AT_EXEC = 1;
 const HEADER_SIZE = 12;
+/**
+ * The largest spec libumbra takes (spawn.zig `spec_size_max`) and the most argv + env strings
+ * (`strings_count_max`): room for anything execve can take, whose ceiling is 6 MiB of strings and
+ * pointers together. Below them execve itself decides, with the real stack rlimit.
+ */
+const SPEC_SIZE_MAX = 6 * 1024 * 1024 + 64 * 1024;
+const STRINGS_COUNT_MAX = 6 * 1024 * 1024 / 8;
 
 /**
  * Spec bytes: u32 argc, u32 envc, u32 flags, then NUL-terminated path, cwd, stdin, stdout,
- * stderr, argv, env.
+ * stderr, argv, env. Null when argv and env are past what any execve takes (E2BIG, as Linux
+ * would answer).
  */
-export function encodeSpawnSpec(command: SpawnCommand): Uint8Array<ArrayBuffer> {
+export function encodeSpawnSpec(command: SpawnCommand): Uint8Array<ArrayBuffer> | null {
+  if (command.args.length + command.env.length > STRINGS_COUNT_MAX) return null;
   const strings = [command.path, command.cwd, ...command.stdio, ...command.args, ...command.env];
   for (const string of strings) {
     if (string.includes("\0")) throw new TypeError(`spawn string contains a NUL byte: ${JSON.stringify(string)}`);
   }
   const encoded = new TextEncoder().encode(strings.map((s) => s + "\0").join(""));
+  if (HEADER_SIZE + encoded.length > SPEC_SIZE_MAX) return null;
   const bytes = new Uint8Array(HEADER_SIZE + encoded.length);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, command.args.length, true);

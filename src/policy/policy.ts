@@ -170,14 +170,14 @@ export class Policy implements KernelObserver {
     return { ...command, stdio: [command.stdio[0], `${base}.stdout`, `${base}.stderr`] };
   }
 
-  /** A spawn request that never reached the tracer: it fails with `errno`. */
+  /** A spawn request that never made a process (refused before or by the tracer): it fails with `errno`. */
   refused(id: number, errno: number): void {
     this.#spawnFailed(id, errno);
     this.notify({
       type: "exited",
       id,
       pid: 0,
-      status: { kind: "exited", code: 126 },
+      status: { kind: "exited", code: errno === Errno.ENOENT ? 127 : 126 },
       time: String(this.kernel.clock.now),
     });
   }
@@ -350,7 +350,7 @@ export class Policy implements KernelObserver {
       case EventKind.spawned:
         return this.#spawned(event);
       case EventKind.spawnFailed:
-        return this.#spawnFailed(event.aux, Number(-event.value));
+        return this.refused(event.aux, Number(-event.value));
       case EventKind.protocolError:
         this.notify({ type: "warning", message: `controller: ${text(event.payload)}` });
         return;

@@ -23,8 +23,6 @@ import { CLOCK_READ_COST_NS, type ClockCell, MemoryCell, VirtualClock } from "..
 
 /** Events pulled per batch at most. */
 const BATCH_MAX = 256;
-/** The largest spawn spec libumbra accepts (spawn.zig `spec_size_max`). */
-const SPAWN_SPEC_MAX = 256 * 1024;
 /** How long one blocking wait lasts before the loop looks at its messages anyway. */
 const WAIT_MS = 250;
 /** How long the event stream must be quiet before umbra checks whether everyone waits. */
@@ -147,7 +145,7 @@ async function main(): Promise<void> {
   };
   const spawn = (command: SpawnCommand) => {
     const spec = encodeSpawnSpec(policy.requested(preload ? withShim(command, preload) : command));
-    if (spec.length > SPAWN_SPEC_MAX) return policy.refused(command.id, Errno.E2BIG);
+    if (spec === null) return policy.refused(command.id, Errno.E2BIG);
     submitOne((batch) =>
       batch.push(ReplyKind.spawn, 0, {
         aux: command.id,
