@@ -234,7 +234,7 @@ async function chromium(args: string[]): Promise<{ stdout: string; stderr: strin
       signal: AbortSignal.timeout(25_000),
     });
     const output = await (async () => await command.output())().catch((error) => {
-      throw new Error(`cannot run ${CHROMIUM} (install it as .ci/run does): ${error}`);
+      throw new Error(`cannot run ${CHROMIUM} (scripts/test_deps.sh installs it): ${error}`);
     });
     const stderr = new TextDecoder().decode(output.stderr);
     ok(output.success, `${CHROMIUM} failed (${output.code}): ${stderr}`);
