@@ -12,7 +12,8 @@ import { describeExitStatus, shellExitCode } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { Sandbox } from "./sandbox.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
-import { DataDirectoryError, runConfig, type RunReport, UsageError } from "./run.ts";
+import { runConfig, type RunReport, UsageError } from "./run.ts";
+import { DataDirectoryError } from "./data_directory.ts";
 import { renderTimeline } from "./report/timeline.ts";
 import { announcePause } from "./debug/pause.ts";
 import { join } from "node:path";
@@ -170,7 +171,10 @@ Examples:
   cli.command("run")
     .description("Run a configured set of processes (Shadow-style YAML) in virtual time; check their final states.")
     .argument("<config>", "the YAML config file")
-    .option("-d, --data-directory <dir>", "where outputs go (default: general.data_directory, umbra.data)")
+    .option(
+      "-d, --data-directory <dir>",
+      "where outputs go (default: general.data_directory, umbra.data); an existing one must be empty or umbra's",
+    )
     .option(
       "--pause-for-debugging <process>",
       "stop the processes named <host>.<exe> or <exe> before their first instruction and serve gdb for them",
@@ -178,7 +182,8 @@ Examples:
     .addHelpText(
       "after",
       `
-Outputs: <data>/processed-config.yaml, <data>/report.json, <data>/hosts/<host>/<exe>.<pid>.stdout|.stderr
+Outputs: <data>/processed-config.yaml, <data>/report.json, <data>/timeline.html,
+  <data>/hosts/<host>/<exe>.<pid>.stdout|.stderr; a re-run replaces these and keeps other files
 Examples:
   umbra run examples/basic.yaml
   umbra run --pause-for-debugging server examples/basic.yaml   # then: gdb -ex 'target remote ...'

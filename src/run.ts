@@ -17,6 +17,7 @@ import { renderTimeline } from "./report/timeline.ts";
 import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { resolveProgram } from "./program.ts";
 import { Sandbox, type SandboxProcess } from "./sandbox.ts";
+import { prepareDataDirectory } from "./data_directory.ts";
 
 /** One process in report.json: what happened to it, and for a configured one what was expected. */
 export interface ProcessReport extends Omit<ProcessEntry, "pid"> {
@@ -68,38 +69,6 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** A data directory that umbra must not overwrite. */
-export class DataDirectoryError extends Error {
-  /** "DataDirectoryError". */
-  override name = "DataDirectoryError";
-}
-
-const MARKER = "processed-config.yaml";
-
-/** Empties the data directory of an earlier umbra run, or creates it; refuses anyone else's. */
-async function prepareDataDirectory(path: string): Promise<void> {
-  let entries: string[] = [];
-  try {
-    entries = [...Deno.readDirSync(path)].map((entry) => entry.name);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      throw new DataDirectoryError(`cannot use data directory ${path}: ${(error as Error).message}`);
-    }
-  }
-  if (entries.length > 0 && !entries.includes(MARKER)) {
-    throw new DataDirectoryError(
-      `data directory ${path} exists and is not from an umbra run; remove it or pass --data-directory`,
-    );
-  }
-  if (entries.length > 0) await Deno.remove(path, { recursive: true });
-  try {
-    await Deno.mkdir(path, { recursive: true });
-    await Deno.writeTextFile(join(path, MARKER), "");
-  } catch (error) {
-    throw new DataDirectoryError(`cannot write data directory ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** The PATH a bare program name is looked up in: umbra's own. */
 function umbraPath(): string | undefined {
   try {
@@ -134,7 +103,8 @@ function describeExpectation(expected: ExpectedFinalState): string {
 
 /**
  * Runs `config`. Every program is resolved before anything starts (a missing one throws
- * ProgramError); the data directory is prepared first (DataDirectoryError).
+ * ProgramError); the data directory is prepared before anything is written (DataDirectoryError:
+ * see src/data_directory.ts for what is refused and what is removed).
  */
 export async function runConfig(config: Config, options: RunOptions = {}): Promise<RunReport> {
   const dataDirectory = options.dataDirectory ?? config.general.dataDirectory;
@@ -148,8 +118,8 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
     const names = plan.map((entry) => `${entry.host.name}.${basename(entry.path)}`).join(", ");
     throw new UsageError(`--pause-for-debugging: no process is named '${selector}' (processes: ${names})`);
   }
-  await prepareDataDirectory(dataDirectory);
-  await Deno.writeTextFile(join(dataDirectory, MARKER), processedConfigYaml(config));
+  prepareDataDirectory(dataDirectory);
+  await Deno.writeTextFile(join(dataDirectory, "processed-config.yaml"), processedConfigYaml(config));
   const stopTime = config.general.stopTime;
   const started: { entry: (typeof plan)[number]; handle: SandboxProcess }[] = [];
   const events: UmbraEvent[] = [];

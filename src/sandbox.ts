@@ -14,6 +14,7 @@ import { parseSignal } from "./abi/signals.ts";
 import { resolveProgram } from "./program.ts";
 import { DEFAULT_EPOCH_NS } from "./kernel/clock.ts";
 import { DebugRelay, type PausedProcess } from "./debug/relay.ts";
+import { openDataDirectory } from "./data_directory.ts";
 
 export type { ExitStatus } from "./kernel/exit_status.ts";
 export type { UmbraEvent } from "./report/events.ts";
@@ -24,7 +25,9 @@ export type { PausedProcess } from "./debug/relay.ts";
 export interface SandboxOptions {
   /**
    * Where per-process output goes: `<dataDirectory>/hosts/<host>/<exe>.<pid>.stdout|.stderr`.
-   * Without it, spawned programs inherit umbra's stdio unless told otherwise.
+   * Without it, spawned programs inherit umbra's stdio unless told otherwise. A missing directory
+   * is created (and marked as umbra's); an empty path, a symbolic link or anything that is not a
+   * directory is refused with a DataDirectoryError. A sandbox never removes anything there.
    */
   dataDirectory?: string;
   /** Live processes at most; fork and clone fail with EAGAIN inside the sandbox beyond it. @default 4096 */
@@ -194,6 +197,8 @@ export class Sandbox implements AsyncDisposable {
 
   /** Starts the controller (tracer thread) and the policy Worker. */
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    const dataDirectory = options.dataDirectory ?? null;
+    if (dataDirectory !== null) openDataDirectory(dataDirectory);
     const library = await loadLibrary();
     const counter = new SharedArrayBuffer(4);
     const worker = new Worker(new URL("./policy/worker.ts", import.meta.url), {
@@ -217,8 +222,6 @@ export class Sandbox implements AsyncDisposable {
     }
     const handle = Deno.UnsafePointer.create(notice.handle);
     const interrupt = () => library.symbols.umbra_interrupt(handle);
-    const dataDirectory = options.dataDirectory ?? null;
-    if (dataDirectory !== null) await Deno.mkdir(dataDirectory, { recursive: true });
     const sandbox = new Sandbox(worker, new Int32Array(counter), interrupt, () => library.close(), dataDirectory);
     sandbox.#onSyscall = options.onSyscall ?? null;
     return sandbox;

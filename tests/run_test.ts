@@ -155,7 +155,7 @@ umbraTest("bad input to umbra run: one clear line and a documented exit code, no
     );
     const refused = await umbraRun(["ok.yaml", "--data-directory", "theirs"], directory);
     equal(refused.code, 2);
-    match(refused.stderr, /data directory theirs exists and is not from an umbra run/);
+    match(refused.stderr, /data directory theirs is not empty and umbra did not make it/);
     equal(await Deno.readTextFile(`${directory}/theirs/keep.txt`), "precious");
     const none = await umbraRun(["nonexistent.yaml"], directory);
     equal(none.code, 2);
