@@ -13,6 +13,7 @@
  */
 
 export {
+  NamespaceError,
   type PausedProcess,
   Sandbox,
   type SandboxOptions,
@@ -24,7 +25,7 @@ export type { SyscallRecord } from "./src/policy/messages.ts";
 export type { EventExitStatus, UmbraEvent } from "./src/report/events.ts";
 export * from "./src/config/config.ts";
 export type { ProcessEntry, SignalEntry } from "./src/report/report.ts";
-export { type ProcessReport, runConfig, type RunReport, UsageError } from "./src/run.ts";
+export { type ProcessReport, runConfig, type RunOptions, type RunReport, UsageError } from "./src/run.ts";
 export { DataDirectoryError } from "./src/data_directory.ts";
 export { describeExitStatus, type ExitStatus, shellExitCode } from "./src/kernel/exit_status.ts";
 export { ProgramError } from "./src/program.ts";

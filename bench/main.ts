@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const summaries: RowSummary[] = [];
   for (const row of buildRows(bin, compute.iterations)) {
     progress(started, `row ${row.id}: ${row.label} (${row.runs} runs × ${variants.join(", ")})`);
-    summaries.push(summarise(row, await measureRow(row.argv, row.runs, variants, row.pin, row.umbraOptions)));
+    const startup = summaries.find((summary) => summary.row.id === "6")?.values.umbra;
+    summaries.push(summarise(row, await measureRow(row.argv, row.runs, variants, row.pin, row.umbraOptions), startup));
   }
   const seconds = (performance.now() - started) / 1000;
   const missed = misses(summaries);

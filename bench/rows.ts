@@ -16,6 +16,8 @@ export interface Target {
   readonly limit: number;
   /** Set when the target belongs to a later issue: reported, but not a miss of this one. */
   readonly later?: boolean;
+  /** Compare umbra's time less its own start-up (row 6's umbra median): "within N× native plus start-up". */
+  readonly lessStartup?: boolean;
 }
 
 /** One table row. */
@@ -40,6 +42,9 @@ export interface Row {
 /** The C programs in bench/programs/ the rows use. */
 export const PROGRAMS = ["getpid", "compute", "fork_exit", "fork_exec", "signal", "clock", "open_close"] as const;
 
+/** The C file row 11 compiles. */
+const SMALL_C_FILE = new URL("./programs/fork_exec.c", import.meta.url).pathname;
+
 /** Default iterations of the compute loop (row 2). */
 export const COMPUTE_ITERATIONS = 1_000_000_000;
 
@@ -52,7 +57,8 @@ export function unitOf(row: Row): string {
 export function targetText(target: Target | undefined, unit: string): string {
   if (!target) return "report only";
   const bound = target.against === "absolute" ? `${target.limit} ${unit}` : `${target.limit}× ${target.against}`;
-  return `umbra ≤ ${bound}${target.later ? " (later issue)" : ""}`;
+  const startup = target.lessStartup ? " + start-up" : "";
+  return `umbra ≤ ${bound}${startup}${target.later ? " (later issue)" : ""}`;
 }
 
 /** "1e9", "5e8", or the plain number when that is shorter to read. */
@@ -97,7 +103,7 @@ function baseRows(path: (name: string) => string, computeIterations: number): Ro
       argv: [path("getpid"), "100000"],
       metric: "self",
       runs: 3,
-      target: { against: "strace", limit: 0.8 },
+      target: { against: "native", limit: 1.5 },
     },
     {
       id: "2",
@@ -161,6 +167,7 @@ function baseRows(path: (name: string) => string, computeIterations: number): Ro
       argv: [path("open_close"), "20000"],
       metric: "self",
       runs: 3,
+      target: { against: "native", limit: 1.5 },
     },
     {
       id: "10",
@@ -168,6 +175,15 @@ function baseRows(path: (name: string) => string, computeIterations: number): Ro
       argv: ["python3", "-c", "pass"],
       metric: "wall",
       runs: 5,
+      target: { against: "native", limit: 1.5, lessStartup: true },
+    },
+    {
+      id: "11",
+      label: "gcc -O2 -c (a 60-line C file), wall",
+      argv: ["gcc", "-O2", "-c", SMALL_C_FILE, "-o", "/dev/null"],
+      metric: "wall",
+      runs: 5,
+      target: { against: "native", limit: 1.5, lessStartup: true },
     },
   ];
 }

@@ -19,10 +19,13 @@ export const UMBRA = Deno.env.get("UMBRA_BENCH_UMBRA") ?? `${ROOT}umbra`;
 /** The CPU pinned rows run on (`taskset -c`); every process and thread of the variant shares it. */
 export const PIN_CPU = "0";
 
-/** Table entries in syscall-number order, without those traced only in virtual time (the bench runs real time). */
+/**
+ * Table entries in syscall-number order, without those traced only in virtual time (the bench runs real time) and
+ * those the filter refuses outright (never traced).
+ */
 function entriesByNumber() {
   return [...SYSCALL_TABLE.entries()].sort(([a], [b]) => a - b).map(([, entry]) => entry)
-    .filter((entry) => !(entry as { virtualTime?: boolean }).virtualTime);
+    .filter((entry) => !entry.virtualTime && entry.deny === undefined);
 }
 
 /**

@@ -7,6 +7,8 @@ const protocol = @import("protocol.zig");
 const Message = protocol.Message;
 const Ring = @import("ring.zig").Ring;
 const seccomp = @import("seccomp.zig");
+const shared = @import("shared.zig");
+const hosts = @import("hosts.zig");
 const spawn = @import("spawn.zig");
 const sys = @import("sys.zig");
 const tracees = @import("tracees.zig");
@@ -15,12 +17,14 @@ const clock = @import("clock.zig");
 pub const ring_capacity = 8192;
 /// How long next_events polls before it sleeps on the condition variable.
 const events_poll_ns = 50 * std.time.ns_per_us;
-pub const spawn_slot_count = 8;
+
+/// What a spawn slot carries, kept out of the inits' reach.
+pub const SlotRequest = struct { id: i32, len: u32, hold_at_exec: bool };
 
 pub const Controller = struct {
     allocator: std.mem.Allocator,
 
-    /// Guards `events`, `replies`, `spawn_slots`, `interrupted`, `closed`.
+    /// Guards `events`, `replies`, `slot_used`, `interrupted`, `closed`.
     mutex: std.Thread.Mutex = .{},
     /// Signalled when events arrive, on interrupt and on close (next_event waits on it).
     events_ready: std.Thread.Condition = .{},
@@ -28,7 +32,11 @@ pub const Controller = struct {
     space_ready: std.Thread.Condition = .{},
     events: Ring(ring_capacity) = .{},
     replies: Ring(ring_capacity) = .{},
-    spawn_slots: [spawn_slot_count]spawn.Slot = undefined,
+    /// Which spawn slots of the shared region carry a request in flight.
+    slot_used: [shared.slot_count]bool = .{false} ** shared.slot_count,
+    /// Each slot's request as the controller wrote it. Inits can write the shared region, so
+    /// what the tracer needs of a slot (which request, how long, held) is read from here.
+    slot_requests: [shared.slot_count]SlotRequest = undefined,
     interrupted: bool = false,
     closed: bool = false,
 
@@ -50,22 +58,27 @@ pub const Controller = struct {
     /// The virtual clock's memfd (-1 in real time) and its mapping here.
     clock_fd: i32 = -1,
     clock_region: ?*clock.Region = null,
-    filter: seccomp.Filter = .{},
+    /// The memory every host's init shares: the seccomp filter and the spawn slots.
+    shared_fd: i32 = -1,
+    shared: *shared.Region = undefined,
+    /// init's executable (a sealed memfd).
+    image_fd: i32 = -1,
     observations: seccomp.Observations = undefined,
-    program: seccomp.SockFprog = undefined,
     tgid: sys.pid_t,
     thread: std.Thread = undefined,
 
     // Tracer thread only.
     table: tracees.Table,
-    spawn_pointers: [spawn.strings_count_max + 2]?[*:0]const u8 = undefined,
+    hosts: [hosts.host_count_max]hosts.Host = .{hosts.Host{}} ** hosts.host_count_max,
 
     /// Behaviour switches given at open.
     pub const Options = packed struct(u32) {
         /// Virtual time: hide the vDSO of every exec'd program (clock reads become syscalls, or
         /// shim reads of the shared clock) and give every program the clock region.
         virtual_time: bool,
-        _: u31 = 0,
+        /// Trace every syscall the rules do not refuse (strace logging wants them all).
+        trace_all: bool,
+        _: u30 = 0,
     };
 
     pub fn create(allocator: std.mem.Allocator, rules: []const u32, options: Options, epoch_ns: u64, read_cost_ns: u64) !*Controller {
@@ -79,18 +92,18 @@ pub const Controller = struct {
         };
         errdefer controller.table.deinit(allocator);
         if (options.virtual_time) {
-            const shared = try clock.create(epoch_ns, read_cost_ns);
-            controller.clock_fd = shared.fd;
-            controller.clock_region = shared.region;
+            const clock_shared = try clock.create(epoch_ns, read_cost_ns);
+            controller.clock_fd = clock_shared.fd;
+            controller.clock_region = clock_shared.region;
         }
-        // Field by field: a whole-struct store may write all of `bytes`, mapping megabytes no spec uses.
-        for (&controller.spawn_slots) |*slot| {
-            slot.used = false;
-            slot.len = 0;
-            slot.request_id = 0;
-        }
-        try seccomp.build(&controller.filter, &controller.observations, rules);
-        controller.program = controller.filter.program();
+        const region = try shared.create();
+        controller.shared_fd = region.fd;
+        controller.shared = region.region;
+        controller.image_fd = try hosts.create_image();
+        var filter: seccomp.Filter = .{};
+        try seccomp.build(&filter, &controller.observations, rules, if (options.trace_all) .trace else .allow);
+        @memcpy(controller.shared.filter[0..filter.len], filter.instructions[0..filter.len]);
+        controller.shared.filter_len = filter.len;
         return controller;
     }
 
@@ -98,6 +111,11 @@ pub const Controller = struct {
         const allocator = controller.allocator;
         if (controller.clock_region) |region| _ = std.os.linux.munmap(@ptrCast(region), 4096);
         if (controller.clock_fd >= 0) _ = std.os.linux.close(controller.clock_fd);
+        if (controller.shared_fd >= 0) {
+            _ = std.os.linux.munmap(@ptrCast(controller.shared), shared.region_size);
+            _ = std.os.linux.close(controller.shared_fd);
+        }
+        if (controller.image_fd >= 0) _ = std.os.linux.close(controller.image_fd);
         controller.table.deinit(allocator);
         allocator.destroy(controller);
     }
@@ -141,21 +159,27 @@ pub const Controller = struct {
         for (replies) |reply| {
             var message = reply;
             if (reply.kind == protocol.Reply.spawn) {
-                const slot = controller.claim_spawn_slot() orelse {
-                    controller.mutex.unlock();
-                    return -2;
-                };
                 const len = reply.args[1];
-                if (len > spawn.spec_size_max) {
-                    slot.used = false;
+                if (len == 0 or len > shared.spec_size_max) {
                     controller.mutex.unlock();
                     return -3;
                 }
+                const index = controller.claim_spawn_slot() orelse {
+                    controller.mutex.unlock();
+                    return -2;
+                };
+                const slot = &controller.shared.slots[index];
                 const source: [*]const u8 = @ptrFromInt(reply.args[0]);
                 @memcpy(slot.bytes[0..len], source[0..len]);
                 slot.len = @intCast(len);
                 slot.request_id = reply.aux;
-                message.args[0] = @intFromPtr(slot);
+                slot.fork_errno = 0;
+                controller.slot_requests[index] = .{
+                    .id = reply.aux,
+                    .len = @intCast(len),
+                    .hold_at_exec = spawn.flags_of(source[0..len]) & spawn.flag_hold_at_exec != 0,
+                };
+                message.args[0] = index;
             }
             while (controller.replies.free() == 0 and !controller.closed) controller.space_ready.wait(&controller.mutex);
             if (controller.closed) break;
@@ -169,17 +193,36 @@ pub const Controller = struct {
     }
 
     /// Caller holds the mutex. Waits for a free slot; null once closed.
-    fn claim_spawn_slot(controller: *Controller) ?*spawn.Slot {
+    fn claim_spawn_slot(controller: *Controller) ?u8 {
         while (!controller.closed) {
-            for (&controller.spawn_slots) |*slot| {
-                if (!slot.used) {
-                    slot.used = true;
-                    return slot;
+            for (&controller.slot_used, 0..) |*used, index| {
+                if (!used.*) {
+                    used.* = true;
+                    return @intCast(index);
                 }
             }
             controller.space_ready.wait(&controller.mutex);
         }
         return null;
+    }
+
+    /// Tracer side: init has copied the slot's spec (or the request failed); it may be reused.
+    pub fn release_slot(controller: *Controller, index: u8) void {
+        shared.release_pages(controller.shared_fd, index, controller.slot_requests[index].len);
+        controller.mutex.lock();
+        defer controller.mutex.unlock();
+        assert(controller.slot_used[index]);
+        controller.slot_used[index] = false;
+        controller.space_ready.broadcast();
+    }
+
+    /// What a host's init is made from.
+    pub fn host_resources(controller: *const Controller) hosts.Resources {
+        return .{
+            .shared_fd = controller.shared_fd,
+            .clock_fd = controller.clock_fd,
+            .image_fd = controller.image_fd,
+        };
     }
 
     /// Wakes the tracer out of a blocking wait4, if it is in one (or about to be).

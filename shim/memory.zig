@@ -18,12 +18,6 @@ pub fn write(pid: sys.pid_t, address: u64, bytes: []const u8) i64 {
     return result(linux.process_vm_writev(pid, &local, &remote, 0));
 }
 
-/// Writes a little-endian i32 (a tid) at `address`; a bad address is the program's own business.
-pub fn write_i32(pid: sys.pid_t, address: u64, value: i32) void {
-    if (address == 0) return;
-    _ = write(pid, address, std.mem.asBytes(&value));
-}
-
 fn result(rc: usize) i64 {
     const code = sys.errno(rc);
     return if (code != 0) -@as(i64, code) else @intCast(rc);

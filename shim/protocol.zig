@@ -3,7 +3,7 @@
 
 const std = @import("std");
 
-/// One event (tracer -> policy) or one reply (policy -> tracer). 200 bytes, no padding.
+/// One event (tracer -> policy) or one reply (policy -> tracer). 208 bytes, no padding.
 pub const Message = extern struct {
     kind: u32,
     /// Native thread id the message is about.
@@ -11,6 +11,9 @@ pub const Message = extern struct {
     aux: i32,
     aux2: i32,
     value: i64,
+    /// Events: the virtual clock when the tracer saw it, before it resumed anyone (0 in real
+    /// time). Informational events are stamped so, not when the policy gets to them.
+    time: u64,
     args: [6]u64,
     /// siginfo_t for signal events and siginfo replies; free-form text for errors.
     payload: [128]u8,
@@ -19,7 +22,7 @@ pub const Message = extern struct {
 };
 
 comptime {
-    std.debug.assert(@sizeOf(Message) == 200);
+    std.debug.assert(@sizeOf(Message) == 208);
 }
 
 /// Event kinds, tracer -> policy.
@@ -30,39 +33,43 @@ pub const Event = struct {
     pub const syscall: u32 = 1;
     /// syscall-exit stop (asked for with `flag_exit_stop`): value = return value, aux = number.
     pub const syscall_exit: u32 = 2;
-    /// PTRACE_EVENT_FORK/VFORK/CLONE in the parent: aux = child tid, args = the syscall's arguments.
-    /// Informational: the tracer resumes the parent itself (keeping a requested exit stop).
+    /// PTRACE_EVENT_FORK/VFORK/CLONE in the creator: aux = the child's native tid, aux2 = its id
+    /// in its host's pid namespace (the virtual id), value = the clone flags the program asked
+    /// for, its exit signal in the low byte (fork and vfork as clone flags, clone3's read from
+    /// its clone_args). Informational: the tracer resumes the creator itself.
     pub const fork: u32 = 3;
     pub const vfork: u32 = 4;
     pub const clone: u32 = 5;
-    /// PTRACE_EVENT_EXEC: tid = the thread group id after exec, aux = former tid.
-    /// Informational: the tracer resumes the thread itself, except at the first exec of a
-    /// program spawned with `flag_hold_at_exec`: then aux2 = `held` and it waits for a reply.
+    /// PTRACE_EVENT_EXEC: tid = the thread group id after exec, aux = former tid, payload = the
+    /// program's path (/proc/<tid>/exe, read in this stop), args[0] = its length (longer than
+    /// the payload, or a negative errno: read it elsewhere). Informational: the tracer resumes
+    /// the thread itself, except at the first exec of a program spawned with
+    /// `flag_hold_at_exec`: then aux2 = `held` and it waits for a reply.
     pub const exec: u32 = 6;
-    /// PTRACE_EVENT_EXIT: value = the wait status the thread will exit with; payload = its comm
-    /// (task name, read in this stop, when it still can be), aux = the comm's length.
-    /// Informational: the tracer resumes the thread itself.
-    pub const exiting: u32 = 7;
-    /// The thread is gone and reaped natively: value = wait status, args[0] = utime_us,
-    /// args[1] = stime_us, payload = the 14 longs of struct rusage after the two timevals.
+    /// The thread is gone (its exit collected by the tracer): value = wait status. A process's
+    /// leader goes last; its parent may reap it from now on.
     pub const exited: u32 = 8;
     /// Signal-delivery stop: aux = signal number, payload = siginfo.
     pub const signal: u32 = 9;
-    /// Group stop: aux = stop signal.
+    /// The thread entered a group stop (job control): aux = stop signal. Informational: the
+    /// tracer restarts it with PTRACE_LISTEN, so it stays stopped until a SIGCONT.
     pub const group_stop: u32 = 10;
     /// Answer to a `read_registers` reply: the registers are in the policy's buffer. The thread
     /// is still stopped.
     pub const registers: u32 = 11;
-    /// A spawn request forked its process: tid = native pid, aux = request id.
-    /// If the process exits before its first exec event, exec failed and the exit code is the errno.
+    /// A spawn request's init forked its process: tid = native pid, aux = request id, aux2 = its
+    /// virtual pid. If the process exits before its first exec event, exec failed and the exit
+    /// code is the errno.
     pub const spawned: u32 = 12;
-    /// A spawn request failed before a process existed: aux = request id, value = -errno.
+    /// A spawn request failed before a process existed: aux = request id, value = -errno;
+    /// payload = what failed (making the host's namespaces, for one), or empty.
     pub const spawn_failed: u32 = 13;
     /// The controller rejected a reply (a policy bug): payload = message.
     pub const protocol_error: u32 = 14;
-    /// An injected syscall finished: value = its result. The thread is back at the syscall-exit
-    /// stop it was injected from, registers as they were; answer as at any syscall exit.
-    pub const injected: u32 = 15;
+    /// A thread in a group stop was woken by SIGCONT. Informational.
+    pub const continued: u32 = 15;
+    /// Answer to `open_host`: aux2 = the host, value = 0 or -errno, payload = what failed.
+    pub const host_opened: u32 = 16;
 };
 
 /// Reply kinds, policy -> tracer.
@@ -76,15 +83,10 @@ pub const Reply = struct {
     /// At any stop: set the registers selected by the mask in aux (bit 0: rax = value;
     /// bit 1 + i: argument register i = args[i]), then resume; aux2 = flags.
     pub const set_registers: u32 = 4;
-    /// At a signal-delivery stop: replace the siginfo with `payload`, deliver signal aux.
-    pub const deliver_siginfo: u32 = 5;
-    /// Start a program: aux = request id, args[0] = address of the spec, args[1] = its length.
-    /// The spec is copied during submit. See spawn.zig for its format.
+    /// Start a program on host aux2 (a small index; the host is made at first use): aux =
+    /// request id, args[0] = address of the spec, args[1] = its length. The spec is copied
+    /// during submit. See spawn.zig for its format.
     pub const spawn: u32 = 6;
-    /// At a syscall-exit stop: make the thread run syscall `value` with `args` (re-executing its
-    /// `syscall` instruction), then restore its registers and report an `injected` event.
-    /// Only for syscalls the filter does not trace.
-    pub const inject: u32 = 7;
     /// At any stop: copy the thread's user_regs_struct to the 216 bytes at address args[0] and,
     /// when args[1] is not 0, its user_fpregs_struct (fxsave) to the 512 bytes at args[1]; then
     /// report a `registers` event. The thread stays stopped.
@@ -93,6 +95,9 @@ pub const Reply = struct {
     /// and, when args[1] is not 0, its user_fpregs_struct with the 512 bytes at args[1]. The
     /// thread stays stopped.
     pub const write_registers: u32 = 9;
+    /// Make host aux2's namespaces and init now (a spawn would, at first use); answered by a
+    /// `host_opened` event.
+    pub const open_host: u32 = 10;
 };
 
 /// aux2 of an exec event whose thread the tracer holds (spawn flag hold_at_exec).
@@ -107,29 +112,12 @@ pub const flag_exit_stop: i32 = 1;
 /// syscall-exit stop (implies the exit stop). Programs may keep values in argument registers
 /// across a syscall, and a restarted syscall must be the program's own.
 pub const flag_restore_arguments: i32 = 2;
-
-/// Continue/rewrite flag: at the syscall-exit stop, if the result is not an error, replace it
-/// with the i64 at payload[0..8] and resume, all in the tracer (no event, no policy round trip);
-/// an error is published as a syscall-exit event.
-pub const flag_exit_value: i32 = 4;
-/// Rewrite flag for a fork/vfork/clone: at the creator's fork event, write the child's virtual
-/// tid (payload[24..28], i32) at the parent-tid address (payload[8..16]) in the creator and at the
-/// child-tid address (payload[16..24]) in the child, and restore the child's argument registers
-/// to the creator's originals (with flag_restore_arguments) before it first runs.
-pub const flag_creation: i32 = 8;
-
 /// Continue flag: resume with PTRACE_SINGLESTEP (until the step's SIGTRAP arrives, every
 /// resume of the thread single-steps, so stepping over a traced syscall still stops after it).
 pub const flag_single_step: i32 = 16;
 
-/// Offsets in a reply's payload.
 /// Size of user_fpregs_struct (the fxsave area) that read_registers and write_registers copy.
 pub const fp_registers_size = 512;
-
-pub const payload_exit_value = 0;
-pub const payload_parent_tid_address = 8;
-pub const payload_child_tid_address = 16;
-pub const payload_child_tid = 24;
 
 /// set_registers mask bit for rax.
 pub const register_rax: i32 = 1;

@@ -46,7 +46,11 @@ pub fn Ring(comptime capacity: u32) type {
 
 test "ring keeps order and refuses overflow" {
     var ring: Ring(4) = .{};
-    for (0..4) |i| try ring.push(.{ .kind = @intCast(i), .tid = 0, .aux = 0, .aux2 = 0, .value = 0, .args = @splat(0), .payload = @splat(0) });
+    for (0..4) |i| {
+        var message = Message.zero;
+        message.kind = @intCast(i);
+        try ring.push(message);
+    }
     try std.testing.expectError(error.NoSpaceLeft, ring.push(Message.zero));
     for (0..4) |i| try std.testing.expectEqual(@as(u32, @intCast(i)), ring.pop().?.kind);
     try std.testing.expect(ring.pop() == null);

@@ -1,13 +1,14 @@
 //! The classic-BPF seccomp filter every sandboxed process runs under: SECCOMP_RET_TRACE for the
 //! syscalls the policy subscribes to (optionally only when one argument has one of a few
-//! values), ENOSYS for foreign ABIs (i386, x32), ALLOW for the rest. The kernel's per-syscall
-//! action cache makes unconditionally allowed syscalls free after the first call.
+//! values), an errno for the few it refuses outright, ENOSYS for foreign ABIs (i386, x32),
+//! ALLOW for the rest. The kernel's per-syscall action cache makes unconditionally allowed
+//! syscalls free after the first call.
 //!
 //! Rules arrive as u32 words: rule count, then per rule: syscall number, argument index
-//! (`any_argument` for none), value count, observation (0, or `observe_flag` | pointer argument
-//! index << 16 | bytes to copy), the values (compared with the argument's low 32 bits).
-//! An observed syscall is reported to the policy with a copy of the memory its pointer argument
-//! points at, and runs on without waiting for a reply.
+//! (`any_argument` for none), value count, action (0: trace; `observe_flag` | pointer argument
+//! index << 16 | bytes to copy: observe; `deny_flag` | errno: refuse), the values (compared with
+//! the argument's low 32 bits). An observed syscall is reported to the policy with a copy of the
+//! memory its pointer argument points at, and runs on without waiting for a reply.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -23,8 +24,7 @@ pub const any_argument: u32 = 0xffff_ffff;
 /// Upper bound of the rule encoding, in u32 words.
 pub const rules_words_max = 1 + rule_count_max * (4 + values_per_rule_max);
 pub const observe_flag: u32 = 0x8000_0000;
-/// A rule's value count that means: trace when the argument's low 32 bits are negative (bit 31).
-pub const negative_rule: u32 = 0x8000_0000;
+pub const deny_flag: u32 = 0x4000_0000;
 
 /// How the tracer treats an observed syscall: copy `length` bytes at pointer argument `argument`.
 pub const Observation = struct { argument: u8, length: u8 };
@@ -62,8 +62,13 @@ pub const Filter = struct {
 
 pub const RulesError = error{ RulesTruncated, TooManyRules, TooManyValues, BadSyscall, BadArgument };
 
+/// What the filter does with a call no rule selects.
+pub const Otherwise = enum { allow, trace };
+
 /// Builds the filter (and the observation table) from encoded rules (see the file comment).
-pub fn build(filter: *Filter, observations: *Observations, words: []const u32) RulesError!void {
+/// `otherwise`: `trace` sends every call no rule refuses to the policy (strace logging).
+pub fn build(filter: *Filter, observations: *Observations, words: []const u32, otherwise: Otherwise) RulesError!void {
+    const unselected = if (otherwise == .trace) ret_trace else ret_allow;
     for (observations) |*observation| observation.* = null;
     if (words.len < 1) return error.RulesTruncated;
     const count = words[0];
@@ -81,24 +86,19 @@ pub fn build(filter: *Filter, observations: *Observations, words: []const u32) R
         const nr = words[cursor];
         const argument = words[cursor + 1];
         const value_count = words[cursor + 2];
-        const observe = words[cursor + 3];
+        const action = words[cursor + 3];
         cursor += 4;
         if (nr >= syscall_number_max) return error.BadSyscall;
-        if (observe != 0) {
-            const pointer: u32 = (observe >> 16) & 0xff;
-            const length: u32 = observe & 0xffff;
-            if (observe & observe_flag == 0 or pointer >= 6 or length > 128) return error.BadArgument;
+        var matched = ret_trace;
+        if (action & deny_flag != 0) {
+            const errno = action & 0xffff;
+            if (action & observe_flag != 0 or errno == 0 or errno >= 4096) return error.BadArgument;
+            matched = ret_errno | errno;
+        } else if (action != 0) {
+            const pointer: u32 = (action >> 16) & 0xff;
+            const length: u32 = action & 0xffff;
+            if (action & observe_flag == 0 or pointer >= 6 or length > 128) return error.BadArgument;
             observations[nr] = .{ .argument = @intCast(pointer), .length = @intCast(length) };
-        }
-        if (value_count == negative_rule) {
-            if (argument >= 6) return error.BadArgument;
-            // nr?  no: skip the block.  yes: load the argument, trace when bit 31 is set, else allow.
-            filter.emit(BPF.JMP | BPF.JEQ | BPF.K, 0, 4, nr);
-            filter.emit(BPF.LD | BPF.W | BPF.ABS, 0, 0, offset_args + 8 * argument);
-            filter.emit(BPF.JMP | BPF.JSET | BPF.K, 1, 0, 0x8000_0000);
-            filter.emit(BPF.RET | BPF.K, 0, 0, ret_allow);
-            filter.emit(BPF.RET | BPF.K, 0, 0, ret_trace);
-            continue;
         }
         if (value_count > values_per_rule_max) return error.TooManyValues;
         if (cursor + value_count > words.len) return error.RulesTruncated;
@@ -107,7 +107,7 @@ pub fn build(filter: *Filter, observations: *Observations, words: []const u32) R
         if (argument == any_argument) {
             // Two instructions a syscall keep every jump short (BPF jumps reach 255 at most).
             filter.emit(BPF.JMP | BPF.JEQ | BPF.K, 0, 1, nr);
-            filter.emit(BPF.RET | BPF.K, 0, 0, ret_trace);
+            filter.emit(BPF.RET | BPF.K, 0, 0, matched);
             continue;
         }
         if (argument >= 6) return error.BadArgument;
@@ -119,18 +119,18 @@ pub fn build(filter: *Filter, observations: *Observations, words: []const u32) R
             const to_trace: u8 = @intCast(value_count - i); // past the remaining JEQs and the ALLOW
             filter.emit(BPF.JMP | BPF.JEQ | BPF.K, to_trace, 0, value);
         }
-        filter.emit(BPF.RET | BPF.K, 0, 0, ret_allow);
-        filter.emit(BPF.RET | BPF.K, 0, 0, ret_trace);
+        filter.emit(BPF.RET | BPF.K, 0, 0, unselected);
+        filter.emit(BPF.RET | BPF.K, 0, 0, matched);
     }
     if (cursor != words.len) return error.RulesTruncated;
-    filter.emit(BPF.RET | BPF.K, 0, 0, ret_allow);
+    filter.emit(BPF.RET | BPF.K, 0, 0, unselected);
     assert(filter.len >= 7);
 }
 
 test "filter has a trace return per plain rule" {
     var filter: Filter = .{};
     var observations: Observations = undefined;
-    try build(&filter, &observations, &.{ 2, 39, any_argument, 0, 0, 110, any_argument, 0, observe_flag | 1 << 16 | 32 });
+    try build(&filter, &observations, &.{ 2, 39, any_argument, 0, 0, 110, any_argument, 0, observe_flag | 1 << 16 | 32 }, .allow);
     try std.testing.expect(observations[39] == null);
     try std.testing.expectEqual(@as(u8, 32), observations[110].?.length);
     try std.testing.expectEqual(@as(u16, 7 + 4), filter.len);
@@ -140,7 +140,7 @@ test "filter has a trace return per plain rule" {
 test "an argument rule jumps to trace on each value and allows otherwise" {
     var filter: Filter = .{};
     var observations: Observations = undefined;
-    try build(&filter, &observations, &.{ 1, 13, 0, 2, 0, 17, 10 });
+    try build(&filter, &observations, &.{ 1, 13, 0, 2, 0, 17, 10 }, .allow);
     const block = filter.instructions[6..];
     try std.testing.expectEqual(@as(u8, 5), block[0].jf); // skip LD, 2 JEQ, ALLOW, TRACE
     try std.testing.expectEqual(@as(u32, offset_args), block[1].k);
@@ -148,18 +148,25 @@ test "an argument rule jumps to trace on each value and allows otherwise" {
     try std.testing.expectEqual(@as(u8, 1), block[3].jt);
     try std.testing.expectEqual(ret_allow, block[4].k);
     try std.testing.expectEqual(ret_trace, block[5].k);
-    try std.testing.expectError(error.RulesTruncated, build(&filter, &observations, &.{ 1, 13, 0, 2, 0, 17 }));
+    try std.testing.expectError(error.RulesTruncated, build(&filter, &observations, &.{ 1, 13, 0, 2, 0, 17 }, .allow));
 }
 
-test "a negative rule traces an argument with bit 31 set and allows otherwise" {
+test "tracing everything else turns every allow into a trace" {
     var filter: Filter = .{};
     var observations: Observations = undefined;
-    try build(&filter, &observations, &.{ 1, 228, 0, negative_rule, 0 });
+    try build(&filter, &observations, &.{ 1, 13, 0, 1, 0, 17 }, .trace);
+    for (filter.instructions[6..filter.len]) |instruction| try std.testing.expect(instruction.k != ret_allow);
+    try std.testing.expectEqual(ret_trace, filter.instructions[filter.len - 1].k);
+}
+
+test "a deny rule returns its errno on a listed value and allows otherwise" {
+    var filter: Filter = .{};
+    var observations: Observations = undefined;
+    try build(&filter, &observations, &.{ 2, 16, 1, 1, deny_flag | 1, 0x5412, 153, any_argument, 0, deny_flag | 1 }, .allow);
     const block = filter.instructions[6..];
-    try std.testing.expectEqual(@as(u8, 4), block[0].jf);
-    try std.testing.expectEqual(@as(u32, offset_args), block[1].k);
-    try std.testing.expectEqual(@as(u32, 0x8000_0000), block[2].k);
-    try std.testing.expectEqual(@as(u8, 1), block[2].jt);
+    try std.testing.expectEqual(@as(u32, 0x5412), block[2].k);
     try std.testing.expectEqual(ret_allow, block[3].k);
-    try std.testing.expectEqual(ret_trace, block[4].k);
+    try std.testing.expectEqual(ret_errno | 1, block[4].k);
+    try std.testing.expectEqual(ret_errno | 1, block[6].k);
+    try std.testing.expectError(error.BadArgument, build(&filter, &observations, &.{ 1, 153, any_argument, 0, deny_flag }, .allow));
 }

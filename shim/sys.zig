@@ -113,6 +113,10 @@ pub fn prctl(option: usize, arg2: usize) usize {
     return linux.syscall5(.prctl, option, arg2, 0, 0, 0);
 }
 
+pub fn prctl3(option: usize, arg2: usize, arg3: usize) usize {
+    return linux.syscall5(.prctl, option, arg2, arg3, 0, 0);
+}
+
 pub fn exit_group(code: u32) noreturn {
     _ = linux.syscall1(.exit_group, code);
     unreachable;

@@ -19,27 +19,10 @@ pub const Stop = enum(u8) {
 pub const Birth = enum(u8) {
     /// Its stops go to the policy.
     born,
-    /// Spawned by the controller: the first stop is ours (set options, resume).
-    spawning,
     /// Created by a traced thread and stopped (held) before its creator's fork event came.
     unclaimed,
-    /// Its creator's fork event came (fixups known); its first stop has not.
+    /// Its creator's fork event came; its first stop has not.
     claimed,
-};
-
-/// What a creator asked for its coming child (flag_creation).
-pub const Creation = struct {
-    parent_tid_address: u64,
-    child_tid_address: u64,
-    child_tid: i32,
-    restore_child: bool,
-};
-
-/// What a new child needs before it first runs.
-pub const Fixups = struct {
-    arguments: ?[6]u64 = null,
-    tid_address: u64 = 0,
-    tid: i32 = 0,
 };
 
 pub const Tracee = struct {
@@ -49,24 +32,19 @@ pub const Tracee = struct {
     /// (fork, clone, exec) resume with PTRACE_SYSCALL so the exit stop still comes.
     exit_stop_wanted: bool,
     birth: Birth,
-    /// Fixups for this (new) tracee's first stop, from its creator's fork event.
-    fixups: Fixups,
-    /// Set by a creation reply until the fork event consumes it.
-    creation: ?Creation,
-    /// flag_exit_value: the result to put in place of a non-error result at the exit stop.
-    exit_value: ?i64,
+    /// Its host (the index the policy gave it).
+    host: u16,
+    /// Whether it is its host's init (whose stops are the tracer's own business).
+    is_init: bool,
     /// The argument registers and syscall number (last) a rewrite replaced, put back at the
     /// syscall-exit stop, so that a restarted syscall is the program's own.
     saved_arguments: ?[7]u64,
-    /// An injected syscall in progress: the registers to go back to, and which of its stops
-    /// comes next.
-    injection: ?struct { saved: sys.Registers, at_exit: bool },
     /// Spawned with flag_hold_at_exec and not yet at its exec stop.
     hold_at_exec: bool,
     /// flag_single_step: resume with PTRACE_SINGLESTEP until the step's SIGTRAP stop.
     single_step: bool,
-    /// Past its PTRACE_EVENT_EXIT stop: a reply to an earlier stop (which a SIGKILL cut short) is stale.
-    exiting: bool,
+    /// In a group stop, restarted with PTRACE_LISTEN: stopped for job control, not for ptrace.
+    listening: bool,
     /// `registers` were changed and must be written before the tracee resumes.
     registers_dirty: bool,
     registers: sys.Registers,
@@ -115,14 +93,12 @@ pub const Table = struct {
             .stop = .running,
             .exit_stop_wanted = false,
             .birth = .born,
-            .fixups = .{},
-            .creation = null,
-            .exit_value = null,
-            .injection = null,
+            .host = 0,
+            .is_init = false,
             .saved_arguments = null,
             .hold_at_exec = false,
             .single_step = false,
-            .exiting = false,
+            .listening = false,
             .registers_dirty = false,
             .registers = std.mem.zeroes(sys.Registers),
         };

@@ -10,7 +10,8 @@ const Message = protocol.Message;
 const Event = protocol.Event;
 const Reply = protocol.Reply;
 const sys = @import("sys.zig");
-const spawn = @import("spawn.zig");
+const shared = @import("shared.zig");
+const hosts = @import("hosts.zig");
 const Controller = @import("controller.zig").Controller;
 const tracees = @import("tracees.zig");
 const Tracee = tracees.Tracee;
@@ -18,9 +19,10 @@ const memory = @import("memory.zig");
 const seccomp = @import("seccomp.zig");
 const auxv = @import("auxv.zig");
 
+/// Every host's init is seized with these; the programs it forks inherit them (and the seizing:
+/// their group stops can be listened to).
 const options: usize = sys.PTRACE_O.TRACESYSGOOD | sys.PTRACE_O.TRACEFORK | sys.PTRACE_O.TRACEVFORK |
-    sys.PTRACE_O.TRACECLONE | sys.PTRACE_O.TRACEEXEC | sys.PTRACE_O.TRACEEXIT |
-    sys.PTRACE_O.TRACESECCOMP | sys.PTRACE_O.EXITKILL;
+    sys.PTRACE_O.TRACECLONE | sys.PTRACE_O.TRACEEXEC | sys.PTRACE_O.TRACESECCOMP | sys.PTRACE_O.EXITKILL;
 
 const wait_flags = sys.WALL | sys.WNOTHREAD;
 /// How long the tracer waits for the policy to acknowledge a batch before sleeping in wait4.
@@ -53,10 +55,9 @@ pub fn run(c: *Controller) void {
             continue;
         }
         var status: u32 = 0;
-        var usage: linux.rusage = undefined;
-        const rc = sys.wait4(-1, &status, wait_flags, &usage);
+        const rc = sys.wait4(-1, &status, wait_flags, null);
         c.sleeping.store(false, .seq_cst);
-        if (!sys.failed(rc)) on_wait(c, @intCast(rc), status, &usage);
+        if (!sys.failed(rc)) on_wait(c, @intCast(rc), status);
         flush(c);
     }
     kill_everything(c);
@@ -70,10 +71,9 @@ fn poll_briefly(c: *Controller) bool {
     var timer = std.time.Timer.start() catch return false;
     while (timer.read() < poll_ns) {
         var status: u32 = 0;
-        var usage: linux.rusage = undefined;
-        const rc = sys.wait4(-1, &status, wait_flags | sys.WNOHANG, &usage);
+        const rc = sys.wait4(-1, &status, wait_flags | sys.WNOHANG, null);
         if (!sys.failed(rc) and rc != 0) {
-            on_wait(c, @intCast(rc), status, &usage);
+            on_wait(c, @intCast(rc), status);
             flush(c);
             return true;
         }
@@ -96,11 +96,10 @@ fn pending_replies(c: *Controller) bool {
 /// Collects every wait4 result that is ready now. Returns how many events it published.
 fn drain_ready(c: *Controller) u32 {
     var status: u32 = 0;
-    var usage: linux.rusage = undefined;
     while (true) {
-        const rc = sys.wait4(-1, &status, wait_flags | sys.WNOHANG, &usage);
+        const rc = sys.wait4(-1, &status, wait_flags | sys.WNOHANG, null);
         if (sys.failed(rc) or rc == 0) break;
-        on_wait(c, @intCast(rc), status, &usage);
+        on_wait(c, @intCast(rc), status);
     }
     const produced = c.unflushed;
     flush(c);
@@ -135,7 +134,9 @@ fn publish(c: *Controller, message: Message) void {
         c.space_ready.wait(&c.mutex);
     }
     if (c.closed) return;
-    c.events.push_assume_capacity(message);
+    var stamped = message;
+    if (c.clock_region) |region| stamped.time = region.now_ns.load(.seq_cst);
+    c.events.push_assume_capacity(stamped);
     c.published +%= 1;
     c.unflushed += 1;
 }
@@ -154,37 +155,29 @@ fn event(kind: u32, tid: sys.pid_t) Message {
     return message;
 }
 
-fn on_wait(c: *Controller, pid: sys.pid_t, status: u32, usage: *const linux.rusage) void {
+fn on_wait(c: *Controller, pid: sys.pid_t, status: u32) void {
     if (pid == c.doorbell_pid) return on_doorbell(c, status);
     if (linux.W.IFEXITED(status) or linux.W.IFSIGNALED(status)) {
+        const gone = c.table.get(pid);
+        const init_of: ?u16 = if (gone) |tracee| (if (tracee.is_init) tracee.host else null) else null;
         c.table.remove(pid);
+        if (init_of) |host| return on_init_ended(c, host);
         var message = event(Event.exited, pid);
         message.value = status;
-        message.args[0] = micros(usage.utime);
-        message.args[1] = micros(usage.stime);
-        const longs = [14]isize{
-            usage.maxrss,  usage.ixrss,   usage.idrss,  usage.isrss,  usage.minflt,   usage.majflt, usage.nswap,
-            usage.inblock, usage.oublock, usage.msgsnd, usage.msgrcv, usage.nsignals, usage.nvcsw,  usage.nivcsw,
-        };
-        @memcpy(message.payload[0 .. 14 * 8], std.mem.asBytes(&longs));
         return publish(c, message);
     }
     if (!linux.W.IFSTOPPED(status)) return;
     const tracee = c.table.get(pid) orelse return on_unclaimed_first_stop(c, pid);
+    if (tracee.is_init) return on_init_stop(c, tracee, status);
     switch (tracee.birth) {
         .born => on_stop(c, tracee, status),
-        .spawning => on_spawned_first_stop(c, tracee),
         .claimed => release_child(tracee),
         .unclaimed => {}, // held already; a second stop cannot come
     }
 }
 
-fn micros(time: linux.timeval) u64 {
-    return @as(u64, @intCast(time.sec)) * 1_000_000 + @as(u64, @intCast(time.usec));
-}
-
 /// The first stop of a thread or process the kernel attached because its creator is traced,
-/// before the creator's fork event: hold it there until that event says how to fix it up.
+/// before the creator's fork event: hold it there until that event has told the policy of it.
 fn on_unclaimed_first_stop(c: *Controller, pid: sys.pid_t) void {
     if (c.shutdown.load(.acquire)) return kill_and_release(pid);
     const tracee = c.table.insert(pid) catch {
@@ -201,54 +194,133 @@ fn kill_and_release(pid: sys.pid_t) void {
     _ = sys.ptrace(sys.PTRACE.CONT, pid, 0, 0);
 }
 
-/// The creator's fork event: fix up the parent's tid memory now, and the child before it runs.
-fn on_creation(c: *Controller, creator: *Tracee, child_tid: sys.pid_t) void {
-    var fixups: tracees.Fixups = .{};
-    if (creator.creation) |creation| {
-        memory.write_i32(creator.tid, creation.parent_tid_address, creation.child_tid);
-        fixups.tid_address = creation.child_tid_address;
-        fixups.tid = creation.child_tid;
-        if (creation.restore_child) {
-            if (creator.saved_arguments) |saved| fixups.arguments = saved[0..6].*;
-        }
-        creator.creation = null;
-    }
-    if (c.table.get(child_tid)) |child| {
-        child.fixups = fixups;
-        if (child.birth == .unclaimed) release_child(child);
-        return;
-    }
-    const child = c.table.insert(child_tid) catch {
-        publish_error(c, "more than {d} live traced threads; killing {d}", .{ tracees.count_max, child_tid });
-        _ = sys.kill(child_tid, sys.SIGKILL);
-        return;
+/// The creator's fork event: the child belongs to the creator's host; it runs once it has
+/// stopped for the first time (now, if it already has).
+fn claim_child(c: *Controller, host: u16, child_tid: sys.pid_t) ?*Tracee {
+    const child = c.table.get(child_tid) orelse inserted: {
+        const new = c.table.insert(child_tid) catch {
+            publish_error(c, "more than {d} live traced threads; killing {d}", .{ tracees.count_max, child_tid });
+            _ = sys.kill(child_tid, sys.SIGKILL);
+            return null;
+        };
+        new.birth = .claimed;
+        break :inserted new;
     };
-    child.birth = .claimed;
-    child.fixups = fixups;
+    child.host = host;
+    if (child.birth == .unclaimed) release_child(child);
+    return child;
 }
 
-/// A new child at its first stop, its creator's event seen: fix it up and let it run, its
-/// SIGSTOP suppressed.
+/// A new child at its first stop (PTRACE_EVENT_STOP), its creator's event seen: let it run.
 fn release_child(child: *Tracee) void {
-    if (child.fixups.arguments) |arguments| {
-        if (read_registers(child)) {
-            set_arguments(&child.registers, arguments);
-            write_registers(child);
-        }
-    }
-    memory.write_i32(child.tid, child.fixups.tid_address, child.fixups.tid);
     child.birth = .born;
     child.stop = .running;
     _ = sys.ptrace(sys.PTRACE.CONT, child.tid, 0, 0);
 }
 
-fn on_spawned_first_stop(c: *Controller, tracee: *Tracee) void {
-    tracee.birth = .born;
-    if (sys.failed(sys.ptrace(sys.PTRACE.SETOPTIONS, tracee.tid, 0, options))) {
-        _ = sys.kill(tracee.tid, sys.SIGKILL);
+/// A creator's fork, vfork or clone event: the policy hears of the child (its virtual id, the
+/// flags it was made with) before any event of the child's own.
+fn on_creation(c: *Controller, creator: *Tracee, ptrace_event: u32) void {
+    const child_tid: sys.pid_t = @intCast(event_message(creator.tid));
+    const kind: u32 = switch (ptrace_event) {
+        sys.PTRACE_EVENT.FORK => Event.fork,
+        sys.PTRACE_EVENT.VFORK => Event.vfork,
+        else => Event.clone,
+    };
+    var message = event(kind, creator.tid);
+    message.aux = child_tid;
+    message.aux2 = hosts.inner_id(&c.hosts[creator.host], child_tid);
+    if (read_registers(creator)) {
+        const r = &creator.registers;
+        message.args = .{ r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
+        message.value = @bitCast(clone_flags(creator.tid, r));
     }
-    _ = sys.ptrace(sys.PTRACE.CONT, tracee.tid, 0, 0);
-    _ = c;
+    publish(c, message);
+    _ = claim_child(c, creator.host, child_tid);
+    resume_tracee(creator, 0, 0);
+}
+
+const clone3_nr = 435;
+const SIGCHLD = 17;
+const CLONE_VM = 0x100;
+const CLONE_VFORK = 0x4000;
+
+/// The clone flags a creation asked for, exit signal in the low byte.
+fn clone_flags(tid: sys.pid_t, r: *const sys.Registers) u64 {
+    return switch (r.orig_rax) {
+        @intFromEnum(linux.SYS.fork) => SIGCHLD,
+        @intFromEnum(linux.SYS.vfork) => CLONE_VM | CLONE_VFORK | SIGCHLD,
+        clone3_nr => {
+            // struct clone_args: flags at 0, exit_signal at 32. The kernel has copied them, and
+            // the creator is stopped; a sibling thread changing them now changes nothing.
+            var args: [5]u64 = undefined;
+            if (memory.read(tid, r.rdi, std.mem.asBytes(&args)) != @sizeOf(@TypeOf(args))) return 0;
+            return args[0] | (args[4] & 0xff);
+        },
+        else => r.rdi,
+    };
+}
+
+/// An init's stop: a fork is a spawn request's program, a SIGUSR1 a failed request's report.
+fn on_init_stop(c: *Controller, init: *Tracee, status: u32) void {
+    const signal = linux.W.STOPSIG(status);
+    const ptrace_event = status >> 16;
+    const host = &c.hosts[init.host];
+    if (signal == sys.SIGTRAP and (ptrace_event == sys.PTRACE_EVENT.FORK or ptrace_event == sys.PTRACE_EVENT.CLONE)) {
+        on_spawn(c, init, host);
+    } else if (signal == sys.SIGUSR1 and ptrace_event == 0 and host.pending_count > 0) {
+        const index = host.pending[0];
+        const reported = @atomicLoad(i32, &c.shared.slots[index].fork_errno, .seq_cst);
+        if (reported != 0) {
+            _ = host.pop_pending();
+            // init's word, not trusted: an errno or EAGAIN.
+            const errno = if (reported > 0 and reported < 4096) reported else @intFromEnum(linux.E.AGAIN);
+            spawn_failed(c, c.slot_requests[index].id, errno, "");
+            c.release_slot(index);
+        }
+    }
+    // Nothing reaches init but what it reports this way: a signal goes nowhere.
+    _ = sys.ptrace(sys.PTRACE.CONT, init.tid, 0, 0);
+}
+
+/// init forked the program of its oldest request.
+fn on_spawn(c: *Controller, init: *Tracee, host: *hosts.Host) void {
+    const child_tid: sys.pid_t = @intCast(event_message(init.tid));
+    const index = host.pop_pending() orelse {
+        publish_error(c, "init of host {d} forked {d} unasked; killing it", .{ init.host, child_tid });
+        _ = sys.kill(child_tid, sys.SIGKILL);
+        return;
+    };
+    const request = c.slot_requests[index];
+    var message = event(Event.spawned, child_tid);
+    message.aux = request.id;
+    message.aux2 = hosts.inner_id(host, child_tid);
+    const hold = request.hold_at_exec;
+    c.release_slot(index);
+    publish(c, message);
+    if (claim_child(c, init.host, child_tid)) |child| child.hold_at_exec = hold;
+}
+
+/// A host's init is gone (killed from outside): so is every process of its namespace. Requests
+/// still waiting for it fail.
+fn on_init_ended(c: *Controller, index: u16) void {
+    const host = &c.hosts[index];
+    host.init_pid = -1;
+    if (host.control_fd >= 0) _ = linux.close(host.control_fd);
+    host.control_fd = -1;
+    while (host.pop_pending()) |slot| {
+        spawn_failed(c, c.slot_requests[slot].id, @intFromEnum(linux.E.SRCH), "the host's init has ended");
+        c.release_slot(slot);
+    }
+}
+
+fn spawn_failed(c: *Controller, request_id: i32, errno: i32, what: []const u8) void {
+    var failure = event(Event.spawn_failed, 0);
+    failure.aux = request_id;
+    failure.value = -@as(i64, errno);
+    const length = @min(what.len, failure.payload.len - 1);
+    @memcpy(failure.payload[0..length], what[0..length]);
+    publish(c, failure);
 }
 
 fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
@@ -257,7 +329,6 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
     const tid = tracee.tid;
     tracee.stop = .other;
     if (signal == (sys.SIGTRAP | 0x80)) {
-        if (tracee.injection != null) return on_injection_stop(c, tracee);
         if (!read_registers(tracee)) return;
         tracee.stop = .syscall_exit;
         tracee.exit_stop_wanted = false;
@@ -267,111 +338,100 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
             tracee.saved_arguments = null;
             tracee.registers_dirty = true;
         }
-        if (tracee.exit_value) |value| {
-            tracee.exit_value = null;
-            // A failure goes to the policy (a fork that failed natively ends its creation there).
-            if (@as(i64, @bitCast(tracee.registers.rax)) >= 0) {
-                tracee.registers.rax = @bitCast(value);
-                tracee.registers_dirty = true;
-                return resume_tracee(tracee, 0, 0);
-            }
-        }
         var message = event(Event.syscall_exit, tid);
         message.value = @bitCast(tracee.registers.rax);
         message.aux = @truncate(@as(i64, @bitCast(tracee.registers.orig_rax)));
         return publish(c, message);
     }
+    if (ptrace_event == sys.PTRACE_EVENT.STOP) return on_event_stop(c, tracee, signal);
     if (signal == sys.SIGTRAP and ptrace_event != 0) {
         switch (ptrace_event) {
-            sys.PTRACE_EVENT.SECCOMP => {
-                if (!read_registers(tracee)) return;
-                tracee.stop = .syscall_entry;
-                tracee.exit_stop_wanted = false;
-                const r = &tracee.registers;
-                var message = event(Event.syscall, tid);
-                message.value = @bitCast(r.orig_rax);
-                message.args = .{ r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
-                const observation = if (r.orig_rax < seccomp.syscall_number_max) c.observations[r.orig_rax] else null;
-                if (observation) |o| {
-                    message.aux2 = protocol.observed;
-                    const address = message.args[o.argument];
-                    if (address != 0 and o.length > 0) {
-                        message.aux = @intCast(memory.read(tid, address, message.payload[0..o.length]));
-                    }
-                    publish(c, message);
-                    return resume_tracee(tracee, 0, 0);
-                }
-                return publish(c, message);
-            },
-            sys.PTRACE_EVENT.FORK, sys.PTRACE_EVENT.VFORK, sys.PTRACE_EVENT.CLONE => {
-                const kind: u32 = switch (ptrace_event) {
-                    sys.PTRACE_EVENT.FORK => Event.fork,
-                    sys.PTRACE_EVENT.VFORK => Event.vfork,
-                    else => Event.clone,
-                };
-                var message = event(kind, tid);
-                message.aux = @intCast(event_message(tid));
-                if (read_registers(tracee)) {
-                    const r = &tracee.registers;
-                    message.args = .{ r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
-                }
-                publish(c, message);
-                on_creation(c, tracee, message.aux);
-                return resume_tracee(tracee, 0, 0);
-            },
-            sys.PTRACE_EVENT.EXEC => {
-                const former: sys.pid_t = @intCast(event_message(tid));
-                // A non-leader thread exec'd: it now carries the leader's tid.
-                if (former != tid) c.table.remove(former);
-                if (c.options.virtual_time and read_registers(tracee)) _ = auxv.hide_vdso(tid, tracee.registers.rsp);
-                var message = event(Event.exec, tid);
-                message.aux = former;
-                if (tracee.hold_at_exec) {
-                    tracee.hold_at_exec = false;
-                    message.aux2 = protocol.held;
-                    return publish(c, message);
-                }
-                publish(c, message);
-                return resume_tracee(tracee, 0, 0);
-            },
-            sys.PTRACE_EVENT.EXIT => {
-                tracee.exiting = true;
-                var message = event(Event.exiting, tid);
-                message.value = @intCast(event_message(tid));
-                message.aux = @intCast(read_comm(tid, message.payload[0..comm_max]));
-                publish(c, message);
-                return resume_tracee(tracee, 0, 0);
-            },
-            else => {
-                var message = event(Event.group_stop, tid);
-                message.aux = @intCast(signal);
-                return publish(c, message);
-            },
+            sys.PTRACE_EVENT.SECCOMP => return on_seccomp(c, tracee),
+            sys.PTRACE_EVENT.FORK, sys.PTRACE_EVENT.VFORK, sys.PTRACE_EVENT.CLONE => return on_creation(c, tracee, ptrace_event),
+            sys.PTRACE_EVENT.EXEC => return on_exec(c, tracee),
+            else => return resume_tracee(tracee, 0, 0),
         }
     }
     if (signal == sys.SIGTRAP) tracee.single_step = false; // the step (or a breakpoint) trapped
     var message = event(Event.signal, tid);
     message.aux = @intCast(signal);
-    const rc = sys.ptrace(sys.PTRACE.GETSIGINFO, tid, 0, @intFromPtr(&message.payload));
-    // GETSIGINFO fails with EINVAL exactly in a group stop.
-    if (sys.errno(rc) == @intFromEnum(linux.E.INVAL)) message.kind = Event.group_stop;
+    _ = sys.ptrace(sys.PTRACE.GETSIGINFO, tid, 0, @intFromPtr(&message.payload));
     publish(c, message);
 }
 
-/// TASK_COMM_LEN: a task name's bytes with their NUL.
-const comm_max = 16;
-
-/// Reads /proc/<tid>/comm without its newline into `out`; returns its length (0: unreadable).
-fn read_comm(tid: sys.pid_t, out: *[comm_max]u8) usize {
-    var path_buffer: [32]u8 = undefined;
-    const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/comm", .{tid}) catch return 0;
-    const fd = linux.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true }, 0);
-    if (sys.failed(fd)) return 0;
-    defer _ = linux.close(@intCast(fd));
-    const count = linux.read(@intCast(fd), out, out.len);
-    if (sys.failed(count)) return 0;
-    return if (count > 0 and out[count - 1] == '\n') count - 1 else count;
+fn on_seccomp(c: *Controller, tracee: *Tracee) void {
+    if (!read_registers(tracee)) return;
+    tracee.stop = .syscall_entry;
+    tracee.exit_stop_wanted = false;
+    const r = &tracee.registers;
+    var message = event(Event.syscall, tracee.tid);
+    message.value = @bitCast(r.orig_rax);
+    message.args = .{ r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
+    const observation = if (r.orig_rax < seccomp.syscall_number_max) c.observations[r.orig_rax] else null;
+    const o = observation orelse return publish(c, message);
+    message.aux2 = protocol.observed;
+    const address = message.args[o.argument];
+    if (address != 0 and o.length > 0) {
+        message.aux = @intCast(memory.read(tracee.tid, address, message.payload[0..o.length]));
+    }
+    publish(c, message);
+    resume_tracee(tracee, 0, 0);
 }
+
+fn on_exec(c: *Controller, tracee: *Tracee) void {
+    const former: sys.pid_t = @intCast(event_message(tracee.tid));
+    // A non-leader thread exec'd: it now carries the leader's tid.
+    if (former != tracee.tid) c.table.remove(former);
+    if (c.options.virtual_time and read_registers(tracee)) _ = auxv.hide_vdso(tracee.tid, tracee.registers.rsp);
+    var message = event(Event.exec, tracee.tid);
+    message.aux = former;
+    message.args[0] = @bitCast(read_exe(tracee.tid, message.payload[0 .. message.payload.len - 1]));
+    if (tracee.hold_at_exec) {
+        tracee.hold_at_exec = false;
+        message.aux2 = protocol.held;
+        return publish(c, message);
+    }
+    publish(c, message);
+    resume_tracee(tracee, 0, 0);
+}
+
+/// readlink /proc/<tid>/exe into `out`: the length of the path (more than out.len: cut), or -errno.
+fn read_exe(tid: sys.pid_t, out: []u8) i64 {
+    var path_buffer: [32]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/exe", .{tid}) catch unreachable;
+    var target: [4096]u8 = undefined;
+    const rc = linux.readlink(path, &target, target.len);
+    if (sys.failed(rc)) return -@as(i64, sys.errno(rc));
+    const length = @min(rc, out.len);
+    @memcpy(out[0..length], target[0..length]);
+    return @intCast(rc);
+}
+
+/// PTRACE_EVENT_STOP of a seized thread. A group stop (job control) is listened to: the thread
+/// stays stopped and the kernel wakes it on SIGCONT, as it would an untraced one; the trap that
+/// follows that wake (or any other) just resumes it.
+fn on_event_stop(c: *Controller, tracee: *Tracee, signal: u32) void {
+    const is_group_stop = signal == sys.SIGSTOP or signal == SIGTSTP or signal == SIGTTIN or signal == SIGTTOU;
+    if (is_group_stop) {
+        var message = event(Event.group_stop, tracee.tid);
+        message.aux = @intCast(signal);
+        publish(c, message);
+        tracee.listening = true;
+        tracee.stop = .running;
+        _ = sys.ptrace(PTRACE_LISTEN, tracee.tid, 0, 0);
+        return;
+    }
+    if (tracee.listening) {
+        tracee.listening = false;
+        publish(c, event(Event.continued, tracee.tid));
+    }
+    resume_tracee(tracee, 0, 0);
+}
+
+const SIGTSTP = 20;
+const SIGTTIN = 21;
+const SIGTTOU = 22;
+const PTRACE_LISTEN = 0x4208;
 
 fn event_message(tid: sys.pid_t) u64 {
     var value: u64 = 0;
@@ -402,15 +462,14 @@ fn apply_replies(c: *Controller) void {
 }
 
 fn apply(c: *Controller, reply: *const Message) void {
-    if (reply.kind == Reply.spawn) return start_program(c, @ptrFromInt(reply.args[0]));
-    // A tracee killed after its event was published is gone: its reply has nothing to do.
+    if (reply.kind == Reply.spawn) return start_program(c, reply);
+    if (reply.kind == Reply.open_host) return open_host(c, reply.aux2);
+    // A tracee killed after its event was published is gone: its reply has nothing to do. (One
+    // killed but not yet reaped is still in its stop here; the ptrace requests then fail.)
     const tracee = c.table.get(reply.tid) orelse return;
     if (tracee.stop == .running) {
-        // A group exit's SIGKILL takes a thread out of the stop its reply was for.
-        if (tracee.exiting) return;
         return publish_error(c, "reply kind {d} for thread {d}, which is not stopped", .{ reply.kind, reply.tid });
     }
-    take_exit_actions(tracee, reply);
     switch (reply.kind) {
         Reply.read_registers => {
             if (tracee.stop == .other and !tracee.registers_dirty and !read_registers(tracee)) return;
@@ -469,63 +528,7 @@ fn apply(c: *Controller, reply: *const Message) void {
             tracee.registers_dirty = true;
             resume_tracee(tracee, 0, reply.aux2);
         },
-        Reply.inject => {
-            if (tracee.stop != .syscall_exit) return misplaced(c, reply, "a syscall exit");
-            tracee.injection = .{ .saved = tracee.registers, .at_exit = false };
-            const r = &tracee.registers;
-            r.rax = @bitCast(reply.value);
-            r.orig_rax = @bitCast(reply.value);
-            set_arguments(r, reply.args);
-            r.rip -= 2; // back onto the 2-byte `syscall` instruction that just returned
-            write_registers(tracee);
-            tracee.registers_dirty = false;
-            tracee.stop = .running;
-            _ = sys.ptrace(sys.PTRACE.SYSCALL, tracee.tid, 0, 0);
-        },
-        Reply.deliver_siginfo => {
-            _ = sys.ptrace(sys.PTRACE.SETSIGINFO, tracee.tid, 0, @intFromPtr(&reply.payload));
-            resume_tracee(tracee, reply.aux, 0);
-        },
         else => publish_error(c, "unknown reply kind {d}", .{reply.kind}),
-    }
-}
-
-/// The entry or exit stop of an injected syscall: at the exit, the registers go back to what
-/// they were and the policy hears the result.
-fn on_injection_stop(c: *Controller, tracee: *Tracee) void {
-    const injection = &tracee.injection.?;
-    if (!injection.at_exit) {
-        injection.at_exit = true;
-        _ = sys.ptrace(sys.PTRACE.SYSCALL, tracee.tid, 0, 0);
-        return;
-    }
-    var result: sys.Registers = undefined;
-    const rc = sys.ptrace(sys.PTRACE.GETREGS, tracee.tid, 0, @intFromPtr(&result));
-    tracee.registers = injection.saved;
-    tracee.injection = null;
-    tracee.registers_dirty = true;
-    tracee.stop = .syscall_exit;
-    if (sys.failed(rc)) return;
-    var message = event(Event.injected, tracee.tid);
-    message.value = @bitCast(result.rax);
-    publish(c, message);
-}
-
-/// flag_exit_value and flag_creation: what the tracer does by itself later for this syscall.
-fn take_exit_actions(tracee: *Tracee, reply: *const Message) void {
-    if (tracee.stop != .syscall_entry) return;
-    const flags = reply.aux2;
-    const payload = &reply.payload;
-    if (flags & protocol.flag_exit_value != 0) {
-        tracee.exit_value = std.mem.readInt(i64, payload[protocol.payload_exit_value..][0..8], .little);
-    }
-    if (flags & protocol.flag_creation != 0) {
-        tracee.creation = .{
-            .parent_tid_address = std.mem.readInt(u64, payload[protocol.payload_parent_tid_address..][0..8], .little),
-            .child_tid_address = std.mem.readInt(u64, payload[protocol.payload_child_tid_address..][0..8], .little),
-            .child_tid = std.mem.readInt(i32, payload[protocol.payload_child_tid..][0..4], .little),
-            .restore_child = flags & protocol.flag_restore_arguments != 0,
-        };
     }
 }
 
@@ -547,7 +550,7 @@ fn resume_tracee(tracee: *Tracee, signal: i32, flags: i32) void {
         write_registers(tracee);
         tracee.registers_dirty = false;
     }
-    const wants_exit_stop = flags & (protocol.flag_exit_stop | protocol.flag_exit_value) != 0;
+    const wants_exit_stop = flags & protocol.flag_exit_stop != 0;
     switch (tracee.stop) {
         .syscall_entry => tracee.exit_stop_wanted = wants_exit_stop,
         .syscall_exit => tracee.exit_stop_wanted = false,
@@ -565,36 +568,76 @@ fn resume_tracee(tracee: *Tracee, signal: i32, flags: i32) void {
     _ = sys.ptrace(request, tracee.tid, 0, @intCast(@as(u32, @bitCast(signal))));
 }
 
-fn start_program(c: *Controller, slot: *spawn.Slot) void {
-    const request_id = slot.request_id;
-    defer {
-        c.mutex.lock();
-        slot.used = false;
-        c.space_ready.broadcast();
-        c.mutex.unlock();
-    }
-    var failure = event(Event.spawn_failed, 0);
-    failure.aux = request_id;
-    const prepared = spawn.prepare(slot, &c.spawn_pointers) catch {
-        failure.value = -@as(i64, @intFromEnum(linux.E.INVAL));
-        return publish(c, failure);
+/// A spawn request: its host's init (made now if need be) forks the program.
+fn start_program(c: *Controller, reply: *const Message) void {
+    const index: u8 = @intCast(reply.args[0]);
+    assert(index < shared.slot_count);
+    const request_id = reply.aux;
+    const host = switch (ensure_host(c, reply.aux2)) {
+        .host => |host| host,
+        .failure => |failure| {
+            spawn_failed(c, request_id, failure.errno, failure.step);
+            return c.release_slot(index);
+        },
     };
+    assert(c.slot_requests[index].id == request_id);
     if (c.table.count >= tracees.count_max) {
-        failure.value = -@as(i64, @intFromEnum(linux.E.AGAIN));
-        return publish(c, failure);
+        spawn_failed(c, request_id, @intFromEnum(linux.E.AGAIN), "");
+        return c.release_slot(index);
     }
-    const rc = spawn.start(&prepared, &c.program, c.tgid, c.clock_fd);
-    if (sys.failed(rc)) {
-        failure.value = -@as(i64, sys.errno(rc));
-        return publish(c, failure);
+    host.push_pending(index);
+    const word: u32 = index;
+    if (linux.write(host.control_fd, std.mem.asBytes(&word), 4) != 4) {
+        _ = host.pop_pending();
+        spawn_failed(c, request_id, @intFromEnum(linux.E.PIPE), "the host's init does not answer");
+        c.release_slot(index);
     }
-    const pid: sys.pid_t = @intCast(rc);
-    const tracee = c.table.insert(pid) catch unreachable; // count checked above
-    tracee.birth = .spawning;
-    tracee.hold_at_exec = prepared.hold_at_exec;
-    var message = event(Event.spawned, pid);
-    message.aux = request_id;
+}
+
+/// `open_host`: makes the host now, and says how it went.
+fn open_host(c: *Controller, index: i32) void {
+    var message = event(Event.host_opened, 0);
+    message.aux2 = index;
+    switch (ensure_host(c, index)) {
+        .host => {},
+        .failure => |failure| {
+            message.value = -@as(i64, failure.errno);
+            const length = @min(failure.step.len, message.payload.len - 1);
+            @memcpy(message.payload[0..length], failure.step[0..length]);
+        },
+    }
     publish(c, message);
+}
+
+/// Host `index`, its namespaces and init made at first use. A host that could not be made, or
+/// whose init ended, stays so.
+fn ensure_host(c: *Controller, index: i32) union(enum) { host: *hosts.Host, failure: hosts.Failure } {
+    if (index < 0 or index >= hosts.host_count_max) {
+        return .{ .failure = .{ .step = "too many hosts", .errno = @intFromEnum(linux.E.INVAL) } };
+    }
+    const host = &c.hosts[@intCast(index)];
+    if (host.init_pid == 0) {
+        if (hosts.create(host, c.host_resources())) |failure| {
+            host.init_pid = -1;
+            host.failure = failure;
+            return .{ .failure = failure };
+        }
+        seize_init(c, host, @intCast(index));
+    }
+    if (host.init_pid < 0) return .{ .failure = host.failure };
+    return .{ .host = host };
+}
+
+/// Traces a host's new init: from now on every process it forks is traced from birth.
+fn seize_init(c: *Controller, host: *hosts.Host, host_index: u16) void {
+    const tracee = c.table.insert(host.init_pid) catch unreachable; // inits are few, and counted
+    tracee.is_init = true;
+    tracee.host = host_index;
+    tracee.stop = .running;
+    if (sys.failed(sys.ptrace(sys.PTRACE.SEIZE, host.init_pid, 0, options))) {
+        publish_error(c, "cannot trace the init of host {d}", .{host_index});
+        _ = sys.kill(host.init_pid, sys.SIGKILL);
+    }
 }
 
 fn start_doorbell(c: *Controller) !void {
@@ -636,8 +679,12 @@ fn kill_tracee(_: void, tracee: *Tracee) void {
     _ = sys.kill(tracee.tid, sys.SIGKILL);
 }
 
-/// Shutdown: SIGKILL every tracee and the doorbell, then reap until no child is left.
+/// Shutdown: SIGKILL every tracee (each host's init first: the kernel then kills its whole
+/// namespace, untraced processes too) and the doorbell, then reap until no child is left.
 fn kill_everything(c: *Controller) void {
+    for (&c.hosts) |*host| {
+        if (host.init_pid > 0) _ = sys.kill(host.init_pid, sys.SIGKILL);
+    }
     c.table.each({}, kill_tracee);
     if (c.doorbell_pid > 0) _ = sys.kill(c.doorbell_pid, sys.SIGKILL);
     var status: u32 = 0;
@@ -652,6 +699,10 @@ fn kill_everything(c: *Controller) void {
         } else {
             c.table.remove(pid);
         }
+    }
+    for (&c.hosts) |*host| {
+        if (host.control_fd >= 0) _ = linux.close(host.control_fd);
+        host.control_fd = -1;
     }
 }
 

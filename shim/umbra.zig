@@ -13,7 +13,7 @@ const memory = @import("memory.zig");
 const clock = @import("clock.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 12;
+const abi_version: u32 = 13;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -127,8 +127,21 @@ export fn umbra_signal(tgid: i32, tid: i32, signal: i32) i32 {
     return -@as(i32, sys.errno(rc));
 }
 
+/// rt_sigqueueinfo (tgid 0: to process `tid`) or rt_tgsigqueueinfo with the 128-byte `siginfo`:
+/// how umbra sends a signal whose siginfo the kernel would have made (a timer's SI_TIMER).
+/// Returns 0 or -errno.
+export fn umbra_sigqueue(tgid: i32, tid: i32, signal: i32, siginfo: [*]const u8) i32 {
+    const rc = if (tgid == 0)
+        linux.syscall3(.rt_sigqueueinfo, @bitCast(@as(isize, tid)), @intCast(signal), @intFromPtr(siginfo))
+    else
+        linux.syscall4(.rt_tgsigqueueinfo, @bitCast(@as(isize, tgid)), @bitCast(@as(isize, tid)), @intCast(signal), @intFromPtr(siginfo));
+    return -@as(i32, sys.errno(rc));
+}
+
 test {
     _ = @import("ring.zig");
     _ = @import("seccomp.zig");
     _ = @import("tracees.zig");
+    _ = @import("spawn.zig");
+    _ = @import("hosts.zig");
 }

@@ -2,15 +2,15 @@
  * The umbra command line.
  *
  * Exit codes: the program's own status for `exec` (128+N when killed by signal N, like a shell);
- * 2 for bad usage; 126/127 for a program that cannot be run / is not found; 1 for umbra's own
- * failures (e.g. the native library cannot load).
+ * 2 for bad usage and for namespaces the kernel will not make; 126/127 for a program that cannot
+ * be run / is not found; 1 for umbra's own failures (e.g. the native library cannot load).
  * @module
  */
 
 import { Command, CommanderError, Option } from "npm:commander@14.0.2";
 import { describeExitStatus, shellExitCode } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
-import { Sandbox } from "./sandbox.ts";
+import { NamespaceError, Sandbox } from "./sandbox.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { runConfig, type RunReport, UsageError } from "./run.ts";
 import { DataDirectoryError } from "./data_directory.ts";
@@ -37,14 +37,13 @@ export async function exec(program: string, args: string[], options: ExecOptions
   await using sandbox = await Sandbox.create({ time: options.time ?? "real" });
   const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd(), pauseForDebugging: options.pauseForDebugging });
   if (options.pauseForDebugging) announcePause(process);
-  // The terminal delivers Ctrl-C to the program itself (same process group); umbra stays up
-  // to report its status, and wakes the program if umbra holds it in a call. A SIGTERM/SIGHUP
-  // sent to umbra is passed on.
-  const forward = (signal: Deno.Signal) => () => process.kill(signal).catch(() => {});
-  const outside = () => sandbox.noticeOutsideSignals();
+  // The program's session is its host's, not the terminal's: a terminal's Ctrl-C reaches umbra
+  // alone, and umbra passes it on to the program's process group (waking it if umbra holds it in
+  // a call), staying up to report its status. A SIGTERM/SIGHUP sent to umbra is passed on.
+  const forward = (signal: Deno.Signal, group = false) => () => process.kill(signal, { group }).catch(() => {});
   const handlers: [Deno.Signal, () => void][] = [
-    ["SIGINT", outside],
-    ["SIGQUIT", outside],
+    ["SIGINT", forward("SIGINT", true)],
+    ["SIGQUIT", forward("SIGQUIT", true)],
     ["SIGTERM", forward("SIGTERM")],
     ["SIGHUP", forward("SIGHUP")],
   ];
@@ -227,7 +226,10 @@ export async function main(args: string[]): Promise<number> {
       console.error(`umbra: ${error.message}`);
       return error.exitCode;
     }
-    if (error instanceof ConfigError || error instanceof DataDirectoryError || error instanceof UsageError) {
+    if (
+      error instanceof ConfigError || error instanceof DataDirectoryError || error instanceof UsageError ||
+      error instanceof NamespaceError
+    ) {
       console.error(`umbra: ${error.message}`);
       return EXIT_USAGE;
     }

@@ -129,6 +129,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   {
     await using sandbox = await Sandbox.create({
       dataDirectory,
+      hosts: config.hosts.map((host) => host.name),
       time: config.experimental.timeMode,
       maxProcesses: config.experimental.maxProcesses,
       events: true,
@@ -252,6 +253,18 @@ async function buildReport(
 }
 
 /** Writes hosts/<host>/<exe>.<pid>.strace per top-level process (its forked children log there too). */
+/**
+ * The records as they came, or in deterministic mode by virtual time and then thread: threads
+ * that run at once interleave natively in any order, each thread's own calls keep theirs.
+ */
+function logOrder(records: SyscallRecord[], mode: "standard" | "deterministic"): SyscallRecord[] {
+  if (mode === "standard") return records;
+  return records.toSorted((a, b) => {
+    const time = BigInt(a.time) - BigInt(b.time);
+    return time !== 0n ? (time < 0n ? -1 : 1) : a.tid - b.tid;
+  });
+}
+
 async function writeStraceLogs(
   dataDirectory: string,
   report: RunReport,
@@ -261,7 +274,7 @@ async function writeStraceLogs(
   for (const process of report.processes) {
     if (process.argv === null || process.pid === null) continue; // a forked child logs to its root's file
     const records = syscalls.get(`${process.host}/${process.pid}`) ?? [];
-    const lines = records.map((record) => formatSyscall(record, mode)).join("\n");
+    const lines = logOrder(records, mode).map((record) => formatSyscall(record, mode)).join("\n");
     const file = join(dataDirectory, "hosts", process.host, straceFileName(basename(process.argv[0]), process.pid));
     await Deno.writeTextFile(file, lines.length > 0 ? lines + "\n" : "");
   }

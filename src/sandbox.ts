@@ -41,8 +41,24 @@ export interface SandboxOptions {
   epoch?: Date;
   /** Report events (start, fork, exec, signal, exit) to `events()`. @default false */
   events?: boolean;
-  /** Receives every intercepted syscall with its result (strace logging; slower: one more stop each). */
+  /** Receives every syscall with its result (strace logging; slower: every call stops twice). */
   onSyscall?: (host: string, root: number, record: SyscallRecord) => void;
+  /**
+   * Hosts to make at once: each is a pid namespace (with mount, UTS, IPC and user namespaces)
+   * whose pid 1 is umbra's init; `create` fails with a NamespaceError when they cannot be made.
+   * Other hosts are made when a spawn first names them. @default ["localhost"]
+   */
+  hosts?: string[];
+}
+
+/**
+ * The kernel refused the namespaces a sandbox's host needs (unprivileged user namespaces
+ * switched off, a container's seccomp profile): the message says which step failed and what to
+ * change.
+ */
+export class NamespaceError extends Error {
+  /** "NamespaceError". */
+  override name = "NamespaceError";
 }
 
 /** Options for {@linkcode Sandbox.spawn}. */
@@ -125,12 +141,16 @@ export class SandboxProcess {
     this.paused.catch(() => {});
   }
 
-  /** Sends `signal` (name or number) to the process, as a host-side `kill`. */
-  async kill(signal: string | number = "SIGTERM"): Promise<void> {
+  /**
+   * Sends `signal` (name or number) to the process, as a host-side `kill`; with `group`, to every
+   * process of its process group, as a terminal signals its foreground job (the sandbox's
+   * programs have no terminal of their own: their session is the host's).
+   */
+  async kill(signal: string | number = "SIGTERM", options: { group?: boolean } = {}): Promise<void> {
     const number = typeof signal === "number" ? signal : parseSignal(signal);
     if (number === undefined) throw new TypeError(`Unknown signal: ${signal}`);
     const { pid } = await this.started;
-    this.sandbox._post({ type: "signal", host: this.host, pid, signal: number });
+    this.sandbox._post({ type: "signal", host: this.host, pid, signal: number, group: options.group === true });
   }
 
   /** @internal */
@@ -169,6 +189,10 @@ export class Sandbox implements AsyncDisposable {
   readonly #closeLibrary: () => void;
   readonly #processes = new Map<number, SandboxProcess>();
   readonly #deadlines = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+  /** Hosts made or being made, by name: what openHost awaits. */
+  readonly #hosts = new Map<string, Promise<void>>();
+  /** Hosts being made: their answers settle openHost's promise. */
+  readonly #opening = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
   readonly #subscribers = new Set<(event: UmbraEvent | null) => void>();
   readonly #debug = new DebugRelay((command) => this._post(command));
   #onSyscall: SandboxOptions["onSyscall"] | null = null;
@@ -224,7 +248,28 @@ export class Sandbox implements AsyncDisposable {
     const interrupt = () => library.symbols.umbra_interrupt(handle);
     const sandbox = new Sandbox(worker, new Int32Array(counter), interrupt, () => library.close(), dataDirectory);
     sandbox.#onSyscall = options.onSyscall ?? null;
+    try {
+      for (const host of options.hosts ?? ["localhost"]) await sandbox.openHost(host);
+    } catch (error) {
+      await sandbox.close();
+      throw error;
+    }
     return sandbox;
+  }
+
+  /**
+   * Makes `host` (its namespaces and init) now, if it is not yet; rejects with a NamespaceError
+   * when the kernel refuses.
+   */
+  openHost(host: string): Promise<void> {
+    let made = this.#hosts.get(host);
+    if (!made) {
+      made = new Promise<void>((resolve, reject) => this.#opening.set(host, { resolve, reject }));
+      this.#hosts.set(host, made);
+      this._post({ type: "open-host", host });
+      this.#updateRef();
+    }
+    return made;
   }
 
   /**
@@ -396,6 +441,14 @@ export class Sandbox implements AsyncDisposable {
       case "paused":
         this.#processes.get(notice.id)?._paused(this.#debug.paused(notice));
         break;
+      case "host-opened": {
+        const opening = this.#opening.get(notice.host);
+        this.#opening.delete(notice.host);
+        if (notice.error === null) opening?.resolve();
+        else opening?.reject(new NamespaceError(notice.error));
+        this.#updateRef();
+        break;
+      }
       case "debug-stop":
         this.#debug.stopped(notice.tid, notice.signal);
         break;
@@ -426,7 +479,8 @@ export class Sandbox implements AsyncDisposable {
 
   /** Keeps Deno alive while processes run (or a close is under way), not longer. */
   #updateRef(): void {
-    if (this.#processes.size > 0 || this.#deadlines.size > 0 || (this.#closed && !this.#failure)) this.#worker.ref();
+    const waiting = this.#processes.size > 0 || this.#deadlines.size > 0 || this.#opening.size > 0;
+    if (waiting || (this.#closed && !this.#failure)) this.#worker.ref();
     else this.#worker.unref();
   }
 }

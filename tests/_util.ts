@@ -14,8 +14,14 @@ const CACHE = `${ROOT}.cache/programs`;
 /** The umbra launcher at the repository root. */
 export const UMBRA = `${ROOT}umbra`;
 
-/** A new pid namespace with its own /proc: where native reference runs see the ids a sandbox would. */
-export const PID_NAMESPACE: readonly string[] = ["unshare", "--pid", "--fork", "--mount-proc"];
+/**
+ * The native reference's world: tests/programs/native_host.c runs a program untraced in
+ * namespaces made as umbra makes a host's (a pid namespace whose pid 1 is a small init, the
+ * program as pid 1000, its own /proc, a user namespace). Returns the argv prefix.
+ */
+export async function nativeHost(): Promise<string[]> {
+  return [await compile("native_host")];
+}
 
 /** Environment variable that marks every process a test starts, to find strays later. */
 const MARK = "UMBRA_TEST_MARK";
@@ -206,7 +212,7 @@ export function assertSameLines(actual: string, expected: string, what: string):
 }
 
 /**
- * Runs `argv` natively under timeout(1), after the `wrap` prefix (e.g. `unshare ...`): a run still going after
+ * Runs `argv` natively under timeout(1), with the `wrap` prefix (e.g. {@linkcode nativeHost}): a run still going after
  * `seconds` is killed, and throws, so that a hang fails its test instead of stalling the whole suite.
  */
 export async function runNativeWithin(
@@ -215,7 +221,7 @@ export async function runNativeWithin(
 ): Promise<RunResult> {
   const seconds = options.seconds ?? 20;
   const result = await runNative(
-    [...options.wrap ?? [], "timeout", "--signal=KILL", String(seconds), ...argv],
+    ["timeout", "--signal=KILL", String(seconds), ...options.wrap ?? [], ...argv],
     options,
   );
   if (result.code === 137 && result.stderr === "") {
@@ -242,8 +248,6 @@ export interface DifferentialOptions {
   unpinned?: string[];
   /** Compare umbra with native on every line, the unpinned ones too (they vary by machine, not by umbra). */
   compareAll?: boolean;
-  /** A prefix for both runs, e.g. `unshare --pid --fork --mount-proc`. */
-  wrap?: readonly string[];
   /** The exit code both runs must have. */
   code?: number;
   /** Time limit of each run. */
@@ -256,9 +260,9 @@ export interface DifferentialOptions {
 }
 
 /**
- * Compiles tests/programs/<name>.c and runs it natively, then under umbra: the native output (without the
- * `unpinned` lines, by default `self `) must be `expected`, so that a wrong program cannot pass by failing both ways,
- * and umbra must print the same and exit the same. Returns both runs.
+ * Compiles tests/programs/<name>.c and runs it natively (in {@linkcode nativeHost}'s namespaces), then under
+ * umbra: the native output (without the `unpinned` lines, by default `self `) must be `expected`, so that a wrong
+ * program cannot pass by failing both ways, and umbra must print the same and exit the same. Returns both runs.
  */
 export async function differential(
   name: string,
@@ -268,8 +272,8 @@ export async function differential(
   const argv = [await compile(name, { static: options.static }), ...options.args ?? []];
   const unpinned = options.unpinned ?? ["self "];
   const strip = (output: string) => unpinned.reduce(withoutLines, output);
-  const run = { seconds: options.seconds, wrap: options.wrap };
-  const native = await runNativeWithin(argv, run);
+  const run = { seconds: options.seconds };
+  const native = await runNativeWithin(argv, { ...run, wrap: await nativeHost() });
   assertSameLines(strip(native.stdout), expected, "native output");
   deepEqual({ stderr: native.stderr, code: native.code }, { stderr: "", code: options.code ?? 0 });
   const umbra = await runUmbraWithin(argv, run);

@@ -172,7 +172,7 @@ umbraTest("umbra run: a process with 9000 arguments runs, one past execve's limi
 
 Deno.test("a spawn the tracer cannot start ends its process (exit 126), so nothing waits for it forever", () => {
   const notices: Notice[] = [];
-  const policy = new Policy({ uid: 0, pid: Deno.pid } as PolicyNative, (notice) => notices.push(notice), {
+  const policy = new Policy({} as PolicyNative, (notice) => notices.push(notice), {
     maxProcesses: 16,
   });
   policy.requested({
@@ -192,6 +192,7 @@ Deno.test("a spawn the tracer cannot start ends its process (exit 126), so nothi
     aux: 7,
     aux2: 0,
     value: BigInt(-Errno.EAGAIN),
+    time: 0n,
     args: [0n, 0n, 0n, 0n, 0n, 0n],
     payload: new Uint8Array(128),
   };

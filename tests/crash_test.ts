@@ -28,14 +28,14 @@ umbraTest("SIGKILL of umbra in the middle of a run with 50 processes leaves no s
 
 umbraTest("a failing policy ends the run with one clear line, exit 1, and everything killed", async () => {
   const output = await new Deno.Command(UMBRA, {
-    args: ["exec", "--", "/bin/sh", "-c", "sleep 100 & sleep 100 & echo $PPID; wait"],
-    env: markedEnv({ UMBRA_FAULT: "syscall:getppid" }),
+    args: ["exec", "--", "/bin/sh", "-c", "sleep 100 & sleep 100 & wait"],
+    env: markedEnv({ UMBRA_FAULT: "syscall:wait4" }),
     stdout: "piped",
     stderr: "piped",
   }).output();
   equal(output.code, 1);
   const stderr = new TextDecoder().decode(output.stderr);
-  match(stderr, /^umbra: policy failed: injected fault at syscall:getppid/);
+  match(stderr, /^umbra: policy failed: injected fault at syscall:wait4/);
   equal(stderr.trim().split("\n").length, 1, stderr);
 });
 
@@ -50,21 +50,21 @@ umbraTest("a failing policy in a run leaves the output written up to then, the s
       "hosts:",
       "  h:",
       "    processes:",
-      // setsid(1)'s setsid(2) is where the injected fault strikes.
-      `      - { path: /bin/sh, args: ["-c", "echo before; echo to stderr >&2; setsid true; echo after"] }`,
+      // The shell's wait for /bin/true is where the injected fault strikes.
+      `      - { path: /bin/sh, args: ["-c", "echo before; echo to stderr >&2; /bin/true; echo after"] }`,
     ].join("\n"),
   );
   try {
     const output = await new Deno.Command(UMBRA, {
       args: ["run", "--data-directory", `${data}/out`, config],
-      env: markedEnv({ UMBRA_FAULT: "syscall:setsid" }),
+      env: markedEnv({ UMBRA_FAULT: "syscall:wait4" }),
       stdout: "piped",
       stderr: "piped",
     }).output();
     equal(output.code, 1, new TextDecoder().decode(output.stderr));
-    match(new TextDecoder().decode(output.stderr), /^umbra: policy failed: injected fault at syscall:setsid/);
+    match(new TextDecoder().decode(output.stderr), /^umbra: policy failed: injected fault at syscall:wait4/);
     const report = JSON.parse(await Deno.readTextFile(`${data}/out/report.json`));
-    match(report.failure, /injected fault at syscall:setsid/);
+    match(report.failure, /injected fault at syscall:wait4/);
     const host = `${data}/out/hosts/h`;
     equal(await Deno.readTextFile(`${host}/sh.1000.stdout`), "before\n");
     equal(await Deno.readTextFile(`${host}/sh.1000.stderr`), "to stderr\n");

@@ -15,7 +15,7 @@ import {
   assertSameLines,
   compile,
   differential,
-  PID_NAMESPACE,
+  nativeHost,
   runNativeWithin,
   runUmbraWithin,
   text,
@@ -52,7 +52,7 @@ function checkShape(output: string): void {
 
 async function fuzz(seed: number, isStatic: boolean): Promise<void> {
   const argv = [await compile("fuzz", { static: isStatic }), String(seed), String(CALLS)];
-  const native = await runNativeWithin(argv, { wrap: PID_NAMESPACE, seconds: 30 });
+  const native = await runNativeWithin(argv, { wrap: await nativeHost(), seconds: 30 });
   deepEqual({ code: native.code, stderr: native.stderr }, { code: 0, stderr: "" });
   checkShape(native.stdout);
   const umbra = await runUmbraWithin(argv, { seconds: 30 });

@@ -1,28 +1,21 @@
-// Calls that reach the whole machine (reboot, kexec, kernel modules, the host's clock) fail with
-// EPERM inside the sandbox, as in a container; natively as root the same harmless arguments get
-// the kernel's other answers, so the test sees umbra's interception.
+// Calls that reach the whole machine (reboot, kexec, kernel modules, the host's clock) fail inside the
+// sandbox: its root holds capabilities over the sandbox's own namespaces only, as in a container.
+// The reference is the same program, natively, in namespaces made as umbra makes them; natively
+// as root without them, the same harmless arguments get other answers, so the test sees the boundary.
 import { deepEqual, equal, notEqual } from "node:assert/strict";
-import { compile, PID_NAMESPACE, runNative, runNativeWithin, runUmbra, text, UMBRA, umbraTest } from "./_util.ts";
-
-const CALLS = [
-  "reboot",
-  "kexec_load",
-  "kexec_file_load",
-  "init_module",
-  "finit_module",
-  "delete_module",
-  "clock_settime",
-  "settimeofday",
-];
+import { compile, nativeHost, runNative, runNativeWithin, runUmbra, text, UMBRA, umbraTest } from "./_util.ts";
 
 for (const linkage of ["dynamic", "static"] as const) {
-  umbraTest(`reboot, kexec, module and host-clock calls fail with EPERM inside (${linkage})`, async () => {
+  umbraTest(`reboot, kexec, module and host-clock calls fail inside, as in a container (${linkage})`, async () => {
     const program = await compile("host_wide", { static: linkage === "static" });
     const umbra = await runUmbra([program]);
     equal(umbra.code, 0, umbra.stderr);
-    equal(umbra.stdout, text(...CALLS.map((call) => `${call}: EPERM`)));
-    const native = await runNative([program]);
-    notEqual(native.stdout, umbra.stdout);
+    const reference = await runNativeWithin([program], { wrap: await nativeHost() });
+    equal(umbra.stdout, reference.stdout);
+    const lines = umbra.stdout.trim().split("\n");
+    equal(lines.length, 8);
+    for (const line of lines) notEqual(line.split(": ")[1], "0", line);
+    notEqual((await runNative([program])).stdout, umbra.stdout);
   });
 }
 
@@ -44,7 +37,7 @@ for (const time of ["real", "virtual"] as const) {
           "its resolution: EINVAL",
         );
         const argv = [program, String(host.pid)];
-        deepEqual(await runNativeWithin(argv, { wrap: PID_NAMESPACE }), {
+        deepEqual(await runNativeWithin(argv, { wrap: await nativeHost() }), {
           code: 0,
           stdout: expected,
           stderr: "",

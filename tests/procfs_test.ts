@@ -9,7 +9,7 @@ import {
   compile,
   differential,
   markedEnv,
-  PID_NAMESPACE,
+  nativeHost,
   runNativeWithin,
   runUmbraWithin,
   text,
@@ -145,7 +145,6 @@ for (const isStatic of [false, true]) {
       await differential("procfs", NAMESPACE_OUTPUT, {
         args: ["ns"],
         static: isStatic,
-        wrap: PID_NAMESPACE,
       });
     },
   );
@@ -168,18 +167,7 @@ for (const isStatic of [false, true]) {
           "buffer too small: EINVAL",
           "/proc: [other 1] [self] and many named entries",
         ),
-        {
-          static: isStatic,
-          wrap: PID_NAMESPACE,
-          // The namespace's init (timeout(1) here) is pid 1; umbra's init has no /proc directory.
-          deviations: {
-            "/proc: [child 0] [child 1] [other 1] [self] and many named entries":
-              "/proc: [child 0] [child 1] [self] and many named entries",
-            "one record at a time: 4 numbered, many named, ended with 0":
-              "one record at a time: 3 numbered, many named, ended with 0",
-            "/proc: [other 1] [self] and many named entries": "/proc: [self] and many named entries",
-          },
-        },
+        { static: isStatic },
       );
     },
   );
@@ -192,7 +180,7 @@ umbraTest("pidof and pgrep find a sandboxed child by its virtual pid", async () 
     '[ "$(pgrep -x sleep)" = "$child" ] && echo "pgrep: the child"',
     'kill "$child"',
   ].join("\n");
-  const native = await runNativeWithin(["bash", "-c", script], { wrap: PID_NAMESPACE });
+  const native = await runNativeWithin(["bash", "-c", script], { wrap: await nativeHost() });
   const expected = text("pidof: the child", "pgrep: the child");
   deepEqual(native, { code: 0, stdout: expected, stderr: "" });
   deepEqual(await runUmbraWithin(["bash", "-c", script]), native);

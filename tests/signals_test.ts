@@ -11,7 +11,6 @@ import {
   differential,
   fields,
   markedEnv,
-  PID_NAMESPACE,
   runNativeWithin,
   runUmbraWithin,
   text,
@@ -110,11 +109,6 @@ umbraTest(
         "pidfd_open(0): -1 EINVAL",
         "pidfd_open(-1): -1 EINVAL",
       ),
-      {
-        // umbra reaps every process natively at once; a zombie's pidfd cannot be made any more
-        // (docs/design.md, known gaps).
-        deviations: { "zombie: pidfd_open(child): ok=1": "zombie: pidfd_open(child): ok=0" },
-      },
     );
   },
 );
@@ -170,7 +164,6 @@ umbraTest("kill(-1) reaches every process of the tree but the caller, and ESRCH 
       "kill(-1, SIGKILL): 0",
       "child: killed_by=KILL",
     ),
-    { wrap: PID_NAMESPACE },
   );
 });
 
@@ -333,26 +326,26 @@ umbraTest(
       "sig_jobctl",
       text(
         "running: progress=1",
-        "STOP: returns_child=1 WIFSTOPPED WSTOPSIG=STOP",
         "STOP: SIGCHLD si_code=CLD_STOPPED si_status=STOP si_pid_is_child=1",
+        "STOP: returns_child=1 WIFSTOPPED WSTOPSIG=STOP",
         "STOP: progress_while_stopped=0",
-        "CONT: returns_child=1 WIFCONTINUED",
         "CONT: SIGCHLD si_code=CLD_CONTINUED si_status=CONT si_pid_is_child=1",
+        "CONT: returns_child=1 WIFCONTINUED",
         "CONT: progress_again=1",
-        "TSTP: returns_child=1 WIFSTOPPED WSTOPSIG=TSTP",
         "TSTP: SIGCHLD si_code=CLD_STOPPED si_status=TSTP si_pid_is_child=1",
+        "TSTP: returns_child=1 WIFSTOPPED WSTOPSIG=TSTP",
         "TSTP: progress_while_stopped=0",
-        "CONT: returns_child=1 WIFCONTINUED",
         "CONT: SIGCHLD si_code=CLD_CONTINUED si_status=CONT si_pid_is_child=1",
+        "CONT: returns_child=1 WIFCONTINUED",
         "CONT: progress_again=1",
         "STOP: SIGCHLD si_code=CLD_STOPPED si_status=STOP si_pid_is_child=1",
         "CONT: SIGCHLD si_code=CLD_CONTINUED si_status=CONT si_pid_is_child=1",
         "CONT: child's SIGCONT handler ran=1",
-        "STOP: returns_child=1 WIFSTOPPED WSTOPSIG=STOP",
         "STOP: SIGCHLD none (EAGAIN)",
+        "STOP: returns_child=1 WIFSTOPPED WSTOPSIG=STOP",
         "STOP: progress_while_stopped=0",
-        "CONT: returns_child=1 WIFCONTINUED",
         "CONT: SIGCHLD none (EAGAIN)",
+        "CONT: returns_child=1 WIFCONTINUED",
         "CONT: progress_again=1",
         "KILL while stopped: returns_child=1 WIFSIGNALED WTERMSIG=KILL",
         "KILL while stopped: SIGCHLD si_code=CLD_KILLED si_status=KILL si_pid_is_child=1",
@@ -394,16 +387,9 @@ umbraTest(
   },
 );
 
-umbraTest(
-  "signalfd lands in umbra's traced descriptor range (Linux: the lowest free one; a documented deviation)",
-  async () => {
-    await differential("sig_signalfd", text("signalfd is the lowest free descriptor=1"), {
-      args: ["lowest"],
-      // umbra moves every signalfd to 1000-1015, where it can rewrite what reads return (docs/design.md).
-      deviations: { "signalfd is the lowest free descriptor=1": "signalfd is the lowest free descriptor=0" },
-    });
-  },
-);
+umbraTest("signalfd is the lowest free descriptor, as on Linux", async () => {
+  await differential("sig_signalfd", text("signalfd is the lowest free descriptor=1"), { args: ["lowest"] });
+});
 
 umbraTest(
   "F_SETOWN, F_SETOWN_EX and O_ASYNC signal the owning process, group or thread, and F_GETOWN reads it back",
@@ -437,7 +423,6 @@ umbraTest(
         "F_SETOWN(0) clears: 0",
         "F_GETOWN after: 0",
       ),
-      { wrap: PID_NAMESPACE },
     );
   },
 );
@@ -527,9 +512,7 @@ umbraTest("kill(-1) inside the sandbox reaches no process outside it", async () 
     'echo "canary state $(cut -d" " -f3 /proc/$canary/stat)"',
     "kill -KILL $canary",
   ].join("\n");
-  const result = await runNativeWithin(["sh", "-c", script, UMBRA, await compile("sig_boundary")], {
-    wrap: PID_NAMESPACE,
-  });
+  const result = await runNativeWithin(["sh", "-c", script, UMBRA, await compile("sig_boundary")], {});
   deepEqual({ ...result, stdout: result.stdout.trimEnd().split("\n") }, {
     code: 0,
     stderr: "",
@@ -542,10 +525,10 @@ umbraTest("kill(-1) inside the sandbox reaches no process outside it", async () 
   });
 });
 
-umbraTest("Ctrl-C at a terminal interrupts a program umbra holds in a wait", async () => {
-  // setsid gives umbra and its program a process group of their own, as a shell's job would be.
-  // The shell waits (parked by umbra) for a sleep that ignores SIGINT.
-  // Spawned as no group's leader, setsid makes the session in place and execs umbra.
+umbraTest("Ctrl-C at a terminal reaches the program's process group through umbra", async () => {
+  // setsid gives umbra a process group of its own, as a shell's job would be; the program's
+  // session is its host's, so umbra passes the signal on. The shell waits for a sleep that
+  // ignores SIGINT. Spawned as no group's leader, setsid makes the session in place and execs umbra.
   const child = new Deno.Command("setsid", {
     args: [
       UMBRA,
@@ -568,7 +551,7 @@ umbraTest("Ctrl-C at a terminal interrupts a program umbra holds in a wait", asy
   equal(output.code, 5);
 });
 
-umbraTest("a signal sent to a held program from outside umbra interrupts its wait", async () => {
+umbraTest("a signal sent to a waiting program from outside umbra ends it", async () => {
   const child = new Deno.Command(UMBRA, {
     args: ["exec", "--", "sh", "-c", "sleep 100; echo not reached"],
     env: markedEnv(),
@@ -584,18 +567,27 @@ umbraTest("a signal sent to a held program from outside umbra interrupts its wai
   equal(output.code, 128 + 15);
 });
 
-/** The native pid of umbra's child process named `name` (umbra is every program's native parent). */
+/** The native pid of a descendant of process `umbra` named `name` (programs are its init's descendants). */
 async function waitForChildNamed(umbra: number, name: string): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    for (const task of Deno.readDirSync(`/proc/${umbra}/task`)) {
-      const children = Deno.readTextFileSync(`/proc/${umbra}/task/${task.name}/children`).trim().split(" ");
-      for (const pid of children.filter(Boolean)) {
-        if (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === name) return Number(pid);
+  const descendants = (pid: number): number[] => {
+    const found: number[] = [];
+    try {
+      for (const task of Deno.readDirSync(`/proc/${pid}/task`)) {
+        const children = Deno.readTextFileSync(`/proc/${pid}/task/${task.name}/children`).trim().split(" ");
+        for (const child of children.filter(Boolean).map(Number)) found.push(child, ...descendants(child));
       }
+    } catch { /* gone meanwhile */ }
+    return found;
+  };
+  for (let attempt = 0; attempt < 200; attempt++) {
+    for (const pid of descendants(umbra)) {
+      try {
+        if (Deno.readTextFileSync(`/proc/${pid}/comm`).trim() === name) return pid;
+      } catch { /* gone meanwhile */ }
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error(`no child named ${name} under ${umbra}`);
+  throw new Error(`no descendant named ${name} under ${umbra}`);
 }
 
 umbraTest("a group exit that cuts threads' signal stops short ends the run quietly, as natively", async () => {
@@ -616,7 +608,6 @@ umbraTest("a SIGCHLD taken without its siginfo or discarded by SIG_IGN does not 
       "a child exits; SIG_IGN and back; rt_sigtimedwait = -11",
       "  another child exits: rt_sigtimedwait(SIGCHLD, &info) = 17 (Linux: 17)",
     ),
-    { wrap: PID_NAMESPACE },
   );
 });
 
@@ -631,7 +622,6 @@ umbraTest("a SIGCHLD merges into one the program sent; a thread's own and its pr
       "child exits, waitpid, tgkill(self, self, SIGCHLD): the thread's own first: rt_sigtimedwait = 17  si_code=-6 si_pid=self si_status=0",
       "  then the process's: rt_sigtimedwait = 17  si_code=1 si_pid=child si_status=5",
     ),
-    { wrap: PID_NAMESPACE },
   );
 });
 
@@ -642,7 +632,6 @@ umbraTest("a siginfo a program queues to itself keeps the si_pid it wrote", asyn
       "rt_sigqueueinfo(self, SIGUSR1, {code 0, si_pid 4000000}) = 0; sigtimedwait = 10 si_code=0 si_pid=4000000",
       "rt_sigqueueinfo(self, SIGUSR1, {code -6, si_pid 4000000}) = 0; sigtimedwait = 10 si_code=0 si_pid=4000000",
     ),
-    { wrap: PID_NAMESPACE },
   );
 });
 
@@ -699,6 +688,5 @@ umbraTest("owners of signal-driven I/O at the edges answer as on Linux", async (
       "(m) F_SETOWN_EX {TID zombie}",
       "fcntl(pipe, F_SETOWN_EX, {TID zombie})        = 0",
     ),
-    { wrap: PID_NAMESPACE },
   );
 });

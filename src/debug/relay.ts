@@ -15,6 +15,7 @@ export interface PausedProcess {
   pid: number;
   /** Native pid (what `ps` on the host shows). */
   nativePid: number;
+  /** `<host>.<exe>.<pid>`. */
   name: string;
   /** The executable, for gdb's symbols. */
   path: string;

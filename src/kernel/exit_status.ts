@@ -23,18 +23,6 @@ export function exitStatusFromWait(status: number): ExitStatus {
   };
 }
 
-/** The wait(2) status word Linux reports for `exit`. */
-export function waitStatusWord(exit: ExitStatus): number {
-  switch (exit.kind) {
-    case "exited":
-      return (exit.code & 0xff) << 8;
-    case "signaled":
-      return exit.number | (exit.coreDumped ? 0x80 : 0);
-    case "running":
-      return 9; // umbra ended it with SIGKILL
-  }
-}
-
 /** The exit code a shell (or strace) reports: the code, or 128 + signal number. */
 export function shellExitCode(exit: ExitStatus): number {
   switch (exit.kind) {
@@ -56,17 +44,5 @@ export function describeExitStatus(exit: ExitStatus): string {
       return `killed by ${exit.signal}${exit.coreDumped ? " (core dumped)" : ""}`;
     case "running":
       return "still running";
-  }
-}
-
-/** The si_code (CLD_EXITED, CLD_KILLED, CLD_DUMPED) and si_status SIGCHLD and waitid report. */
-export function childReport(exit: ExitStatus): { code: number; status: number } {
-  switch (exit.kind) {
-    case "exited":
-      return { code: 1, status: exit.code };
-    case "signaled":
-      return { code: exit.coreDumped ? 3 : 2, status: exit.number };
-    case "running":
-      return { code: 2, status: 9 };
   }
 }

@@ -1,28 +1,25 @@
 /**
- * The emulated process world: hosts (each its own pid namespace), their process tables, and
- * every process state transition (create, fork, thread creation, exec, exit, re-parenting,
- * reaping). No FFI here: the policy feeds native facts in and carries the consequences out.
+ * The emulated process world: hosts (each a pid namespace of its own, where the kernel gives
+ * the ids), their process tables, and every state transition of processes and threads (create,
+ * fork, thread creation, exec, exit, re-parenting, reaping, parking, job control). No FFI here:
+ * the policy feeds native facts in and carries the consequences out.
  * @module
  */
 
 import { basename } from "node:path";
-import { addUsage, emptyUsage, microsToTicks, type ResourceUsage } from "../abi/rusage.ts";
-import { childSiginfo, SiCode, timerSiginfo, userSiginfo } from "../abi/siginfo.ts";
+import { timerSiginfo } from "../abi/siginfo.ts";
 import { VirtualClock } from "./clock.ts";
 import { Signal } from "../abi/signals.ts";
-import { childReport, type ExitStatus } from "./exit_status.ts";
-import { INIT_PID, type PosixTimer, Process, type ProcessId, type RealTimer } from "./process.ts";
-import { SaFlag, SIG_DFL, SIG_IGN, SignalActions } from "./signal_actions.ts";
-import { Thread, type ThreadId } from "./thread.ts";
-
-/** The first pid of every host, as in Shadow. */
-export const FIRST_PID = 1000;
+import type { ExitStatus } from "./exit_status.ts";
+import { INIT_PID, type PosixTimer, Process, type ProcessId, type RealTimer, type TimerFd } from "./process.ts";
+import { SaFlag, SIG_DFL, SIG_IGN, type SignalAction, SignalActions } from "./signal_actions.ts";
+import { type Blocked, Thread, type ThreadId } from "./thread.ts";
 
 /** One host's pid namespace. */
 export interface Host {
   readonly name: string;
-  /** Next id to hand out to a thread or process; ids are never reused within a run. */
-  nextId: number;
+  /** Its index for the tracer (which keeps one init per host). */
+  readonly index: number;
   readonly processes: Map<ProcessId, Process>;
 }
 
@@ -30,46 +27,58 @@ export interface Host {
 export interface KernelObserver {
   /** A process ended (it is a zombie now, or already reaped). */
   exited(process: Process, status: ExitStatus): void;
-  /** The children of `parent` changed (one died, was reaped or was re-parented to it). */
-  childrenChanged(parent: Process): void;
   /**
-   * Send `signal` with exactly `siginfo` to `process` (SIGCHLD, PR_SET_PDEATHSIG, timers), or to
-   * its thread with virtual tid `thread`.
+   * The kernel queued `signal` for `process` by itself (a child's exit or stop, SIGCHLD): a
+   * call umbra holds one of its threads in may have to end.
+   */
+  signalled(process: Process, signal: number): void;
+  /**
+   * Send `signal` with exactly `siginfo` to `process` (a timer's), or to its thread with
+   * virtual tid `thread`.
    */
   sendSignal(process: Process, signal: number, siginfo: Uint8Array, thread?: number): void;
+  /** A timerfd umbra drives expired on the virtual clock: its descriptor must become readable. */
+  timerfdExpired(timer: TimerFd): void;
+  /**
+   * The parent the kernel gave `child` when its own parent died (INIT_PID for the host's init,
+   * or when the child is gone already).
+   */
+  adoptiveParent(child: Process): ProcessId;
 }
 
 const CLONE_SIGHAND = 0x00000800n;
 const CLONE_PARENT = 0x00008000n;
-const CLONE_THREAD = 0x00010000n;
 const CSIGNAL = 0xffn;
 
 /** The process tables and their transitions. */
 export class Kernel {
   readonly #hosts = new Map<string, Host>();
   readonly #threadsByNative = new Map<number, Thread>();
-  /**
-   * Every process by its native pid, kept after it is reaped (until a new one reuses the pid):
-   * a signal's sender may be gone by the time its siginfo is read.
-   */
-  readonly #byNativePid = new Map<number, Process>();
+  /** Threads parked in a call umbra holds. */
+  readonly #parked = new Set<Thread>();
+  /** Threads in a native wait whose timeout runs on the virtual clock. */
+  readonly #timed = new Set<Thread>();
 
   constructor(
     private readonly observer: KernelObserver,
-    /** The uid processes run as (reported in SIGCHLD siginfo). */
-    readonly uid: number,
     /** The sandbox's simulated clock. */
     readonly clock: VirtualClock = new VirtualClock(),
   ) {}
 
-  /** The host named `name`, created on first use. */
+  /** The host named `name`, created on first use (indices in order of first use). */
   host(name: string): Host {
     let host = this.#hosts.get(name);
     if (!host) {
-      host = { name, nextId: FIRST_PID, processes: new Map() };
+      host = { name, index: this.#hosts.size, processes: new Map() };
       this.#hosts.set(name, host);
     }
     return host;
+  }
+
+  /** The host with tracer index `index`, if one was made. */
+  hostByIndex(index: number): Host | undefined {
+    for (const host of this.#hosts.values()) if (host.index === index) return host;
+    return undefined;
   }
 
   /** Every live or zombie process of every host. */
@@ -80,11 +89,6 @@ export class Kernel {
   /** The process `pid` of `host`, live or zombie. */
   process(host: string, pid: ProcessId): Process | undefined {
     return this.#hosts.get(host)?.processes.get(pid);
-  }
-
-  /** The children of `parent` (live and zombie). */
-  children(parent: Process): Process[] {
-    return [...this.host(parent.common.host).processes.values()].filter((p) => p.common.parent === parent.id);
   }
 
   /** The live thread of `host` whose (virtual) tid is `tid`. */
@@ -101,6 +105,11 @@ export class Kernel {
     return this.#threadsByNative.get(nativeTid);
   }
 
+  /** The live process whose native pid is `nativePid`, on any host. */
+  processByNative(nativePid: number): Process | undefined {
+    return this.#threadsByNative.get(nativePid)?.process;
+  }
+
   /**
    * Count of live (not zombie) processes, counting the children of forks under way (a fork's
    * child exists natively only once its clone ran), so that concurrent forks cannot overshoot a
@@ -111,115 +120,94 @@ export class Kernel {
     for (const process of this.processes()) {
       if (process.state.kind !== "runnable") continue;
       count++;
-      for (const thread of process.threads.values()) {
-        if (thread.creation && (thread.creation.flags & CLONE_THREAD) === 0n) count++;
-      }
+      for (const thread of process.threads.values()) if (thread.creating) count++;
     }
     return count;
   }
 
-  /** Takes the next id of `host` for a process or thread about to be created. */
-  reserveId(hostName: string): number {
-    return this.host(hostName).nextId++;
-  }
-
-  /**
-   * Gives back `id` from reserveId for a creation the kernel refused: Linux checks clone's flags
-   * before it allocates a pid, so the next child gets it (unless another was reserved since).
-   */
-  releaseId(hostName: string, id: number): void {
+  /** A top-level process (forked by the host's init, pid `id`): parent, group and session are init's. */
+  createProcess(hostName: string, id: ProcessId, executable: string, nativePid: number): Process {
     const host = this.host(hostName);
-    if (host.nextId === id + 1) host.nextId = id;
-  }
-
-  /** A top-level process umbra started with id `id` (from reserveId): parent, group and session are init's. */
-  createProcess(hostName: string, id: number, executable: string, nativePid: number): Process {
-    const host = this.host(hostName);
-    const process = new Process({
+    const process = this.#newProcess(host, {
       id,
-      host: host.name,
       parent: INIT_PID,
-      parentThread: INIT_PID,
       group: INIT_PID,
       session: INIT_PID,
       exitSignal: Signal.SIGCHLD,
-      name: `${host.name}.${basename(executable)}.${id}`,
-      nativePid,
       executable,
-      hasExeced: false,
-      comm: null,
+      nativePid,
       logRoot: id,
-      childSubreaper: false,
-      dumpable: 1,
-      childrenUsage: emptyUsage(),
-      pidfds: new Map(),
-      signalfds: new Map(),
-      fileOwners: new Map(),
-      realTimer: null,
-      posixTimers: new Map(),
-      timerfds: new Map(),
-    }, { kind: "runnable", threads: new Map(), signalActions: new SignalActions(), stopSignal: null, jobReport: null });
+    }, new SignalActions());
     this.#addThread(process, id, nativePid);
-    host.processes.set(id, process);
     return process;
   }
 
   /**
-   * A process created by fork, vfork or clone without CLONE_THREAD; `flags` are the clone flags
-   * the program asked for. Group and session are inherited; the parent is the caller, or the
-   * caller's parent under CLONE_PARENT; dispositions are copied, or shared under CLONE_SIGHAND.
-   * `id` comes from reserveId at the creating syscall's entry.
+   * A process created by fork, vfork or clone without CLONE_THREAD, with pid `id`; `flags` are
+   * the clone flags it was made with. Group and session are inherited; the parent is the
+   * caller, or the caller's parent under CLONE_PARENT; dispositions are copied, or shared under
+   * CLONE_SIGHAND.
    */
-  forkProcess(creator: Thread, nativePid: number, flags: bigint, id: number): Process {
+  forkProcess(creator: Thread, nativePid: number, flags: bigint, id: ProcessId): Process {
     const parent = creator.process;
     if (parent.state.kind !== "runnable") throw new Error(`fork in zombie ${parent.id}`);
+    creator.creating = false;
     const host = this.host(parent.common.host);
     const exitSignal = Number(flags & CSIGNAL);
-    const siblingOfCaller = (flags & CLONE_PARENT) !== 0n;
-    const process = new Process({
+    const actions = parent.state.signalActions;
+    const process = this.#newProcess(host, {
       id,
-      host: host.name,
-      parent: siblingOfCaller ? parent.common.parent : parent.id,
-      parentThread: siblingOfCaller ? parent.common.parentThread : creator.id,
+      parent: (flags & CLONE_PARENT) !== 0n ? parent.common.parent : parent.id,
       group: parent.common.group,
       session: parent.common.session,
       exitSignal: exitSignal === 0 ? null : exitSignal,
-      name: `${host.name}.${basename(parent.common.executable)}.${id}`,
-      nativePid,
       executable: parent.common.executable,
-      hasExeced: false,
-      comm: null,
+      nativePid,
       logRoot: parent.common.logRoot,
-      childSubreaper: false,
-      dumpable: parent.common.dumpable,
-      childrenUsage: emptyUsage(),
-      pidfds: new Map(parent.common.pidfds),
-      signalfds: new Map(parent.common.signalfds),
-      fileOwners: new Map(parent.common.fileOwners),
-      realTimer: null,
-      posixTimers: new Map(),
       timerfds: new Map(parent.common.timerfds),
-    }, {
-      kind: "runnable",
-      threads: new Map(),
-      signalActions: (flags & CLONE_SIGHAND) !== 0n ? parent.state.signalActions : parent.state.signalActions.copy(),
-      stopSignal: null,
-      jobReport: null,
-    });
+    }, (flags & CLONE_SIGHAND) !== 0n ? actions : actions.copy());
     this.#addThread(process, id, nativePid);
-    host.processes.set(id, process);
     return process;
   }
 
-  /** A thread created by clone with CLONE_THREAD in `creator`'s process, with tid `id` (reserveId). */
-  createThread(creator: Thread, nativeTid: number, id: number): Thread {
+  #newProcess(
+    host: Host,
+    fields: {
+      id: ProcessId;
+      parent: ProcessId;
+      group: ProcessId;
+      session: ProcessId;
+      exitSignal: number | null;
+      executable: string;
+      nativePid: number;
+      logRoot: ProcessId;
+      timerfds?: Process["common"]["timerfds"];
+    },
+    signalActions: SignalActions,
+  ): Process {
+    const { timerfds, ...rest } = fields;
+    const process = new Process({
+      ...rest,
+      host: host.name,
+      name: `${host.name}.${basename(fields.executable)}.${fields.id}`,
+      children: new Set(),
+      realTimer: null,
+      posixTimers: new Map(),
+      timerfds: timerfds ?? new Map(),
+    }, { kind: "runnable", threads: new Map(), signalActions, stopSignal: null });
+    host.processes.set(process.id, process);
+    host.processes.get(process.common.parent)?.common.children.add(process);
+    return process;
+  }
+
+  /** A thread created by clone with CLONE_THREAD in `creator`'s process, with tid `id`. */
+  createThread(creator: Thread, nativeTid: number, id: ThreadId): Thread {
     return this.#addThread(creator.process, id, nativeTid);
   }
 
-  #addThread(process: Process, id: number, nativeTid: number): Thread {
+  #addThread(process: Process, id: ThreadId, nativeTid: number): Thread {
     if (process.state.kind !== "runnable") throw new Error(`thread added to zombie ${process.id}`);
     if (this.#threadsByNative.has(nativeTid)) throw new Error(`native tid ${nativeTid} already known`);
-    if (nativeTid === process.common.nativePid) this.#byNativePid.set(nativeTid, process);
     const thread = new Thread(id, nativeTid, process);
     process.state.threads.set(id, thread);
     this.#threadsByNative.set(nativeTid, thread);
@@ -238,13 +226,14 @@ export class Kernel {
     for (const other of process.state.threads.values()) {
       if (other === thread) continue;
       this.#threadsByNative.delete(other.nativeTid);
-      if (!other.exiting) this.#forgetParentThread(other, thread);
+      this.#forgetWaits(other);
     }
     this.#threadsByNative.delete(formerNativeTid);
+    // Its exit hook, if any, is the execve's own (strace logging): its exit stop comes next.
     thread.id = process.id;
     thread.nativeTid = nativeTid;
-    thread.exitHook = null;
-    thread.creation = null;
+    thread.creating = false;
+    this.#forgetWaits(thread);
     process.state = {
       ...process.state,
       threads: new Map([[process.id, thread]]),
@@ -252,133 +241,125 @@ export class Kernel {
     };
     this.#threadsByNative.set(nativeTid, thread);
     process.common.executable = executable;
-    process.common.pidfds.clear(); // pidfd_open sets close-on-exec
-    for (const [fd, closeOnExec] of process.common.signalfds) if (closeOnExec) process.common.signalfds.delete(fd);
-    process.common.dumpable = 1;
     this.#deletePosixTimers(process);
     for (const [fd, timer] of process.common.timerfds) if (timer.closeOnExec) process.common.timerfds.delete(fd);
     process.common.exitSignal = Signal.SIGCHLD;
-    process.common.hasExeced = true;
     return process;
   }
 
   /**
-   * A thread is exiting (PTRACE_EVENT_EXIT): as the kernel's exit_notify does, its children's
-   * PR_SET_PDEATHSIG fires and they pass to another live thread of the process, or a reaper.
+   * A native thread is gone (reaped by umbra's tracer). The leader goes last (the kernel reports
+   * it once its whole group is dead): the process then becomes a zombie, and its children are
+   * already the kernel's adoptive parent's. Returns that process, if any.
    */
-  threadExiting(nativeTid: number): void {
-    const thread = this.#threadsByNative.get(nativeTid);
-    if (!thread || thread.exiting) return;
-    thread.exiting = true;
-    let heir: Thread | undefined;
-    for (const other of thread.process.threads.values()) if (!other.exiting) heir ??= other;
-    this.#forgetParentThread(thread, heir);
-  }
-
-  /**
-   * A native thread is gone (reaped). When it was the leader, the whole process ended: the
-   * remaining children pass to a reaper and it becomes a zombie. Returns that process, if any.
-   */
-  threadGone(nativeTid: number, status: ExitStatus, usage: ResourceUsage): Process | undefined {
+  threadGone(nativeTid: number, status: ExitStatus): Process | undefined {
     const thread = this.#threadsByNative.get(nativeTid);
     if (!thread) return undefined;
-    this.threadExiting(nativeTid); // a SIGKILLed thread exits without the exit stop
     this.#threadsByNative.delete(nativeTid);
+    this.#forgetWaits(thread);
     const process = thread.process;
     process.threads.delete(thread.id);
     if (nativeTid !== process.common.nativePid) return undefined;
-    for (const other of process.threads.values()) this.#threadsByNative.delete(other.nativeTid);
-    const reaper = this.#reaperFor(process);
-    for (const child of this.children(process)) this.#reparent(child, reaper);
-    this.#becomeZombie(process, status, usage);
+    for (const other of process.threads.values()) {
+      this.#threadsByNative.delete(other.nativeTid);
+      this.#forgetWaits(other);
+    }
+    for (const child of [...process.common.children]) this.#reparent(child, this.observer.adoptiveParent(child));
+    this.#becomeZombie(process, status);
     return process;
   }
 
-  /**
-   * `thread` is exiting: its children's PR_SET_PDEATHSIG fires, and they pass to `heir` (another
-   * thread of the same process) or, without one, to the nearest subreaper or init.
-   */
-  #forgetParentThread(thread: Thread, heir: Thread | undefined): void {
-    const parent = thread.process;
-    for (const child of this.children(parent)) {
-      if (child.common.parentThread !== thread.id) continue;
-      for (const childThread of child.threads.values()) {
-        if (childThread.deathSignal === 0) continue;
-        this.observer.sendSignal(
-          child,
-          childThread.deathSignal,
-          userSiginfo(childThread.deathSignal, SiCode.SI_USER, parent.id, this.uid),
-        );
-      }
-      if (heir) child.common.parentThread = heir.id;
-      else this.#reparent(child, this.#reaperFor(parent));
-    }
-  }
-
-  /** The nearest live subreaper among `process`'s ancestors, or undefined for init. */
-  #reaperFor(process: Process): Process | undefined {
-    const seen = new Set<ProcessId>();
-    let pid = process.common.parent;
-    while (pid !== INIT_PID && !seen.has(pid)) {
-      seen.add(pid);
-      const ancestor = this.process(process.common.host, pid);
-      if (!ancestor) return undefined;
-      if (ancestor.common.childSubreaper && ancestor.state.kind === "runnable") return ancestor;
-      pid = ancestor.common.parent;
-    }
-    return undefined;
-  }
-
-  /** Gives `child` a new parent (init when `reaper` is undefined); a zombie notifies it at once. */
-  #reparent(child: Process, reaper: Process | undefined): void {
-    child.common.parent = reaper?.id ?? INIT_PID;
-    child.common.parentThread = reaper?.id ?? INIT_PID;
+  /** Gives `child` its new parent; a zombie tells it at once (init reaps it). */
+  #reparent(child: Process, parentId: ProcessId): void {
+    const host = this.host(child.common.host);
+    host.processes.get(child.common.parent)?.common.children.delete(child);
+    child.common.parent = parentId;
     child.common.exitSignal = Signal.SIGCHLD;
+    host.processes.get(parentId)?.common.children.add(child);
     if (child.state.kind === "zombie") this.#notifyParent(child);
-    else if (reaper) this.observer.childrenChanged(reaper);
+  }
+
+  /** `thread` started a fork, vfork or clone of a process: it counts as live until its child is known. */
+  startCreation(thread: Thread): void {
+    thread.creating = true;
+  }
+
+  /** `thread` is at its next call: a creation it started is over (its child is known, or it failed). */
+  endCreation(thread: Thread): void {
+    thread.creating = false;
+  }
+
+  /** setpgid(2) succeeded: `process` is in group `group` now. */
+  setProcessGroup(process: Process, group: ProcessId): void {
+    process.common.group = group;
+  }
+
+  /** setsid(2) succeeded: `process` leads a new session and group. */
+  newSession(process: Process): void {
+    process.common.group = process.id;
+    process.common.session = process.id;
+  }
+
+  /** umbra holds `thread` in its call until it can finish (or a signal ends it). */
+  park(thread: Thread, call: Blocked): void {
+    thread.parked = call;
+    thread.busySyscalls = 0;
+    this.#parked.add(thread);
+  }
+
+  /** `thread`'s parked call ended (an answer, a signal, an exec, its exit). */
+  unpark(thread: Thread): void {
+    thread.parked = null;
+    this.#parked.delete(thread);
+  }
+
+  /** Threads parked in a call umbra holds. */
+  parkedThreads(): Iterable<Thread> {
+    return this.#parked;
+  }
+
+  /** `thread` waits natively with a timeout on the virtual clock (null: no longer). */
+  timedWait(thread: Thread, wait: Thread["timedWait"]): void {
+    thread.timedWait = wait;
+    if (wait) this.#timed.add(thread);
+    else this.#timed.delete(thread);
+  }
+
+  /** Threads in a native wait whose timeout runs on the virtual clock. */
+  timedWaits(): Iterable<Thread> {
+    return this.#timed;
+  }
+
+  /** `thread` is gone (or its process exec'd): it waits for nothing any more. */
+  #forgetWaits(thread: Thread): void {
+    this.unpark(thread);
+    this.timedWait(thread, null);
   }
 
   /**
-   * Job control: the process stopped on `signal` (its first thread entered the group stop).
-   * The parent hears CLD_STOPPED and WUNTRACED waits can report it. Returns false if it already was.
+   * Job control: `thread` entered a group stop for `signal`. The first thread stops the process;
+   * its parent's SIGCHLD (the kernel's) may end a parked call.
    */
-  stopped(process: Process, signal: number): boolean {
-    if (process.state.kind !== "runnable" || process.state.stopSignal !== null) return false;
+  groupStopped(thread: Thread, signal: number): void {
+    thread.groupStopped = true;
+    const process = thread.process;
+    if (process.state.kind !== "runnable" || process.state.stopSignal !== null) return;
     process.state.stopSignal = signal;
-    process.state.jobReport = { kind: "stopped", signal };
-    this.#notifyParentOfJob(process, SiCode.CLD_STOPPED, signal);
-    return true;
+    this.#notifyParentOfJob(process);
   }
 
-  /** Job control: SIGCONT resumed a stopped process. Returns false if it was not stopped. */
-  continued(process: Process): boolean {
-    if (process.state.kind !== "runnable" || process.state.stopSignal === null) return false;
+  /** Job control: SIGCONT woke `thread` from its group stop; the process runs again. */
+  groupContinued(thread: Thread): void {
+    thread.groupStopped = false;
+    const process = thread.process;
+    if (process.state.kind !== "runnable" || process.state.stopSignal === null) return;
     process.state.stopSignal = null;
-    process.state.jobReport = { kind: "continued" };
-    this.#notifyParentOfJob(process, SiCode.CLD_CONTINUED, Signal.SIGCONT);
-    return true;
+    this.#notifyParentOfJob(process);
   }
 
-  /**
-   * do_notify_parent_cldstop: waits look again (first, as in #notifyParent), then SIGCHLD unless
-   * the parent ignores it or set SA_NOCLDSTOP.
-   */
-  #notifyParentOfJob(child: Process, code: number, status: number): void {
+  #notifyParentOfJob(child: Process): void {
     const parent = this.process(child.common.host, child.common.parent);
-    if (!parent || parent.state.kind !== "runnable") return;
-    this.observer.childrenChanged(parent);
-    const action = parent.state.signalActions.get(Signal.SIGCHLD);
-    if (action.handler !== SIG_IGN && (action.flags & SaFlag.SA_NOCLDSTOP) === 0n) {
-      const siginfo = childSiginfo(Signal.SIGCHLD, {
-        code,
-        pid: child.id,
-        uid: this.uid,
-        status,
-        utimeTicks: 0,
-        stimeTicks: 0,
-      });
-      this.observer.sendSignal(parent, Signal.SIGCHLD, siginfo);
-    }
+    if (parent?.state.kind === "runnable") this.observer.signalled(parent, Signal.SIGCHLD);
   }
 
   /**
@@ -404,6 +385,41 @@ export class Kernel {
     };
     arm();
     process.common.realTimer = timer;
+  }
+
+  /** timer_create(2): `process` has POSIX timer `timer` (disarmed). */
+  addPosixTimer(process: Process, timer: PosixTimer): void {
+    process.common.posixTimers.set(timer.id, timer);
+  }
+
+  /** timer_delete(2). */
+  deletePosixTimer(process: Process, timer: PosixTimer): void {
+    timer.cancel();
+    process.common.posixTimers.delete(timer.id);
+  }
+
+  /** timerfd_create(2): descriptor `fd` of `process` is a timerfd umbra drives (disarmed). */
+  addTimerfd(process: Process, fd: number, timer: TimerFd): void {
+    process.common.timerfds.set(fd, timer);
+  }
+
+  /**
+   * Arms timerfd `timer` to expire at virtual time `deadline` (null disarms), then every
+   * `interval` ns; each expiry makes its descriptor readable (KernelObserver.timerfdExpired).
+   */
+  armTimerfd(timer: TimerFd, deadline: bigint | null, interval: bigint): void {
+    timer.cancel();
+    timer.cancel = () => {};
+    timer.deadline = deadline;
+    timer.interval = interval;
+    const schedule = (at: bigint) => {
+      timer.cancel = this.clock.schedule(at, () => {
+        this.observer.timerfdExpired(timer);
+        if (timer.interval > 0n) schedule(timer.deadline = at + timer.interval);
+        else timer.deadline = null;
+      });
+    };
+    if (deadline !== null) schedule(deadline);
   }
 
   #deletePosixTimers(process: Process): void {
@@ -437,6 +453,11 @@ export class Kernel {
     arm(deadline);
   }
 
+  /** rt_sigaction(2) set `signal`'s disposition in `process` (and every CLONE_SIGHAND sharer). */
+  setSignalAction(process: Process, signal: number, action: SignalAction): void {
+    if (process.state.kind === "runnable") process.state.signalActions.set(signal, action);
+  }
+
   /**
    * `signal` is being delivered to `process`: a one-shot (SA_RESETHAND) handler goes back to
    * SIG_DFL, as the kernel does on delivery.
@@ -450,73 +471,41 @@ export class Kernel {
   }
 
   /** Runnable -> Zombie: the one place a process dies. */
-  #becomeZombie(process: Process, exitStatus: ExitStatus, ownUsage: ResourceUsage): void {
+  #becomeZombie(process: Process, exitStatus: ExitStatus): void {
     if (process.state.kind !== "runnable") throw new Error(`process ${process.id} died twice`);
     this.setRealTimer(process, 0n, 0n);
     this.#deletePosixTimers(process);
-    const usage = addUsage(ownUsage, process.common.childrenUsage);
-    process.state = { kind: "zombie", exitStatus, usage, ownUsage };
+    process.state = { kind: "zombie", exitStatus };
     this.observer.exited(process, exitStatus);
     this.#notifyParent(process);
   }
 
   /**
-   * A zombie tells its parent (wait(2) NOTES, kernel do_notify_parent): init reaps at once; a
-   * parent ignoring SIGCHLD or with SA_NOCLDWAIT leaves no zombie; otherwise the exit signal goes
-   * out (unless ignored) and the parent's waits look again.
+   * A zombie and its parent, as the kernel's do_notify_parent has it: init reaps at once; a
+   * parent ignoring SIGCHLD or with SA_NOCLDWAIT leaves no zombie; otherwise the exit signal
+   * (sent by the kernel) may end a call the parent is parked in.
    */
   #notifyParent(child: Process): void {
     if (child.state.kind !== "zombie") throw new Error(`notifying for live process ${child.id}`);
     const parent = child.common.parent === INIT_PID ? undefined : this.process(child.common.host, child.common.parent);
     if (!parent || parent.state.kind !== "runnable") {
-      this.reap(child, undefined);
+      this.reap(child);
       return;
     }
-    let signal = child.common.exitSignal ?? 0;
-    let autoreap = false;
+    const signal = child.common.exitSignal ?? 0;
     if (signal === Signal.SIGCHLD) {
       const action = parent.state.signalActions.get(Signal.SIGCHLD);
-      autoreap = action.handler === SIG_IGN || (action.flags & SaFlag.SA_NOCLDWAIT) !== 0n;
-      if (action.handler === SIG_IGN) signal = 0;
+      if (action.handler === SIG_IGN || (action.flags & SaFlag.SA_NOCLDWAIT) !== 0n) this.reap(child);
+      if (action.handler === SIG_IGN) return;
     }
-    const siginfo = signal !== 0 ? this.exitSiginfo(child, signal) : undefined;
-    if (autoreap) this.reap(child, undefined);
-    // Waits look before the signal can interrupt them: the kernel's wait finds the zombie (or no
-    // child) first, so a wait the exit ends returns, never EINTR.
-    this.observer.childrenChanged(parent);
-    if (siginfo) this.observer.sendSignal(parent, signal, siginfo);
+    if (signal !== 0) this.observer.signalled(parent, signal);
   }
 
-  /** The siginfo a zombie's exit signal carries (CLD_EXITED / CLD_KILLED / CLD_DUMPED). */
-  exitSiginfo(child: Process, signal: number): Uint8Array<ArrayBuffer> {
-    if (child.state.kind !== "zombie") throw new Error(`exit siginfo of live process ${child.id}`);
-    const { exitStatus, ownUsage: usage } = child.state;
-    return childSiginfo(signal, {
-      ...childReport(exitStatus),
-      pid: child.id,
-      uid: this.uid,
-      utimeTicks: microsToTicks(usage.userMicros),
-      stimeTicks: microsToTicks(usage.systemMicros),
-    });
-  }
-
-  /**
-   * Removes a zombie: its pid is gone. A reaping parent (`by`) adds the zombie's usage to its
-   * RUSAGE_CHILDREN; init and auto-reaping add nothing.
-   */
-  reap(process: Process, by: Process | undefined): void {
+  /** Removes a zombie: its parent waited for it (or nobody had to). */
+  reap(process: Process): void {
     if (process.state.kind !== "zombie") throw new Error(`reaping live process ${process.id}`);
-    if (by) by.common.childrenUsage = addUsage(by.common.childrenUsage, process.state.usage);
-    this.host(process.common.host).processes.delete(process.id);
-  }
-
-  /** The live process whose native pid is `nativePid`, on any host. */
-  processByNative(nativePid: number): Process | undefined {
-    return this.#threadsByNative.get(nativePid)?.process;
-  }
-
-  /** The process that had native pid `nativePid` last, even reaped (a signal's sender). */
-  senderByNative(nativePid: number): Process | undefined {
-    return this.processByNative(nativePid) ?? this.#byNativePid.get(nativePid);
+    const host = this.host(process.common.host);
+    host.processes.get(process.common.parent)?.common.children.delete(process);
+    host.processes.delete(process.id);
   }
 }

@@ -4,23 +4,18 @@
  * @module
  */
 
-import type { ResourceUsage } from "../abi/rusage.ts";
 import type { ExitStatus } from "./exit_status.ts";
 import type { SignalActions } from "./signal_actions.ts";
 import type { Thread, ThreadId } from "./thread.ts";
 
-/** A virtual process id (the leader thread's id). */
+/**
+ * A virtual process id: the process's id in its host's pid namespace, which the kernel itself
+ * gives (the leader thread's id).
+ */
 export type ProcessId = number;
 
-/** The sandbox's init: parent, group and session of every top-level process. */
+/** A host's init (umbra-init): parent, group and session of every top-level process. */
 export const INIT_PID: ProcessId = 1;
-
-/**
- * An owner of signal-driven I/O as the program set it: [F_OWNER_* type, id], and whether the
- * kernel holds none for it (a zombie, or a group nobody is in: Linux accepts both, and they get
- * no signal).
- */
-export type FileOwner = [type: number, id: number, virtualOnly?: boolean];
 
 /** Parts of a process present in every state. */
 export interface Common {
@@ -29,8 +24,6 @@ export interface Common {
   readonly host: string;
   /** getppid(); changes when the parent dies and the process is re-parented. */
   parent: ProcessId;
-  /** The parent's thread that created this process (PR_SET_PDEATHSIG and __WNOTHREAD follow it). */
-  parentThread: ThreadId;
   /** getpgid(). */
   group: ProcessId;
   /** getsid(). */
@@ -39,34 +32,14 @@ export interface Common {
   exitSignal: number | null;
   /** `<host>.<exe>.<pid>`. */
   name: string;
-  /** Native pid (the leader's native tid). */
+  /** Native pid (the leader's tid as umbra, outside the namespace, sees it). */
   nativePid: number;
   /** The program the process runs now (the path of the last exec). */
   executable: string;
-  /** True once the process has called execve successfully after its creation. */
-  hasExeced: boolean;
-  /** Its comm (task name) as its leader thread exited, read then: a zombie's /proc shows it. */
-  comm: string | null;
   /** The top-level process this one descends from (its strace log is that one's). */
   logRoot: ProcessId;
-  /** PR_SET_CHILD_SUBREAPER. */
-  childSubreaper: boolean;
-  /** PR_GET_DUMPABLE: 1 (SUID_DUMP_USER) or 0; inherited by fork, 1 again after exec. */
-  dumpable: number;
-  /** Usage of reaped children (and theirs), for RUSAGE_CHILDREN and the parent's wait. */
-  childrenUsage: ResourceUsage;
-  /**
-   * pidfds this process opened (fd -> virtual pid). A pidfd's own /proc view loses its process
-   * once umbra has reaped it natively, while the virtual zombie still waits for its parent.
-   */
-  pidfds: Map<number, ProcessId>;
-  /** signalfds umbra placed (fd -> whether close-on-exec); reads from them get virtual ids. */
-  signalfds: Map<number, boolean>;
-  /**
-   * Owners set with F_SETOWN/F_SETOWN_EX, as the program named them (fd -> [F_OWNER_* type, id]):
-   * a process group has no native counterpart, so F_GETOWN must answer from here.
-   */
-  fileOwners: Map<number, FileOwner>;
+  /** Its live and zombie children (those that name it as parent). */
+  readonly children: Set<Process>;
   /** ITIMER_REAL (alarm, setitimer) on the virtual clock; not inherited by fork, kept by exec. */
   realTimer: RealTimer | null;
   /** POSIX timers (timer_create) on the virtual clock, by id; not inherited, deleted by exec. */
@@ -125,20 +98,11 @@ export type ProcessState =
     signalActions: SignalActions;
     /** The signal that stopped the process (job control), or null while it runs. */
     stopSignal: number | null;
-    /** A stop or continue the parent has not collected with wait yet (WUNTRACED / WCONTINUED). */
-    jobReport: JobReport | null;
   }
   | {
     kind: "zombie";
     exitStatus: ExitStatus;
-    /** The process's own usage plus its reaped children's, as wait4 reports it. */
-    usage: ResourceUsage;
-    /** The process's own usage (SIGCHLD's si_utime/si_stime). */
-    ownUsage: ResourceUsage;
   };
-
-/** A job-control state change waiting to be reported by wait. */
-export type JobReport = { kind: "stopped"; signal: number } | { kind: "continued" };
 
 /** An emulated process. */
 export class Process {

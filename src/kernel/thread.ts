@@ -1,49 +1,48 @@
 /**
- * A thread of an emulated process: its virtual tid and the native thread behind it.
+ * A thread of an emulated process: its virtual tid, the native thread behind it, and the state
+ * umbra keeps for it (a call it is parked in, a group stop, a syscall whose exit it waits for).
  * @module
  */
 
+import type { Outcome } from "../syscalls/context.ts";
 import type { Process } from "./process.ts";
 
-/** A virtual thread id; a process's id is its leader thread's id. */
+/** A virtual thread id (its id in its host's pid namespace); a process's id is its leader's. */
 export type ThreadId = number;
 
 /**
  * What a handler wants done with a syscall's native result, at the syscall-exit stop: the
- * result the program sees, or first another syscall run in the program's place (`inject`, for
- * syscalls the filter does not trace) whose result goes to `then`.
+ * result the program sees, or the syscall run again from its entry.
  */
-export type ExitHook = (result: bigint) => bigint | Injection | Restart;
+export type ExitHook = (result: bigint) => bigint | Restart;
 
 /** Run the same syscall again from its entry (arguments as the program gave them). */
 export interface Restart {
   restart: true;
 }
 
-/** A syscall the program runs on umbra's behalf at a syscall-exit stop. */
-export interface Injection {
-  inject: { nr: number; args: readonly bigint[] };
-  then: ExitHook;
-}
-
-/** A fork/vfork/clone in progress in its creating thread, as the program asked for it. */
-export interface Creation {
-  /** clone flags (fork and vfork expressed as clone flags). */
-  flags: bigint;
-  /** The virtual tid reserved for the child. */
-  childId: number;
+/** A call that cannot finish yet: the thread stays stopped until `retry` gives an answer. */
+export interface Blocked {
+  /** Re-evaluates the call after a change; null while it must keep waiting. */
+  retry(): Outcome | null;
+  /** What the call returns when a signal interrupts it (e.g. ERESTARTSYS: restarted under SA_RESTART). */
+  restartErrno: number;
+  /** Virtual time at which `retry` must be asked again (a timeout or the end of a sleep). */
+  wakeAt?: bigint;
+  /** Runs just before a signal interrupts the call (e.g. to write a sleep's remaining time). */
+  onInterrupt?: () => void;
 }
 
 /** A live thread. Owned by its process; indexed by native tid in the kernel. */
 export class Thread {
   /** Set while the thread runs a syscall natively whose result the policy rewrites. */
   exitHook: ExitHook | null = null;
-  /** The fork/vfork/clone this thread is in, until its child is known. */
-  creation: Creation | null = null;
-  /** PR_SET_PDEATHSIG: sent to this thread's process when its parent thread exits (0: none). */
-  deathSignal = 0;
-  /** Set once the thread reached its exit (its children have passed on). */
-  exiting = false;
+  /** The call umbra holds the thread in (at its seccomp stop), if any. */
+  parked: Blocked | null = null;
+  /** In a job-control group stop: the kernel holds it until SIGCONT. */
+  groupStopped = false;
+  /** A process creation (fork, vfork, clone) this thread started and whose child is not known yet. */
+  creating = false;
   /** Traced syscalls since the thread last blocked (busy threads are charged virtual time). */
   busySyscalls = 0;
   /** A native wait whose timeout runs on the virtual clock, across its restarts. */
@@ -52,9 +51,14 @@ export class Thread {
   constructor(
     /** Virtual tid, as gettid() returns it. */
     public id: ThreadId,
-    /** Native tid; changes when a non-leader thread execs (it takes the leader's). */
+    /** Native tid as umbra sees it; changes when a non-leader thread execs (it takes the leader's). */
     public nativeTid: number,
     /** The process this thread belongs to. */
     public process: Process,
   ) {}
+
+  /** Whether the thread waits (parked, or stopped for job control): virtual time may jump. */
+  get waiting(): boolean {
+    return this.parked !== null || this.groupStopped;
+  }
 }

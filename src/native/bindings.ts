@@ -4,7 +4,7 @@
  */
 
 /** Must match `abi_version` in shim/umbra.zig. */
-export const ABI_VERSION = 12;
+export const ABI_VERSION = 13;
 
 /** FFI declarations for every exported function. */
 export const symbols = {
@@ -21,6 +21,7 @@ export const symbols = {
   umbra_read_memory: { parameters: ["i32", "u64", "buffer", "u64"], result: "i64" },
   umbra_write_memory: { parameters: ["i32", "u64", "buffer", "u64"], result: "i64" },
   umbra_signal: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  umbra_sigqueue: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
   umbra_duplicate_fd: { parameters: ["i32", "i32"], result: "i32" },
   umbra_timerfd_arm: { parameters: ["i32", "u64"], result: "i32" },
   umbra_close_fd: { parameters: ["i32"], result: "void" },

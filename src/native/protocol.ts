@@ -4,7 +4,7 @@
  */
 
 /** Size in bytes of one event or reply record. */
-export const MESSAGE_SIZE = 200;
+export const MESSAGE_SIZE = 208;
 
 /** Byte offsets of the record's fields. */
 export const Field = {
@@ -13,8 +13,9 @@ export const Field = {
   aux: 8,
   aux2: 12,
   value: 16,
-  args: 24,
-  payload: 72,
+  time: 24,
+  args: 32,
+  payload: 80,
 } as const;
 
 /** Size in bytes of the payload (a siginfo_t, or error text). */
@@ -28,7 +29,6 @@ export const EventKind = {
   vfork: 4,
   clone: 5,
   exec: 6,
-  exiting: 7,
   exited: 8,
   signal: 9,
   groupStop: 10,
@@ -36,7 +36,8 @@ export const EventKind = {
   spawned: 12,
   spawnFailed: 13,
   protocolError: 14,
-  injected: 15,
+  continued: 15,
+  hostOpened: 16,
 } as const;
 
 /** Reply kinds, policy -> tracer. */
@@ -45,11 +46,10 @@ export const ReplyKind = {
   emulate: 2,
   rewrite: 3,
   setRegisters: 4,
-  deliverSiginfo: 5,
   spawn: 6,
-  inject: 7,
   readRegisters: 8,
   writeRegisters: 9,
+  openHost: 10,
 } as const;
 
 /** aux2 of an exec event whose thread the tracer holds (spawned to pause for a debugger). */
@@ -62,21 +62,8 @@ export const OBSERVED = 1;
 export const FLAG_EXIT_STOP = 1;
 /** Rewrite flag: restore the original argument registers at the syscall-exit stop (implies it). */
 export const FLAG_RESTORE_ARGS = 2;
-/** Reply flag: the tracer itself replaces a non-error result at the exit stop (payload i64 at 0). */
-export const FLAG_EXIT_VALUE = 4;
-/** Rewrite flag for fork/vfork/clone: the tracer fixes up tid memory and the child's registers. */
-export const FLAG_CREATION = 8;
-
 /** Continue flag: single-step (PTRACE_SINGLESTEP) until the step's SIGTRAP. */
 export const FLAG_SINGLE_STEP = 16;
-
-/** Payload offsets of a reply's exit value and creation fixups. */
-export const PayloadOffset = {
-  exitValue: 0,
-  parentTidAddress: 8,
-  childTidAddress: 16,
-  childTid: 24,
-} as const;
 
 /** setRegisters mask bit for the return register (rax); bit 1 + i selects argument register i. */
 export const REGISTER_RAX = 1;
@@ -90,6 +77,8 @@ export interface RawEvent {
   aux: number;
   aux2: number;
   value: bigint;
+  /** The virtual clock when the tracer saw the event (0 in real time). */
+  time: bigint;
   args: bigint[];
   /** View of the payload bytes; valid until the next batch. */
   payload: Uint8Array;
@@ -106,6 +95,7 @@ export function readEvent(view: DataView, bytes: Uint8Array, index: number): Raw
     aux: view.getInt32(base + Field.aux, true),
     aux2: view.getInt32(base + Field.aux2, true),
     value: view.getBigInt64(base + Field.value, true),
+    time: view.getBigUint64(base + Field.time, true),
     args,
     payload: bytes.subarray(base + Field.payload, base + Field.payload + PAYLOAD_SIZE),
   };

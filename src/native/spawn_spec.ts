@@ -3,27 +3,34 @@
  * @module
  */
 
+import { basename } from "node:path";
 import type { SpawnCommand } from "../policy/messages.ts";
 
 /** Spec flag: hold the program at its first exec stop (shim/spawn.zig `flag_hold_at_exec`). */
 const HOLD_AT_EXEC = 1;
+/** Spec flag: stdout and stderr are prefixes of `<prefix>.<pid>.stdout|.stderr` (`flag_output_pid`). */
+const OUTPUT_PID = 2;
 const HEADER_SIZE = 12;
 /**
- * The largest spec libumbra takes (spawn.zig `spec_size_max`) and the most argv + env strings
- * (`strings_count_max`): room for anything execve can take, whose ceiling is 6 MiB of strings and
- * pointers together. Below them execve itself decides, with the real stack rlimit.
+ * The largest spec libumbra takes (shim/shared.zig `spec_size_max`) and the most argv + env
+ * strings: room for anything execve can take, whose ceiling is 6 MiB of strings and pointers
+ * together. Below them execve itself decides, with the real stack rlimit.
  */
-const SPEC_SIZE_MAX = 6 * 1024 * 1024 + 64 * 1024;
+export const SPEC_SIZE_MAX = 6 * 1024 * 1024 + 64 * 1024;
 const STRINGS_COUNT_MAX = 6 * 1024 * 1024 / 8;
 
 /**
  * Spec bytes: u32 argc, u32 envc, u32 flags, then NUL-terminated path, cwd, stdin, stdout,
- * stderr, argv, env. Null when argv and env are past what any execve takes (E2BIG, as Linux
- * would answer).
+ * stderr, argv, env. With an output directory, stdout and stderr become `<dir>/<exe>` prefixes
+ * that the child completes with its own pid (the kernel picks it). Null when argv and env are
+ * past what any execve takes (E2BIG, as Linux would answer).
  */
 export function encodeSpawnSpec(command: SpawnCommand): Uint8Array<ArrayBuffer> | null {
   if (command.args.length + command.env.length > STRINGS_COUNT_MAX) return null;
-  const strings = [command.path, command.cwd, ...command.stdio, ...command.args, ...command.env];
+  const stdio = command.outputDirectory === null
+    ? command.stdio
+    : [command.stdio[0], ...Array(2).fill(`${command.outputDirectory}/${basename(command.path)}`)];
+  const strings = [command.path, command.cwd, ...stdio, ...command.args, ...command.env];
   for (const string of strings) {
     if (string.includes("\0")) throw new TypeError(`spawn string contains a NUL byte: ${JSON.stringify(string)}`);
   }
@@ -33,7 +40,7 @@ export function encodeSpawnSpec(command: SpawnCommand): Uint8Array<ArrayBuffer> 
   const view = new DataView(bytes.buffer);
   view.setUint32(0, command.args.length, true);
   view.setUint32(4, command.env.length, true);
-  view.setUint32(8, command.pause ? HOLD_AT_EXEC : 0, true);
+  view.setUint32(8, (command.pause ? HOLD_AT_EXEC : 0) | (command.outputDirectory === null ? 0 : OUTPUT_PID), true);
   bytes.set(encoded, HEADER_SIZE);
   return bytes;
 }

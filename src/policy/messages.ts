@@ -47,8 +47,10 @@ export type DebugOp =
 export type Command =
   | SpawnCommand
   /** Signal a process, now or (for a spawn request's process) at virtual time `at`. */
-  | { type: "signal"; host: string; pid: number; signal: number }
+  | { type: "signal"; host: string; pid: number; signal: number; group?: boolean }
   | { type: "signal-at"; id: number; signal: number; at: string }
+  /** Make `host`'s namespaces and init now; answered by a `host-opened` notice. */
+  | { type: "open-host"; host: string }
   /** Report `deadline` when the virtual clock reaches `at` (the run's stop time). */
   | { type: "deadline-at"; at: string }
   /** A signal reached umbra from outside (a terminal): look for ones its programs got too. */
@@ -65,6 +67,8 @@ export type Notice =
   | { type: "spawn-failed"; id: number; errno: number; message: string }
   | { type: "exited"; id: number; pid: number; status: ExitStatus; time: string }
   | { type: "deadline"; time: string }
+  /** `host` is made (its namespaces and init), or could not be: `error` says why, in one line. */
+  | { type: "host-opened"; host: string; error: string | null }
   /** A process stopped before its first instruction; gdb can attach through `socket`. */
   | { type: "paused"; id: number; pid: number; nativePid: number; name: string; path: string }
   /** The debugged thread stopped for its debugger (a SIGTRAP: breakpoint, step, interrupt). */

@@ -4,29 +4,23 @@
  * @module
  */
 
-import { basename } from "node:path";
 import { Errno } from "../abi/errno.ts";
-import { decodeUsage } from "../abi/rusage.ts";
-import { carriesPid, setSiginfoPid, SiCode, siginfoCode, siginfoPid } from "../abi/siginfo.ts";
-import { defaultAction, Signal, signalName, SIGRTMIN } from "../abi/signals.ts";
+import { carriesPid, SiCode, siginfoCode, siginfoPid } from "../abi/siginfo.ts";
+import { signalName } from "../abi/signals.ts";
 import { SYS } from "../abi/syscalls.ts";
 import { type ExitStatus, exitStatusFromWait } from "../kernel/exit_status.ts";
 import { Kernel, type KernelObserver } from "../kernel/kernel.ts";
 import { VirtualClock } from "../kernel/clock.ts";
-import { SIG_DFL } from "../kernel/signal_actions.ts";
-import type { Process } from "../kernel/process.ts";
-import type { ExitHook, Thread } from "../kernel/thread.ts";
+import { INIT_PID, type Process, type ProcessId, type TimerFd } from "../kernel/process.ts";
+import type { Thread } from "../kernel/thread.ts";
 import type { UmbraEvent } from "../report/events.ts";
 import type { TraceeMemory } from "../native/memory.ts";
 import {
   EventKind,
-  FLAG_CREATION,
   FLAG_EXIT_STOP,
-  FLAG_EXIT_VALUE,
   FLAG_RESTORE_ARGS,
   HELD,
   OBSERVED,
-  PayloadOffset,
   type RawEvent,
   REGISTER_RAX,
   REGISTER_RESTART,
@@ -34,20 +28,15 @@ import {
   ReplyKind,
 } from "../native/protocol.ts";
 import { CloneFlag } from "../syscalls/clone.ts";
-import type { Blocked, Limits, NativeServices, Outcome, SyscallContext } from "../syscalls/context.ts";
-import { SYSCALL_TABLE } from "../syscalls/table.ts";
+import { type Limits, native, type NativeServices, type Outcome, type SyscallContext } from "../syscalls/context.ts";
+import { activeEntry, type TableOptions } from "../syscalls/table.ts";
 import { type CapturedMemory, captureEnd, captureEntry, readObserved } from "./strace_memory.ts";
+import { recordedOutcome } from "./strace_record.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
-import {
-  ForgedSiginfos,
-  pendingNatively,
-  PendingSignals,
-  queuedNatively,
-  SHARED,
-  unblockedPending,
-  unblockedPendingSignals,
-  wouldInterrupt,
-} from "./signals.ts";
+import { unblockedPending, unblockedPendingSignals, wouldInterrupt } from "./signals.ts";
+
+/** Calls that never return to their caller: the strace log shows them at entry (`= ?`). */
+const NO_RETURN: ReadonlySet<number> = new Set([SYS.exit, SYS.exit_group]);
 
 /** Traced syscalls in a row without blocking after which a thread's time is charged. */
 const BUSY_SYSCALLS = 1000;
@@ -59,18 +48,16 @@ export interface PolicyNative {
   memory: TraceeMemory;
   /** kill (tgid 0) or tgkill from umbra; 0 or -errno. */
   signal(tgid: number, tid: number, signal: number): number;
+  /** rt_sigqueueinfo (tgid 0) or rt_tgsigqueueinfo from umbra with `siginfo`; 0 or -errno. */
+  sigqueue(tgid: number, tid: number, signal: number, siginfo: Uint8Array): number;
+  /** Reads /proc/<path> (umbra's view: native ids), or null when it cannot be read. */
   readProc(path: string): string | null;
   /** The target of a /proc symbolic link, or null. */
   readProcLink(path: string): string | null;
-  /** Whether what /proc/<path> names (links followed) is on the filesystem mounted at /proc. */
-  onProcfs(path: string): boolean;
   /** Duplicates a program's descriptor into umbra (pidfd_getfd); returns it or -errno. */
   duplicateFd(nativePid: number, fd: number): number;
   /** Arms a timerfd of umbra's to fire once after `ns` (0 disarms). */
   armTimerfd(fd: number, ns: bigint): void;
-  /** umbra's own pid: the sender of signals umbra injects. */
-  pid: number;
-  uid: number;
 }
 
 /** What the policy tells a debugger (src/policy/debug.ts) about the threads it holds. */
@@ -94,31 +81,27 @@ export interface Reporting {
   syscalls: boolean;
 }
 
+/** Where a spawn request goes: the host's index for the tracer. */
+export interface SpawnTarget {
+  host: number;
+}
+
 /** The policy state of one sandbox. */
 export class Policy implements KernelObserver {
   readonly kernel: Kernel;
   /** Spawn requests sent to the tracer, by request id. */
   readonly #requests = new Map<number, SpawnCommand>();
-  /** Virtual pids reserved for spawn requests, by request id. */
-  readonly #reserved = new Map<number, number>();
   /** Top-level processes umbra started, to their request id. */
   readonly #topLevel = new Map<Process, number>();
   /** Spawned processes that have not completed their first exec, by native pid. */
   readonly #beforeExec = new Map<number, number>();
   /** argv of top-level processes until their first exec (for the start event). */
   readonly #argv = new Map<Process, string[]>();
-  /** Threads held in a job-control group stop (native tids), by process. */
-  readonly #held = new Map<Process, Set<number>>();
-  /** Threads in a native wait with a virtual timeout (Thread.timedWait). */
-  readonly #timedWaits = new Set<Thread>();
-  /** Threads parked in a blocking call, with the call. */
-  readonly #blocked = new Map<Thread, Blocked>();
-  readonly #pending = new PendingSignals();
-  /** siginfos programs queued to themselves with kill's or the kernel's codes (their si_pid is theirs). */
-  readonly #forged = new ForgedSiginfos();
   readonly #services: NativeServices;
   /** The batch being filled; observer callbacks add replies to it. */
   #replies: ReplyBatch | null = null;
+  /** The virtual time of the event being handled, as the tracer stamped it (it may be behind the clock). */
+  #eventTime: bigint | null = null;
   /** Set while a process is paused for debugging. */
   debug: DebugObserver | null = null;
 
@@ -128,51 +111,30 @@ export class Policy implements KernelObserver {
     private readonly limits: Limits,
     clock: VirtualClock = new VirtualClock(),
     private readonly reporting: Reporting = { events: false, syscalls: false },
+    private readonly table: TableOptions = { virtualTime: false },
   ) {
-    this.kernel = new Kernel(this, native.uid, clock);
+    this.kernel = new Kernel(this, clock);
     this.#services = {
-      signal: (tgid, tid, signal) => native.signal(tgid, tid, signal),
-      signalled: (process, signal) => this.#signalled(process, signal),
-      timedWait: (thread, wait) => {
-        thread.timedWait = wait;
-        if (wait) this.#timedWaits.add(thread);
-        else this.#timedWaits.delete(thread);
-      },
-      watching: (process) => this.#held.has(process) || [...process.threads.values()].some((t) => this.#blocked.has(t)),
-      readProc: (path) => native.readProc(path),
-      readProcLink: (path) => native.readProcLink(path),
-      onProcfs: (path) => native.onProcfs(path),
-      inject: (process, signal, siginfo) => this.sendSignal(process, signal, siginfo),
+      anyParked: () => !this.kernel.parkedThreads()[Symbol.iterator]().next().done,
+      signalsSent: () => this.#noticePending(),
       duplicateFd: (nativePid, fd) => native.duplicateFd(nativePid, fd),
       armTimerfd: (fd, ns) => native.armTimerfd(fd, ns),
-      virtualSiginfo: (thread, signal, siginfo) => this.#virtualSiginfo(thread, signal, siginfo),
-      forged: (process, siginfo) => this.#forged.add(process.id, siginfo),
-      lostSiginfo: (thread) =>
-        this.#pending.reconcile(
-          thread.process.id,
-          [thread.id, SHARED],
-          (queue, signal) => queuedNatively(this.native.readProc, thread, queue, signal),
-        ),
-      discarded: (process, signal) => this.#pending.discard(process.id, signal),
+      present: (nativePid) => native.readProc(`${nativePid}/stat`) !== null,
     };
   }
 
-  /**
-   * Reserves the virtual pid of a spawn request about to be submitted and returns the command
-   * with its output paths filled in.
-   */
-  requested(command: SpawnCommand): SpawnCommand {
-    const pid = this.kernel.reserveId(command.host);
-    this.#reserved.set(command.id, pid);
+  /** Takes a spawn request about to be submitted; says which host's init gets it. */
+  requested(command: SpawnCommand): SpawnTarget {
     this.#requests.set(command.id, command);
-    if (command.outputDirectory === null) return command;
-    const base = `${command.outputDirectory}/${basename(command.path)}.${pid}`;
-    return { ...command, stdio: [command.stdio[0], `${base}.stdout`, `${base}.stderr`] };
+    return { host: this.kernel.host(command.host).index };
   }
 
-  /** A spawn request that never made a process (refused before or by the tracer): it fails with `errno`. */
-  refused(id: number, errno: number): void {
-    this.#spawnFailed(id, errno);
+  /**
+   * A spawn request that never made a process (refused before or by the tracer): it fails with
+   * `errno`; `what` names the step of making its host that failed, if that is what failed.
+   */
+  refused(id: number, errno: number, what = ""): void {
+    this.#spawnFailed(id, errno, what);
     this.notify({
       type: "exited",
       id,
@@ -195,55 +157,80 @@ export class Policy implements KernelObserver {
     return undefined;
   }
 
-  /** Sends `signal` to a process from outside the sandbox (the sandbox's kill). */
-  signalFromHost(process: Process, signal: number, replies: ReplyBatch): void {
+  /**
+   * Sends `signal` to a process from outside the sandbox (the sandbox's kill), or with `group`
+   * to every process of its group (a terminal's foreground job).
+   */
+  signalFromHost(process: Process, signal: number, replies: ReplyBatch, group = false): void {
+    const { host, group: id } = process.common;
+    const targets = group
+      ? [...this.kernel.host(host).processes.values()].filter((p) =>
+        p.common.group === id && p.state.kind === "runnable"
+      )
+      : [process];
     this.#withReplies(replies, () => {
-      if (this.native.signal(0, process.common.nativePid, signal) === 0) this.#signalled(process, signal);
+      for (const target of targets) {
+        if (this.native.signal(0, target.common.nativePid, signal) === 0) this.#signalled(target, signal);
+      }
     });
   }
 
   /** KernelObserver: a process ended. */
   exited(process: Process, status: ExitStatus): void {
-    const time = String(this.kernel.clock.now);
+    const time = this.#now();
     this.#emit({ kind: "exit", time, host: process.common.host, pid: process.id, status });
     this.#argv.delete(process);
     const id = this.#topLevel.get(process);
     if (id === undefined) return;
     this.#topLevel.delete(process);
-    this.notify({ type: "exited", id, pid: process.id, status, time: String(this.kernel.clock.now) });
+    this.notify({ type: "exited", id, pid: process.id, status, time });
   }
 
-  /** KernelObserver: the parent's blocked waits look again. */
-  childrenChanged(parent: Process): void {
-    for (const thread of parent.threads.values()) {
-      const blocked = this.#blocked.get(thread);
-      if (!blocked) continue;
-      const outcome = blocked.retry();
-      if (!outcome) continue;
-      this.#blocked.delete(thread);
-      this.#reply(thread, 0, outcome);
-    }
+  /** KernelObserver: the kernel queued a signal for `process` by itself. */
+  signalled(process: Process, signal: number): void {
+    this.#signalled(process, signal);
   }
 
-  /** KernelObserver: umbra sends a signal with an exact siginfo (SIGCHLD, PR_SET_PDEATHSIG, timers). */
+  /** KernelObserver: umbra sends a signal with an exact siginfo (a timer's). */
   sendSignal(process: Process, signal: number, siginfo: Uint8Array, thread?: number): void {
     if (process.state.kind !== "runnable") return;
     const target = thread === undefined ? undefined : process.threads.get(thread);
     if (thread !== undefined && !target) return; // the thread is gone: the kernel drops it too
-    const queue = target?.id ?? SHARED;
-    const reader = target ?? process.threads.values().next().value;
-    // A standard signal pending already merges with it: the kernel keeps the first siginfo.
-    if (signal < SIGRTMIN && reader && queuedNatively(this.native.readProc, reader, queue, signal)) return;
-    this.#pending.add(process.id, queue, signal, siginfo);
     const sent = target
-      ? this.native.signal(process.common.nativePid, target.nativeTid, signal)
-      : this.native.signal(0, process.common.nativePid, signal);
+      ? this.native.sigqueue(process.common.nativePid, target.nativeTid, signal, siginfo)
+      : this.native.sigqueue(0, process.common.nativePid, signal, siginfo);
     if (sent === 0) this.#signalled(process, signal);
+  }
+
+  /** KernelObserver: a timerfd umbra drives expired: its duplicate fires at once. */
+  timerfdExpired(timer: TimerFd): void {
+    this.native.armTimerfd(timer.umbraFd, 1n);
+  }
+
+  /** KernelObserver: the parent the kernel gave an orphan, as /proc says (umbra reads native ids). */
+  adoptiveParent(child: Process): ProcessId {
+    const stat = this.native.readProc(`${child.common.nativePid}/stat`);
+    if (stat === null) return INIT_PID;
+    const nativeParent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    return this.kernel.processByNative(nativeParent)?.id ?? INIT_PID;
   }
 
   /** Handles one event, appending replies for stopped threads. */
   handle(event: RawEvent, replies: ReplyBatch): void {
-    this.#withReplies(replies, () => this.#dispatch(event));
+    this.#eventTime = event.time;
+    try {
+      this.#withReplies(replies, () => this.#dispatch(event));
+    } finally {
+      this.#eventTime = null;
+    }
+  }
+
+  /**
+   * When what is being reported happened: the event's own time (stamped before the tracer
+   * resumed anyone, so a program's clock reads since cannot move it), or now.
+   */
+  #now(): string {
+    return String(this.#eventTime ?? this.kernel.clock.now);
   }
 
   /**
@@ -260,8 +247,8 @@ export class Policy implements KernelObserver {
     const consider = (time: bigint | undefined) => {
       if (time !== undefined && (next === undefined || time < next)) next = time;
     };
-    for (const blocked of this.#blocked.values()) consider(blocked.wakeAt);
-    for (const thread of this.#timedWaits) consider(thread.timedWait?.deadline);
+    for (const thread of this.kernel.parkedThreads()) consider(thread.parked?.wakeAt);
+    for (const thread of this.kernel.timedWaits()) consider(thread.timedWait?.deadline);
     return next;
   }
 
@@ -281,9 +268,8 @@ export class Policy implements KernelObserver {
 
   #everyoneWaits(): boolean {
     for (const process of this.kernel.processes()) {
-      if (this.#held.has(process)) continue;
       for (const thread of process.threads.values()) {
-        if (this.#blocked.has(thread)) continue;
+        if (thread.waiting) continue;
         // Only a native sleep counts. A thread that is gone or dying has its exit event on the
         // way; one in a ptrace stop umbra does not hold has an event in flight; both are news.
         const stat = this.native.readProc(`${process.common.nativePid}/task/${thread.nativeTid}/stat`);
@@ -297,11 +283,12 @@ export class Policy implements KernelObserver {
 
   #advanceTo(time: bigint): void {
     this.kernel.clock.advanceTo(time);
-    for (const [thread, blocked] of this.#blocked) {
-      if (blocked.wakeAt === undefined || blocked.wakeAt > time) continue;
+    for (const thread of [...this.kernel.parkedThreads()]) {
+      const blocked = thread.parked;
+      if (!blocked || blocked.wakeAt === undefined || blocked.wakeAt > time) continue;
       const outcome = blocked.retry();
       if (!outcome) continue;
-      this.#blocked.delete(thread);
+      this.kernel.unpark(thread);
       this.#reply(thread, 0, outcome);
     }
   }
@@ -329,7 +316,6 @@ export class Policy implements KernelObserver {
       case EventKind.syscall:
         return this.#syscall(event);
       case EventKind.syscallExit:
-      case EventKind.injected:
         return this.#syscallExit(event);
       case EventKind.fork:
       case EventKind.vfork:
@@ -337,8 +323,6 @@ export class Policy implements KernelObserver {
         return this.#creation(event);
       case EventKind.exec:
         return this.#exec(event);
-      case EventKind.exiting:
-        return this.#exiting(event);
       case EventKind.exited:
         return this.#exited(event);
       case EventKind.signal:
@@ -347,10 +331,14 @@ export class Policy implements KernelObserver {
         return this.debug?.registers(event.tid);
       case EventKind.groupStop:
         return this.#groupStop(event);
+      case EventKind.continued:
+        return this.#continued(event);
       case EventKind.spawned:
         return this.#spawned(event);
       case EventKind.spawnFailed:
-        return this.refused(event.aux, Number(-event.value));
+        return this.refused(event.aux, Number(-event.value), text(event.payload));
+      case EventKind.hostOpened:
+        return this.#hostOpened(event);
       case EventKind.protocolError:
         this.notify({ type: "warning", message: `controller: ${text(event.payload)}` });
         return;
@@ -363,21 +351,23 @@ export class Policy implements KernelObserver {
     const thread = this.kernel.thread(event.tid);
     // The kernel (and the seccomp filter) take the number's low 32 bits: 1<<32|62 is kill, and must be handled as kill.
     const nr = Number(BigInt.asIntN(32, event.value));
-    const entry = SYSCALL_TABLE.get(nr);
-    if (!thread || !entry) {
+    const entry = activeEntry(nr, event.args, this.table);
+    if (!thread || (!entry && !this.reporting.syscalls)) {
       if (event.aux2 !== OBSERVED) this.#push(ReplyKind.continue, event.tid);
       return;
     }
+    // A creation this thread started before is over: its child is known, or it failed.
+    this.kernel.endCreation(thread);
     const isObserved = event.aux2 === OBSERVED;
     const memory = this.native.memory;
     // With strace logging the filter traces observed rows fully (see filterRules); their memory is read here.
     const observed = isObserved
       ? (event.aux > 0 ? event.payload.slice(0, event.aux) : null)
-      : entry.observe
+      : entry?.observe
       ? readObserved(memory, thread.nativeTid, event.args, entry.observe)
       : null;
     const captured = this.reporting.syscalls
-      ? captureEntry(memory, thread.nativeTid, nr, event.args, entry.observe && { ...entry.observe, bytes: observed })
+      ? captureEntry(memory, thread.nativeTid, nr, event.args, entry?.observe && { ...entry.observe, bytes: observed })
       : undefined;
     const context: SyscallContext = {
       kernel: this.kernel,
@@ -390,14 +380,16 @@ export class Policy implements KernelObserver {
       native: this.#services,
       limits: this.limits,
     };
-    const handled = entry.handler(context);
+    // A call only strace logging traces runs as it is, its result recorded.
+    const handled = entry ? entry.handler(context) : native();
     const outcome = this.reporting.syscalls
-      ? this.#recorded(thread, nr, event.args, handled, isObserved, captured)
+      ? this.#recorded(thread, nr, event.args, handled, isObserved || NO_RETURN.has(nr), captured)
       : handled;
-    this.#chargeBusy(thread, outcome);
+    // Only the calls umbra traces for itself count: logging must not change a program's times.
+    if (entry) this.#chargeBusy(thread, outcome);
     if (!isObserved) return this.#reply(thread, nr, outcome);
-    if (outcome.kind !== "native" || outcome.exit || outcome.exitValue !== undefined) {
-      throw new Error(`handler of observed syscall ${entry.name} must run it natively`);
+    if (outcome.kind !== "native" || outcome.exit) {
+      throw new Error(`handler of observed syscall ${entry?.name} must run it natively`);
     }
   }
 
@@ -417,16 +409,13 @@ export class Policy implements KernelObserver {
     this.#advanceTo(this.kernel.clock.now + BigInt(BUSY_SYSCALLS) * SYSCALL_COST_NS);
   }
 
-  /**
-   * strace logging: the same outcome, made to report the syscall with its result once known
-   * (an exit stop is added where the outcome had none).
-   */
+  /** strace logging: `outcome`, reporting the call with its result (see recordedOutcome). */
   #recorded(
     thread: Thread,
     nr: number,
     args: readonly bigint[],
     outcome: Outcome,
-    observed: boolean,
+    atEntry: boolean,
     captured: CapturedMemory | undefined,
   ): Outcome {
     const process = thread.process;
@@ -439,7 +428,7 @@ export class Policy implements KernelObserver {
         host: process.common.host,
         root: process.common.logRoot,
         record: {
-          time: String(this.kernel.clock.now),
+          time: this.#now(),
           tid: thread.id,
           nr,
           args: args.map((arg) => String(arg)),
@@ -448,53 +437,7 @@ export class Policy implements KernelObserver {
         },
       });
     };
-    if (observed) {
-      record(null);
-      return outcome;
-    }
-    switch (outcome.kind) {
-      case "return":
-        record(outcome.value);
-        return outcome;
-      case "block": {
-        const { blocked } = outcome;
-        return {
-          kind: "block",
-          blocked: {
-            ...blocked,
-            retry: () => {
-              const done = blocked.retry();
-              if (done?.kind === "return") record(done.value);
-              return done;
-            },
-            onInterrupt: () => {
-              blocked.onInterrupt?.();
-              record(-BigInt(blocked.restartErrno));
-            },
-          },
-        };
-      }
-      default: {
-        if (outcome.exitValue !== undefined && !outcome.exit) {
-          // The tracer would apply it on success without a stop; logged, the result is seen at one.
-          const { exitValue } = outcome;
-          const exit: ExitHook = (result) => {
-            const value = result < 0n ? result : exitValue;
-            record(value);
-            return value;
-          };
-          return { ...outcome, exitValue: undefined, exit };
-        }
-        const inner = outcome.exit ?? ((result: bigint) => result);
-        const wrap = (hook: ExitHook): ExitHook => (result) => {
-          const next = hook(result);
-          if (typeof next === "bigint") record(next);
-          else if ("inject" in next) return { ...next, then: wrap(next.then) };
-          return next;
-        };
-        return { ...outcome, exit: wrap(inner) };
-      }
-    }
+    return recordedOutcome(outcome, record, atEntry);
   }
 
   /** Turns a handler's outcome into the reply for a thread stopped at syscall entry. */
@@ -505,145 +448,100 @@ export class Policy implements KernelObserver {
       return;
     }
     if (outcome.kind === "block") {
-      this.#blocked.set(thread, outcome.blocked);
+      this.kernel.park(thread, outcome.blocked);
       return;
     }
     thread.exitHook = outcome.exit ?? null;
-    let flags = (outcome.exit ? FLAG_EXIT_STOP : 0) | (outcome.exitValue !== undefined ? FLAG_EXIT_VALUE : 0);
-    const payload = outcome.kind === "native"
-      ? this.#push(ReplyKind.continue, tid, { aux2: flags })
-      : this.#push(ReplyKind.rewrite, tid, {
-        value: BigInt(outcome.nr ?? nr),
-        args: outcome.args,
-        aux2: flags |= (outcome.restore ? FLAG_RESTORE_ARGS : 0) | (outcome.creation ? FLAG_CREATION : 0),
-      });
-    // The payload is written after the flags were set in the record: both describe one reply.
-    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-    if (outcome.exitValue !== undefined) view.setBigInt64(PayloadOffset.exitValue, outcome.exitValue, true);
-    if (outcome.kind === "rewrite" && outcome.creation) {
-      view.setBigUint64(PayloadOffset.parentTidAddress, outcome.creation.parentTidAddress, true);
-      view.setBigUint64(PayloadOffset.childTidAddress, outcome.creation.childTidAddress, true);
-      view.setInt32(PayloadOffset.childTid, outcome.creation.childId, true);
+    const flags = outcome.exit ? FLAG_EXIT_STOP : 0;
+    if (outcome.kind === "native") {
+      this.#push(ReplyKind.continue, tid, { aux2: flags });
+      return;
     }
+    this.#push(ReplyKind.rewrite, tid, {
+      value: BigInt(outcome.nr ?? nr),
+      args: outcome.args,
+      aux2: flags | (outcome.restore ? FLAG_RESTORE_ARGS : 0),
+    });
   }
 
-  /** A syscall-exit stop, or the end of a syscall injected at one: the exit hook decides. */
+  /** A syscall-exit stop: the exit hook decides. */
   #syscallExit(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
-    // A fork that failed natively: no creation event will come, and the process limit counts it no more.
-    if (thread?.creation && event.value < 0n) {
-      this.kernel.releaseId(thread.process.common.host, thread.creation.childId);
-      thread.creation = null;
-    }
     const hook = thread?.exitHook;
     if (!thread || !hook) {
       this.#push(ReplyKind.continue, event.tid);
       return;
     }
+    thread.exitHook = null;
     const result = hook(event.value);
     if (typeof result === "bigint") {
-      thread.exitHook = null;
       this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RAX, value: result });
       return;
     }
-    if ("restart" in result) {
-      thread.exitHook = null;
-      this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RESTART });
-      return;
-    }
-    thread.exitHook = result.then;
-    // An injected call the filter traces would stop at its own entry, inside the injection.
-    const row = SYSCALL_TABLE.get(result.inject.nr);
-    if (row && !row.when) throw new Error(`injected ${row.name}, which the filter traces`);
-    this.#push(ReplyKind.inject, event.tid, { value: BigInt(result.inject.nr), args: result.inject.args });
+    this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RESTART });
   }
 
-  /** A fork/vfork/clone event (informational: the tracer fixed up and resumed parent and child). */
+  /** A fork/vfork/clone event (informational: the tracer resumed the creator). */
   #creation(event: RawEvent): void {
     const creator = this.kernel.thread(event.tid);
-    const creation = creator?.creation;
-    if (!creator || !creation) return;
-    creator.creation = null;
-    if (creation.flags & CloneFlag.CLONE_THREAD) {
-      this.kernel.createThread(creator, event.aux, creation.childId);
+    if (!creator || creator.process.state.kind !== "runnable") return;
+    const flags = BigInt.asUintN(64, event.value);
+    if (flags & CloneFlag.CLONE_THREAD) {
+      this.kernel.createThread(creator, event.aux, event.aux2);
       return;
     }
-    const child = this.kernel.forkProcess(creator, event.aux, creation.flags, creation.childId);
+    const child = this.kernel.forkProcess(creator, event.aux, flags, event.aux2);
     const { host, parent, name } = child.common;
-    this.#emit({ kind: "fork", time: String(this.kernel.clock.now), host, pid: child.id, parent, name });
+    this.#emit({ kind: "fork", time: this.#now(), host, pid: child.id, parent, name });
   }
 
-  /** An exec event (informational: the tracer resumed the thread). */
+  /** An exec event (informational: the tracer resumed the thread, unless held for a debugger). */
   #exec(event: RawEvent): void {
     const thread = this.kernel.thread(event.aux);
     const process = thread?.process;
     if (!process) return;
-    for (const other of process.threads.values()) this.#blocked.delete(other);
-    const path = this.native.readProcLink(`${event.tid}/exe`) ?? process.common.executable;
+    const path = execPath(event) ?? this.native.readProcLink(`${event.tid}/exe`) ?? process.common.executable;
     this.kernel.exec(event.tid, event.aux, path);
     const request = this.#beforeExec.get(event.tid);
     const host = process.common.host;
-    const time = String(this.kernel.clock.now);
-    if (request === undefined) this.#emit({ kind: "exec", time, host, pid: process.id, path });
-    else {
-      const argv = this.#argv.get(process) ?? [path];
-      this.#argv.delete(process);
-      this.#emit({
-        kind: "start",
-        time,
-        host,
-        pid: process.id,
-        parent: process.common.parent,
-        name: process.common.name,
-        argv,
-      });
+    const time = this.#now();
+    if (request === undefined) {
+      this.#emit({ kind: "exec", time, host, pid: process.id, path });
+      return;
     }
-    if (request !== undefined) {
-      this.#beforeExec.delete(event.tid);
-      this.notify({
-        type: "started",
-        id: request,
-        pid: process.id,
-        nativePid: event.tid,
-        name: process.common.name,
-        time: String(this.kernel.clock.now),
-      });
-      if (event.aux2 === HELD) this.debug?.held(process, event.tid, request);
-    }
+    const argv = this.#argv.get(process) ?? [path];
+    this.#argv.delete(process);
+    this.#emit({
+      kind: "start",
+      time,
+      host,
+      pid: process.id,
+      parent: process.common.parent,
+      name: process.common.name,
+      argv,
+    });
+    this.#beforeExec.delete(event.tid);
+    this.notify({
+      type: "started",
+      id: request,
+      pid: process.id,
+      nativePid: event.tid,
+      name: process.common.name,
+      time,
+    });
+    if (event.aux2 === HELD) this.debug?.held(process, event.tid, request);
   }
 
   #exited(event: RawEvent): void {
-    const usage = decodeUsage(event.args[0], event.args[1], event.payload);
     let status = exitStatusFromWait(Number(event.value));
     const request = this.#beforeExec.get(event.tid);
     if (request !== undefined && status.kind === "exited") {
       // The child exits with the errno of a failed set-up or execve (spawn.zig).
       this.#beforeExec.delete(event.tid);
-      this.#spawnFailed(request, status.code);
+      this.#spawnFailed(request, status.code, "");
       status = { kind: "exited", code: status.code === Errno.ENOENT ? 127 : 126 };
     }
-    const thread = this.kernel.thread(event.tid);
-    if (thread) {
-      this.#blocked.delete(thread);
-      this.#timedWaits.delete(thread);
-      this.#held.get(thread.process)?.delete(event.tid);
-      this.#pending.forgetThread(thread.process.id, thread.id);
-    }
-    const process = this.kernel.threadGone(event.tid, status, usage);
-    if (process) {
-      this.#pending.forget(process.id);
-      this.#forged.forget(process.id);
-      this.#held.delete(process);
-    }
-  }
-
-  /** A thread at its exit stop; the leader's name (the tracer read it there) is its zombie's. */
-  #exiting(event: RawEvent): void {
-    const process = this.kernel.thread(event.tid)?.process;
-    if (process?.common.nativePid === event.tid && event.aux > 0) {
-      process.common.comm = new TextDecoder().decode(event.payload.subarray(0, event.aux));
-    }
-    this.kernel.threadExiting(event.tid);
+    this.kernel.threadGone(event.tid, status);
   }
 
   /** Resumes a thread a debugger held at signal stop `event`, delivering the signal as usual. */
@@ -657,111 +555,49 @@ export class Policy implements KernelObserver {
     this.#deliver(event, thread);
   }
 
+  /** A signal-delivery stop: the signal goes on, as the kernel queued it (its siginfo is right). */
   #deliver(event: RawEvent, thread: Thread | undefined): void {
-    if (thread && this.#continuedSince(thread, event.aux)) {
-      this.#push(ReplyKind.continue, event.tid); // SIGCONT came while the stop signal waited here
-      return;
-    }
-    if (thread) this.kernel.delivering(thread.process, event.aux);
-    const siginfo = thread ? this.#virtualSiginfo(thread, event.aux, event.payload) : null;
-    if (siginfo) this.#push(ReplyKind.deliverSiginfo, event.tid, { aux: event.aux }).set(siginfo);
-    else this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
-    if (thread && this.reporting.events) {
-      const delivered = siginfo ?? event.payload;
-      const code = siginfoCode(delivered);
-      const sender = carriesPid(delivered) || code === SiCode.SI_QUEUE ? siginfoPid(delivered) : 0;
-      this.#emit({
-        kind: "signal",
-        time: String(this.kernel.clock.now),
-        host: thread.process.common.host,
-        from: sender > 0 ? sender : null,
-        to: thread.process.id,
-        signal: signalName(event.aux) ?? String(event.aux),
-      });
-    }
+    this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
+    if (!thread) return;
+    this.kernel.delivering(thread.process, event.aux);
+    if (!this.reporting.events) return;
+    const code = siginfoCode(event.payload);
+    const sender = carriesPid(event.payload) || code === SiCode.SI_QUEUE ? siginfoPid(event.payload) : 0;
+    this.#emit({
+      kind: "signal",
+      time: this.#now(),
+      host: thread.process.common.host,
+      from: sender > 0 ? sender : null,
+      to: thread.process.id,
+      signal: signalName(event.aux) ?? String(event.aux),
+    });
   }
 
-  /** See NativeServices.virtualSiginfo. */
-  #virtualSiginfo(thread: Thread, signal: number, siginfo: Uint8Array | null): Uint8Array | null {
-    const process = thread.process;
-    if (siginfo === null) {
-      // Dequeued unseen (sigwaitinfo with no siginfo). The thread's own queue goes first: the shared
-      // one still holding the signal, or holding no record of it, says the thread's own gave it.
-      if (signal >= SIGRTMIN) return null;
-      const sharedRemains = queuedNatively(this.native.readProc, thread, SHARED, signal);
-      if (sharedRemains || !this.#pending.take(process.id, SHARED, signal)) {
-        this.#pending.take(process.id, thread.id, signal);
-      }
-      return null;
-    }
-    const code = siginfoCode(siginfo);
-    // umbra sends with kill (SI_USER, process-wide) or, to one thread, tgkill (SI_TKILL).
-    if ((code === SiCode.SI_USER || code === SiCode.SI_TKILL) && siginfoPid(siginfo) === this.native.pid) {
-      const injected = this.#pending.take(process.id, code === SiCode.SI_TKILL ? thread.id : SHARED, signal);
-      if (injected) return injected;
-    }
-    if (this.#forged.take(process.id, siginfo)) return null; // the program wrote it, pid and all
-    if (!carriesPid(siginfo)) return null;
-    // A sender outside the sandbox (umbra itself, the host) shows as pid 0, like the kernel.
-    const copy = siginfo.slice();
-    setSiginfoPid(copy, this.kernel.senderByNative(siginfoPid(siginfo))?.id ?? 0);
-    return copy;
-  }
-
-  /**
-   * A thread entered a job-control group stop: it stays held there (a plain ptrace tracee would
-   * run on) until SIGCONT; the first one stops the process in the model.
-   */
+  /** A thread entered a job-control group stop (the tracer listens: the kernel holds it). */
   #groupStop(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
-    if (!thread || thread.process.state.kind !== "runnable") {
-      this.#push(ReplyKind.continue, event.tid);
-      return;
-    }
-    if (this.#continuedSince(thread, Signal.SIGSTOP)) {
-      this.#push(ReplyKind.continue, event.tid);
-      return;
-    }
-    const process = thread.process;
-    let held = this.#held.get(process);
-    if (!held) this.#held.set(process, held = new Set());
-    held.add(event.tid);
-    this.kernel.stopped(process, event.aux);
+    if (thread) this.kernel.groupStopped(thread, event.aux);
+  }
+
+  /** SIGCONT woke a thread from its group stop. */
+  #continued(event: RawEvent): void {
+    const thread = this.kernel.thread(event.tid);
+    if (thread) this.kernel.groupContinued(thread);
   }
 
   /**
-   * Whether a stop by `signal` must not happen because SIGCONT arrived after the stop signal was
-   * dequeued (sending a stop signal removes a pending SIGCONT, so a pending one is younger).
-   * Without ptrace the kernel would have stopped first and continued at once.
-   */
-  #continuedSince(thread: Thread, signal: number): boolean {
-    if (defaultAction(signal) !== "stop" || thread.process.state.kind !== "runnable") return false;
-    if (thread.process.state.signalActions.get(signal).handler !== SIG_DFL) return false;
-    return pendingNatively(this.native.readProc, thread, Signal.SIGCONT);
-  }
-
-  /** SIGCONT reached a stopped process: its held threads run again (and take the SIGCONT). */
-  #continue(process: Process): void {
-    if (!this.kernel.continued(process)) return;
-    for (const tid of this.#held.get(process) ?? []) this.#push(ReplyKind.continue, tid);
-    this.#held.delete(process);
-  }
-
-  /**
-   * A native signal is queued for `process`. SIGCONT resumes a stopped process; otherwise a
-   * blocked call of one of its threads that would take the signal ends now (the kernel then runs
-   * the handler, stops, or dies, and restarts the call or returns EINTR).
+   * A native signal is queued for `process`: a call umbra holds one of its threads in (a
+   * virtual-time sleep) that would take the signal ends now. The thread runs a harmless getpid
+   * in its place; at its exit the original number and arguments are back and the result says
+   * "interrupted", so the kernel's own restart logic applies (and runs the handler, stops, or
+   * dies). Unless the kernel gave a process-wide signal to another thread meanwhile: with
+   * nothing pending here, the call runs again.
    */
   #signalled(process: Process, signal: number): void {
-    if (signal === Signal.SIGCONT) this.#continue(process);
     for (const thread of process.threads.values()) {
-      const blocked = this.#blocked.get(thread);
+      const blocked = thread.parked;
       if (!blocked || !wouldInterrupt(this.native.readProc, thread, signal)) continue;
-      this.#blocked.delete(thread);
-      // Run a harmless syscall in its place; at its exit the original number and arguments are
-      // back and the result says "interrupted", so the kernel's restart logic applies. Unless the
-      // kernel gave a process-wide signal to another thread meanwhile (this one was stopped):
-      // with nothing pending here, "interrupted" would reach the program, so the call runs again.
+      this.kernel.unpark(thread);
       this.#reply(thread, SYS.getpid, {
         kind: "rewrite",
         args: [0n, 0n, 0n, 0n, 0n, 0n],
@@ -777,43 +613,54 @@ export class Policy implements KernelObserver {
   }
 
   /**
-   * Signals sent from outside umbra (a terminal's Ctrl-C, a host `kill`) queue natively while a
-   * thread is parked in a call umbra holds, or held in a stop: nothing wakes it. Called when umbra
-   * itself gets such a signal, and now and then: what is pending for a parked or held thread
-   * interrupts it as a signal from umbra would.
+   * Signals reached parked threads unseen (sent by a program, a terminal's Ctrl-C, a host
+   * `kill`): they queue natively while a thread sits in umbra's ptrace stop. What is pending
+   * for a parked thread interrupts it as a signal from umbra would.
    */
+  #noticePending(): void {
+    const seen = new Set<Process>();
+    for (const thread of [...this.kernel.parkedThreads()]) {
+      if (seen.has(thread.process)) continue;
+      const signals = unblockedPendingSignals(this.native.readProc, thread);
+      if (signals.length === 0) continue;
+      seen.add(thread.process);
+      for (const signal of signals) this.#signalled(thread.process, signal);
+    }
+  }
+
+  /** Called when umbra itself gets a signal, and now and then: see #noticePending. */
   noticeOutsideSignals(replies: ReplyBatch): void {
-    this.#withReplies(replies, () => {
-      const threads = new Set([...this.#blocked.keys()]);
-      for (const process of this.#held.keys()) for (const thread of process.threads.values()) threads.add(thread);
-      const seen = new Set<Process>();
-      for (const thread of threads) {
-        if (seen.has(thread.process)) continue;
-        const signals = unblockedPendingSignals(this.native.readProc, thread);
-        if (signals.length === 0) continue;
-        seen.add(thread.process);
-        for (const signal of signals) this.#signalled(thread.process, signal);
-      }
-    });
+    this.#withReplies(replies, () => this.#noticePending());
   }
 
   #spawned(event: RawEvent): void {
     const command = this.#requests.get(event.aux);
     if (!command) throw new Error(`spawned event for unknown request ${event.aux}`);
     this.#requests.delete(event.aux);
-    const pid = this.#reserved.get(event.aux)!;
-    this.#reserved.delete(event.aux);
-    const process = this.kernel.createProcess(command.host, pid, command.path, event.tid);
+    const process = this.kernel.createProcess(command.host, event.aux2, command.path, event.tid);
     this.#topLevel.set(process, command.id);
     this.#beforeExec.set(event.tid, command.id);
     this.#argv.set(process, command.args);
   }
 
-  #spawnFailed(id: number, errno: number): void {
-    this.#requests.delete(id);
-    this.#reserved.delete(id);
-    this.notify({ type: "spawn-failed", id, errno, message: errnoMessage(errno) });
+  #hostOpened(event: RawEvent): void {
+    const host = this.kernel.hostByIndex(event.aux2);
+    if (!host) throw new Error(`host-opened event for unknown host ${event.aux2}`);
+    const error = event.value === 0n ? null : namespaceFailure(Number(-event.value), text(event.payload));
+    this.notify({ type: "host-opened", host: host.name, error });
   }
+
+  #spawnFailed(id: number, errno: number, what: string): void {
+    this.#requests.delete(id);
+    this.notify({ type: "spawn-failed", id, errno, message: spawnFailure(errno, what) });
+  }
+}
+
+/** The program's path an exec event carries, unless it did not fit (or could not be read). */
+function execPath(event: RawEvent): string | null {
+  const length = Number(BigInt.asIntN(64, event.args[0]));
+  if (length <= 0 || length >= event.payload.length) return null;
+  return new TextDecoder().decode(event.payload.subarray(0, length));
 }
 
 function text(bytes: Uint8Array): string {
@@ -830,8 +677,30 @@ const MESSAGES: Record<number, string> = {
   [Errno.ENOMEM]: "Cannot allocate memory",
   [Errno.E2BIG]: "Argument list too long",
   [Errno.EINVAL]: "Invalid argument",
+  [Errno.EPERM]: "Operation not permitted",
+  [Errno.ENOSPC]: "No space left on device",
+  [Errno.ESRCH]: "No such process",
 };
 
 function errnoMessage(errno: number): string {
   return MESSAGES[errno] ?? `errno ${errno}`;
+}
+
+/**
+ * A failed spawn in one line. `what` names a step of making the host (its namespaces, its init)
+ * when that is what failed.
+ */
+function spawnFailure(errno: number, what: string): string {
+  return what === "" ? errnoMessage(errno) : namespaceFailure(errno, what);
+}
+
+/** Making a host's namespaces failed at step `what`, in one line that says what to change. */
+function namespaceFailure(errno: number, what: string): string {
+  const remedy = errno === Errno.EPERM || errno === Errno.ENOSPC || errno === Errno.EACCES
+    ? ": umbra needs pid, mount and user namespaces (allow unprivileged user namespaces: sysctl " +
+      "kernel.unprivileged_userns_clone=1, kernel.apparmor_restrict_unprivileged_userns=0, " +
+      "user.max_user_namespaces > 0; in a container, a seccomp profile that permits unshare and clone with " +
+      "namespace flags)"
+    : "";
+  return `cannot make the sandbox's namespaces (${what}): ${errnoMessage(errno)}${remedy}`;
 }

@@ -31,6 +31,8 @@ const IDLE_CHECK_MS = 2;
 const OUTSIDE_CHECK_MS = 500;
 /** umbra_open option bit: virtual time (shared clock region, vDSO hidden at every exec). */
 const OPEN_VIRTUAL_TIME = 1;
+/** umbra_open option bit: trace every syscall (strace logging). */
+const OPEN_TRACE_ALL = 2;
 /** The descriptor of the clock region in every program (shim/clock.zig `program_fd`). */
 const CLOCK_FD = 1023;
 
@@ -67,18 +69,6 @@ function readProcLink(path: string): string | null {
   }
 }
 
-/** The device of the filesystem at /proc (st_dev), read once. */
-let procDevice: number | null = null;
-
-function onProcfs(path: string): boolean {
-  try {
-    procDevice ??= Deno.statSync("/proc").dev;
-    return Deno.statSync(`/proc/${path}`).dev === procDevice;
-  } catch {
-    return false;
-  }
-}
-
 function notify(notice: Notice): void {
   port.postMessage(notice);
 }
@@ -88,14 +78,15 @@ async function main(): Promise<void> {
   const symbols = library.symbols;
   const virtualTime = workerData.time === "virtual";
   const epochNs = BigInt(workerData.epochNs as string);
-  // strace logging wants every result, so nothing is only observed.
-  const rules = filterRules({ virtualTime, observe: workerData.syscalls !== true });
+  // strace logging wants every call and its result: everything is traced, nothing only observed.
+  const logging = workerData.syscalls === true;
+  const rules = filterRules({ virtualTime, observe: !logging });
   /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
   const duplicates: number[] = [];
   const handle = symbols.umbra_open(
     rules,
     rules.length,
-    virtualTime ? OPEN_VIRTUAL_TIME : 0,
+    (virtualTime ? OPEN_VIRTUAL_TIME : 0) | (logging ? OPEN_TRACE_ALL : 0),
     epochNs,
     CLOCK_READ_COST_NS,
   );
@@ -114,22 +105,21 @@ async function main(): Promise<void> {
     {
       memory: new TraceeMemory(library),
       signal: (tgid, tid, signal) => symbols.umbra_signal(tgid, tid, signal),
+      sigqueue: (tgid, tid, signal, siginfo) => symbols.umbra_sigqueue(tgid, tid, signal, siginfo),
       readProc,
       readProcLink,
-      onProcfs,
       duplicateFd: (nativePid, fd) => {
         const copy = symbols.umbra_duplicate_fd(nativePid, fd);
         if (copy >= 0) duplicates.push(copy);
         return copy;
       },
       armTimerfd: (fd, ns) => void symbols.umbra_timerfd_arm(fd, ns),
-      pid: Deno.pid,
-      uid: Deno.uid() ?? 0,
     },
     notify,
     { maxProcesses: workerData.maxProcesses as number },
     new VirtualClock(epochNs, cell),
-    { events: workerData.events === true, syscalls: workerData.syscalls === true },
+    { events: workerData.events === true, syscalls: logging },
+    { virtualTime },
   );
   notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
 
@@ -144,17 +134,19 @@ async function main(): Promise<void> {
     symbols.umbra_submit(handle, batch.bytes, batch.count);
   };
   const spawn = (command: SpawnCommand) => {
-    const spec = encodeSpawnSpec(policy.requested(preload ? withShim(command, preload) : command));
+    const spec = encodeSpawnSpec(preload ? withShim(command, preload) : command);
     if (spec === null) return policy.refused(command.id, Errno.E2BIG);
+    const target = policy.requested(command);
     submitOne((batch) =>
       batch.push(ReplyKind.spawn, 0, {
         aux: command.id,
+        aux2: target.host,
         args: [BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(spec))), BigInt(spec.length)],
       })
     );
   };
-  const signal = (process: Process, number: number) =>
-    submitOne((batch) => policy.signalFromHost(process, number, batch));
+  const signal = (process: Process, number: number, group = false) =>
+    submitOne((batch) => policy.signalFromHost(process, number, batch, group));
   const debug = new Debugger({
     submit: submitOne,
     signal,
@@ -230,7 +222,7 @@ async function main(): Promise<void> {
           }
         } else if (command.type === "signal") {
           const process = policy.kernel.process(command.host, command.pid);
-          if (process?.state.kind === "runnable") signal(process, command.signal);
+          if (process?.state.kind === "runnable") signal(process, command.signal, command.group === true);
         } else if (command.type === "signal-at") {
           clock.schedule(BigInt(command.at), () =>
             later.push(() => {
@@ -238,7 +230,10 @@ async function main(): Promise<void> {
               if (process) signal(process, command.signal);
             }));
         } else if (command.type === "outside-signal") submitOne((batch) => policy.noticeOutsideSignals(batch));
-        else if (command.type === "resume-paused") debug.resumePaused(command.tid);
+        else if (command.type === "open-host") {
+          const index = policy.kernel.host(command.host).index;
+          submitOne((batch) => batch.push(ReplyKind.openHost, 0, { aux2: index }));
+        } else if (command.type === "resume-paused") debug.resumePaused(command.tid);
         else if (command.type === "debug") debug.command(command);
         else if (command.type === "deadline-at") {
           clock.schedule(

@@ -1,17 +1,15 @@
 /**
- * Process and thread creation. fork, vfork and clone run natively, rewritten so that umbra's
- * tracer thread is the native parent of every sandboxed process (CLONE_PARENT): it reaps at once
- * and no native zombie ever stays. The argument registers are restored afterwards in parent and
- * child. The caller sees the child's virtual tid; the virtual parent follows Linux (the caller,
- * or the caller's parent under the program's own CLONE_PARENT). clone3 answers ENOSYS: glibc
- * (posix_spawn, pthread_create) then falls back to clone, whose flags are in registers.
+ * Process and thread creation. fork, vfork, clone and clone3 run natively, as the program asked
+ * (the kernel gives the child its id in the host's pid namespace: the virtual id); umbra learns
+ * of the child from the creator's fork event. The entry stop is only for what the kernel cannot
+ * do for umbra: the sandbox's live-process limit, and keeping every child traced
+ * (CLONE_UNTRACED is dropped).
  * @module
  */
 
 import { Errno } from "../abi/errno.ts";
 import { Signal } from "../abi/signals.ts";
-import { SYS } from "../abi/syscalls.ts";
-import { fails, type Handler, type SyscallContext } from "./context.ts";
+import { fails, type Handler, native, type Outcome, type SyscallContext, withArg } from "./context.ts";
 
 /** clone(2) flags umbra reads or sets. */
 export const CloneFlag = {
@@ -21,12 +19,9 @@ export const CloneFlag = {
   CLONE_VFORK: 0x00004000n,
   CLONE_PARENT: 0x00008000n,
   CLONE_THREAD: 0x00010000n,
-  CLONE_PARENT_SETTID: 0x00100000n,
-  CLONE_CHILD_CLEARTID: 0x00200000n,
+  CLONE_NEWNS: 0x00020000n,
   CLONE_UNTRACED: 0x00800000n,
   CLONE_NEWUSER: 0x10000000n,
-  CLONE_NEWNS: 0x00020000n,
-  CLONE_CHILD_SETTID: 0x01000000n,
 } as const;
 
 /** The clone flags fork(2) stands for. */
@@ -35,34 +30,16 @@ export const FORK_FLAGS = BigInt(Signal.SIGCHLD);
 export const VFORK_FLAGS = CloneFlag.CLONE_VM | CloneFlag.CLONE_VFORK | BigInt(Signal.SIGCHLD);
 
 /**
- * Starts a creation: checks the process limit, reserves the child's virtual tid, remembers what
- * the program asked for, and runs clone with CLONE_PARENT added (never CLONE_UNTRACED). The
- * tracer restores the registers, gives the caller the virtual tid and fixes up the tid memory
- * by itself. `flags` are the program's clone flags.
+ * The limit on live processes (a thread is not counted): EAGAIN past it, as RLIMIT_NPROC would
+ * give. Otherwise the creation is under way until its child is known.
  */
-function create(context: SyscallContext, flags: bigint): ReturnType<Handler> {
-  const { kernel, thread, args } = context;
-  const isThread = (flags & CloneFlag.CLONE_THREAD) !== 0n;
-  if (!isThread && kernel.liveProcessCount >= context.limits.maxProcesses) {
+function admit(context: SyscallContext, flags: bigint): Outcome | null {
+  if ((flags & CloneFlag.CLONE_THREAD) !== 0n) return null;
+  if (context.kernel.liveProcessCount >= context.limits.maxProcesses) {
     return fails(invalidFlags(flags) ? Errno.EINVAL : Errno.EAGAIN);
   }
-  let native = flags & ~CloneFlag.CLONE_UNTRACED;
-  if (!isThread) native |= CloneFlag.CLONE_PARENT;
-  const isClone = context.nr === SYS.clone;
-  const childId = kernel.reserveId(thread.process.common.host);
-  thread.creation = { flags, childId };
-  return {
-    kind: "rewrite",
-    nr: SYS.clone,
-    args: isClone ? [native, args[1], args[2], args[3], args[4], args[5]] : [native, 0n, 0n, 0n, 0n, 0n],
-    restore: !isClone || native !== args[0],
-    exitValue: BigInt(childId),
-    creation: {
-      childId,
-      parentTidAddress: isClone && (flags & CloneFlag.CLONE_PARENT_SETTID) ? args[2] : 0n,
-      childTidAddress: isClone && (flags & CloneFlag.CLONE_CHILD_SETTID) ? args[3] : 0n,
-    },
-  };
+  context.kernel.startCreation(context.thread);
+  return null;
 }
 
 /**
@@ -77,11 +54,34 @@ function invalidFlags(flags: bigint): boolean {
 }
 
 /** fork(2). */
-export const fork: Handler = (context) => create(context, FORK_FLAGS);
-/** vfork(2): the parent stays suspended natively until the child execs or exits. */
-export const vfork: Handler = (context) => create(context, VFORK_FLAGS);
-/** clone(2). */
-export const clone: Handler = (context) => create(context, context.args[0]);
+export const fork: Handler = (context) => admit(context, FORK_FLAGS) ?? native();
+/** vfork(2). */
+export const vfork: Handler = (context) => admit(context, VFORK_FLAGS) ?? native();
 
-/** clone3(2): ENOSYS, so that libc falls back to clone(2). */
-export const clone3: Handler = () => fails(Errno.ENOSYS);
+/** clone(2): CLONE_UNTRACED would hide the child from umbra; it goes. */
+export const clone: Handler = (context) => {
+  const flags = context.args[0];
+  const refused = admit(context, flags);
+  if (refused) return refused;
+  if ((flags & CloneFlag.CLONE_UNTRACED) === 0n) return native();
+  return withArg(context, 0, flags & ~CloneFlag.CLONE_UNTRACED);
+};
+
+/** Size of struct clone_args up to `exit_signal` (CLONE_ARGS_SIZE_VER0 is 64). */
+const CLONE_ARGS_MIN = 64n;
+
+/**
+ * clone3(2): the flags are in memory. A program's clone_args with CLONE_UNTRACED are refused
+ * (EINVAL is what the kernel itself answers for flags it does not take); the kernel checks the
+ * rest. A sibling thread could set the flag between this look and the kernel's copy: its child
+ * would escape umbra's model, never the namespace (it dies with the host).
+ */
+export const clone3: Handler = (context) => {
+  const { args, memory, thread } = context;
+  if (args[1] < CLONE_ARGS_MIN) return native();
+  const read = memory.read(thread.nativeTid, args[0], 8);
+  if (typeof read === "number") return native(); // EFAULT: the kernel says so
+  const flags = new DataView(read.buffer, read.byteOffset, 8).getBigUint64(0, true);
+  if ((flags & CloneFlag.CLONE_UNTRACED) !== 0n) return fails(Errno.EINVAL);
+  return admit(context, flags) ?? native();
+};

@@ -1,25 +1,18 @@
 /**
  * The one syscall number -> handler table. Every syscall listed here is traced (seccomp
- * RET_TRACE), some only for the argument values in `when`; everything else runs natively
- * without a stop. Gaps are explicit in `support`.
+ * RET_TRACE), some only for the argument values in `when`, or refused in the filter itself
+ * (`deny`); everything else runs natively without a stop. Gaps are explicit in `support`.
  * @module
  */
 
+import { Errno } from "../abi/errno.ts";
 import { SYS, type SyscallName } from "../abi/syscalls.ts";
 import * as boundary from "./boundary.ts";
 import * as clone from "./clone.ts";
-import { withCpuClocks } from "./cpu_clocks.ts";
-import { type Handler, native } from "./context.ts";
-import * as host from "./host.ts";
+import { fails, type Handler } from "./context.ts";
 import * as ids from "./ids.ts";
-import * as owner from "./owner.ts";
 import * as kill from "./kill.ts";
-import { prctl, PrctlOption } from "./prctl.ts";
-import * as procfs from "./procfs.ts";
-import * as procfsListing from "./procfs_listing.ts";
-import * as resource from "./resource.ts";
 import * as signal from "./signal.ts";
-import * as signalfd from "./signalfd.ts";
 import * as time from "./time.ts";
 import * as timeouts from "./timeouts.ts";
 import * as timers from "./timers.ts";
@@ -40,19 +33,22 @@ export interface SyscallEntry {
    * `arg` and lets it run on, with no policy round trip.
    */
   readonly observe?: { arg: number; length: number };
-  /** Traced only in virtual time mode... */
+  /** Traced only in virtual time mode. */
   readonly virtualTime?: true;
-  /** ...and in real time only when this argument (a clock id) is negative: a CPU clock by pid. */
-  readonly realTimeNegative?: number;
+  /**
+   * Refused in the filter with this errno (for the `when` values, or always), never traced: the
+   * handler is never asked.
+   */
+  readonly deny?: number;
 }
 
-/** What the clock calls do with CPU-time clocks (see cpu_clocks.ts). */
-const CPU_CLOCK_NOTE = "CPU-time clocks are native; a clock id naming a pid takes the virtual pid";
-
-/** A clock call whose clock id is argument 0: traced in real time too when it names a pid. */
-function cpuClock(row: SyscallEntry): SyscallEntry {
-  return { ...row, realTimeNegative: 0 };
-}
+/** ioctl(2) requests the filter refuses. */
+export const IoctlRequest = {
+  /** Pushes a byte into the terminal's input queue, as if typed. */
+  TIOCSTI: 0x5412,
+  /** Linux console requests, pasting the selection among them. */
+  TIOCLINUX: 0x541c,
+} as const;
 
 function timed(name: SyscallName, handler: Handler, note?: string): SyscallEntry {
   return note
@@ -72,93 +68,40 @@ function partial(name: SyscallName, handler: Handler, note: string, when?: Sysca
   return { name, handler, support: "partial", note, when };
 }
 
-/** What open(2) and friends do differently: /proc as a pid namespace of the sandbox (see procfs.ts). */
-const PROCFS_NOTE =
-  "/proc/<pid> takes virtual ids; other pids are ENOENT; stat and status read virtual, other files native";
-
-/** What listing /proc shows (see procfs_listing.ts). */
-const PROCFS_LISTING_NOTE = "on /proc: the host's processes (zombies too) by virtual pid, no other pids";
-
-/** What the path calls that do not open do differently (see procfs.ts). */
-const PROCFS_PATH_NOTE =
-  "/proc/<pid> takes virtual ids, other pids are ENOENT; /proc/self and thread-self read virtual";
+/** A call the filter refuses with EPERM (for the `when` values, or always). */
+function denied(name: SyscallName, note: string, when?: SyscallEntry["when"]): SyscallEntry {
+  return { name, handler: () => fails(Errno.EPERM), support: "partial", note, when, deny: Errno.EPERM };
+}
 
 const ROWS: readonly SyscallEntry[] = [
-  full("getpid", ids.getpid),
-  full("getppid", ids.getppid),
-  full("gettid", ids.gettid),
-  full("getpgrp", ids.getpgrp),
-  full("getpgid", ids.getpgid),
-  full("getsid", ids.getsid),
-  partial("setpgid", ids.setpgid, "emulated in the model; the native process group does not change"),
-  partial("setsid", ids.setsid, "emulated in the model; the native session does not change"),
-  full("set_tid_address", ids.set_tid_address),
   full("fork", clone.fork),
   full("vfork", clone.vfork),
   full("clone", clone.clone),
-  partial("clone3", clone.clone3, "ENOSYS: libc falls back to clone(2)"),
+  partial("clone3", clone.clone3, "CLONE_UNTRACED is EINVAL (umbra keeps every child traced)"),
   full("wait4", wait.wait4),
   full("waitid", wait.waitid),
-  full("kill", kill.kill),
-  full("tkill", kill.tkill),
-  full("tgkill", kill.tgkill),
-  full("rt_sigqueueinfo", kill.rt_sigqueueinfo),
-  full("rt_tgsigqueueinfo", kill.rt_tgsigqueueinfo),
-  full("pidfd_open", kill.pidfd_open),
-  full("pidfd_send_signal", kill.pidfd_send_signal),
+  full("setpgid", ids.setpgid),
+  full("setsid", ids.setsid),
+  ...(["kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal"] as const).map((name) =>
+    timed(name, kill.sent)
+  ),
   observed("rt_sigaction", signal.rt_sigaction, { arg: 1, length: signal.SIGACTION_SIZE }),
-  partial("rt_sigtimedwait", signal.rt_sigtimedwait, "native wait; the returned siginfo is made virtual"),
-  full("signalfd", signalfd.signalfd),
-  full("signalfd4", signalfd.signalfd4),
-  partial("read", signalfd.read, "traced only on the signalfd range", { arg: 0, values: signalfd.SIGNALFD_RANGE }),
-  partial("readv", signalfd.readv, "traced only on the signalfd range", { arg: 0, values: signalfd.SIGNALFD_RANGE }),
-  partial("dup", signalfd.dup, "traced only on the signalfd range", { arg: 0, values: signalfd.SIGNALFD_RANGE }),
-  full("prctl", prctl, { arg: 0, values: Object.values(PrctlOption) }),
-  full("getrusage", resource.getrusage, { arg: 0, values: [-1] }),
-  partial("ptrace", boundary.ptrace, "no tracing inside the sandbox: attach is EPERM or ESRCH"),
-  ...(["reboot", "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module"] as const).map((
-    name,
-  ) => partial(name, host.denied, "reaches the whole machine: EPERM")),
-  partial("settimeofday", host.denied, "the host's clock: EPERM"),
-  partial("clock_settime", host.denied, "the host's clocks: EPERM"),
-  full("process_vm_readv", boundary.processVm),
-  full("process_vm_writev", boundary.processVm),
   partial("seccomp", boundary.seccomp, "no user-notification listeners (EBUSY)"),
   partial("io_uring_setup", boundary.io_uring_setup, "EPERM, as with io_uring disabled: its requests bypass umbra"),
-  partial("open", procfs.open, PROCFS_NOTE),
-  partial("openat", procfs.openat, PROCFS_NOTE),
-  partial("openat2", procfs.openat2, PROCFS_NOTE),
-  ...(["stat", "lstat", "access", "faccessat", "faccessat2", "chdir", "readlink", "readlinkat"] as const).map((name) =>
-    partial(name, procfs[name], PROCFS_PATH_NOTE)
-  ),
-  partial("getdents64", procfsListing.getdents64, PROCFS_LISTING_NOTE),
-  partial("getdents", procfsListing.getdents, PROCFS_LISTING_NOTE),
-  partial("newfstatat", procfs.newfstatat, `${PROCFS_PATH_NOTE}; traced only for a path (not fstat's AT_EMPTY_PATH)`, {
-    arg: 3,
-    values: procfs.PATH_STAT_FLAGS,
-  }),
-  partial("statx", procfs.statx, `${PROCFS_PATH_NOTE}; traced only for a path (not AT_EMPTY_PATH)`, {
-    arg: 2,
-    values: procfs.PATH_STATX_FLAGS,
-  }),
-  partial("fcntl", owner.fcntl, "process-group owners stand for one process of the group", {
+  denied("ioctl", "TIOCSTI and TIOCLINUX (terminal input injection) are EPERM", {
     arg: 1,
-    values: Object.values(owner.FcntlCommand),
+    values: [IoctlRequest.TIOCSTI, IoctlRequest.TIOCLINUX],
   }),
-  partial("ioctl", owner.ioctl, "TIOCSPGRP does not change the host terminal", {
-    arg: 1,
-    values: Object.values(owner.IoctlRequest),
-  }),
-  cpuClock(timed("clock_gettime", withCpuClocks(time.clock_gettime, 0), CPU_CLOCK_NOTE)),
-  cpuClock({ name: "clock_getres", handler: withCpuClocks(() => native(), 0), support: "full", virtualTime: true }),
+  denied("vhangup", "EPERM: the terminal is not the sandbox's to hang up"),
+  timed("clock_gettime", time.clock_gettime, "CPU-time clocks are native"),
   timed("gettimeofday", time.gettimeofday),
   timed("time", time.time),
   timed("nanosleep", time.nanosleep),
-  cpuClock(timed("clock_nanosleep", withCpuClocks(time.clock_nanosleep, 0), CPU_CLOCK_NOTE)),
+  timed("clock_nanosleep", time.clock_nanosleep, "CPU-time clocks are native"),
   timed("alarm", time.alarm),
   timed("setitimer", time.setitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
   timed("getitimer", time.getitimer, "ITIMER_VIRTUAL and ITIMER_PROF are native (CPU time)"),
-  cpuClock(timed("timer_create", withCpuClocks(timers.timer_create, 0), `${CPU_CLOCK_NOTE}; overruns are not counted`)),
+  timed("timer_create", timers.timer_create, "CPU-time clocks are native; overruns are not counted"),
   timed("timer_settime", timers.timer_settime),
   timed("timer_gettime", timers.timer_gettime),
   timed("timer_getoverrun", timers.timer_getoverrun, "always 0"),
@@ -184,8 +127,8 @@ export const SYSCALL_TABLE: ReadonlyMap<number, SyscallEntry> = new Map(ROWS.map
 
 const ANY_ARGUMENT = 0xffffffff;
 const OBSERVE_FLAG = 0x80000000;
-/** A rule's value count meaning "trace when the argument is negative" (shim/seccomp.zig negative_rule). */
-const NEGATIVE_RULE = 0x80000000;
+/** A rule's action word for a refusal: DENY_FLAG | errno (shim/seccomp.zig `deny_flag`). */
+const DENY_FLAG = 0x40000000;
 
 /** What the traced set depends on. */
 export interface TableOptions {
@@ -198,20 +141,29 @@ export interface TableOptions {
   observe?: boolean;
 }
 
+/**
+ * The row that handles syscall `nr` with these arguments under `options`, if one does: a row of
+ * the other time mode, or whose `when` values the arguments miss, does not (with strace logging
+ * the filter traces every call, those too), and a refused call never reaches the policy.
+ */
+export function activeEntry(nr: number, args: readonly bigint[], options: TableOptions): SyscallEntry | undefined {
+  const entry = SYSCALL_TABLE.get(nr);
+  if (!entry || entry.deny !== undefined || (entry.virtualTime && !options.virtualTime)) return undefined;
+  if (entry.when && !entry.when.values.includes(Number(BigInt.asIntN(32, args[entry.when.arg])))) return undefined;
+  return entry;
+}
+
 /** The seccomp rules libumbra's umbra_open takes (shim/seccomp.zig gives the encoding). */
 export function filterRules(options: TableOptions): Uint32Array<ArrayBuffer> {
-  const rows = ROWS.filter((row) => !row.virtualTime || options.virtualTime || row.realTimeNegative !== undefined);
+  const rows = ROWS.filter((row) => !row.virtualTime || options.virtualTime);
   const words = [rows.length];
   for (const row of rows) {
     const values = row.when?.values ?? [];
     const observe = row.observe && options.observe !== false
       ? (OBSERVE_FLAG | (row.observe.arg << 16) | row.observe.length) >>> 0
       : 0;
-    if (row.virtualTime && !options.virtualTime) {
-      words.push(SYS[row.name], row.realTimeNegative!, NEGATIVE_RULE, observe);
-      continue;
-    }
-    words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, observe);
+    const action = row.deny !== undefined ? (DENY_FLAG | row.deny) >>> 0 : observe;
+    words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, action);
     words.push(...values.map((v) => v >>> 0));
   }
   return new Uint32Array(words);

@@ -39,7 +39,7 @@ function sliced(context: SyscallContext, timeoutNs: bigint, slicing: Slicing): O
   const deadline = thread.timedWait?.nr === nr ? thread.timedWait.deadline : clock.now + timeoutNs;
   const left = deadline - clock.now;
   const slice = left <= 0n ? 0n : left < SLICE_NS ? left : SLICE_NS;
-  context.native.timedWait(thread, { nr, deadline });
+  context.kernel.timedWait(thread, { nr, deadline });
   return {
     kind: "rewrite",
     args: slicing.args(slice),
@@ -48,7 +48,7 @@ function sliced(context: SyscallContext, timeoutNs: bigint, slicing: Slicing): O
       const restarting = result === slicing.timedOut && clock.now < deadline;
       slicing.restore?.(restarting);
       if (restarting) return { restart: true };
-      context.native.timedWait(thread, null);
+      context.kernel.timedWait(thread, null);
       slicing.finish?.(deadline > clock.now ? deadline - clock.now : 0n);
       // A stop and continue must restart the whole call (virtual deadline kept), not the kernel's
       // restart block with what is left of the real slice.

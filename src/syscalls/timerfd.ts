@@ -28,7 +28,7 @@ export const timerfd_create: Handler = (context) => {
     const fd = Number(result);
     const umbraFd = context.native.duplicateFd(context.process.common.nativePid, fd);
     if (umbraFd < 0) return result; // left native: real time
-    context.process.common.timerfds.set(fd, {
+    context.kernel.addTimerfd(context.process, fd, {
       clock: REALTIME.has(clock) ? "realtime" : "monotonic",
       umbraFd,
       closeOnExec: (flags & TFD_CLOEXEC) !== 0,
@@ -45,31 +45,14 @@ function timerfdOf(context: SyscallContext): TimerFd | undefined {
   return context.process.common.timerfds.get(int(context.args[0]));
 }
 
-/** Arms `timer` to expire at virtual `deadline` (null disarms), then every `interval`. */
-function arm(context: SyscallContext, timer: TimerFd, deadline: bigint | null, interval: bigint): void {
-  const { clock } = context.kernel;
-  timer.cancel();
-  timer.cancel = () => {};
-  timer.deadline = deadline;
-  timer.interval = interval;
-  context.native.armTimerfd(timer.umbraFd, 0n); // disarm; the kernel resets the count, as a settime does
-  const schedule = (at: bigint) => {
-    timer.cancel = clock.schedule(at, () => {
-      context.native.armTimerfd(timer.umbraFd, 1n);
-      if (timer.interval > 0n) schedule(timer.deadline = at + timer.interval);
-      else timer.deadline = null;
-    });
-  };
-  if (deadline !== null) schedule(deadline);
-}
-
 /** timerfd_settime(2). */
 export const timerfd_settime: Handler = (context) => {
   const timer = timerfdOf(context);
   if (!timer) return native();
   const setting = newSetting(context, timer, TFD_TIMER_ABSTIME);
   if ("kind" in setting) return setting;
-  arm(context, timer, setting.deadline, setting.interval);
+  context.native.armTimerfd(timer.umbraFd, 0n); // disarm; the kernel resets the count, as a settime does
+  context.kernel.armTimerfd(timer, setting.deadline, setting.interval);
   return returns(0);
 };
 

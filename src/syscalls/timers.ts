@@ -60,7 +60,18 @@ export const timer_create: Handler = (context) => {
   }
   if (context.memory.writeI32(context.thread.nativeTid, idAddress, id) !== 0) return fails(Errno.EFAULT);
   const kind = REALTIME.has(clock) ? "realtime" : "monotonic";
-  timers.set(id, { id, clock: kind, notify, signal, value, thread, deadline: null, interval: 0n, cancel: () => {} });
+  const timer: PosixTimer = {
+    id,
+    clock: kind,
+    notify,
+    signal,
+    value,
+    thread,
+    deadline: null,
+    interval: 0n,
+    cancel: () => {},
+  };
+  context.kernel.addPosixTimer(context.process, timer);
   return returns(0);
 };
 
@@ -99,7 +110,6 @@ export const timer_delete: Handler = (context) => {
   if (!isVirtualId(int(context.args[0]))) return native();
   const timer = timerOf(context);
   if (!timer) return fails(Errno.EINVAL);
-  timer.cancel();
-  context.process.common.posixTimers.delete(timer.id);
+  context.kernel.deletePosixTimer(context.process, timer);
   return returns(0);
 };

@@ -1,143 +1,57 @@
 /**
- * wait4(2) and waitid(2), fully emulated on virtual pids: the native parent of every sandboxed
- * process is umbra, so the model alone knows who may wait for whom. A wait that must block
- * parks the caller until a child changes state or a signal interrupts it.
+ * wait4(2) and waitid(2) run natively: parents are the programs' own, in their host's pid
+ * namespace, so the kernel answers every form and option itself. umbra only learns from the
+ * result which zombie is gone, for the model's record.
  * @module
  */
 
-import { Errno } from "../abi/errno.ts";
-import { encodeUsage } from "../abi/rusage.ts";
-import { waitidSiginfo } from "../abi/siginfo.ts";
-import { Signal } from "../abi/signals.ts";
-import { wait, type WaitOptions, type WaitResult, type WaitTarget } from "../kernel/wait.ts";
-import { type Blocked, fails, type Handler, int, type Outcome, returns, type SyscallContext } from "./context.ts";
-import { resolvePidfd } from "./pidfd.ts";
+import { SiCode, siginfoCode, siginfoPid } from "../abi/siginfo.ts";
+import type { Process } from "../kernel/process.ts";
+import { type Handler, int, native, type SyscallContext } from "./context.ts";
 
-const WNOHANG = 0x00000001;
-const WUNTRACED = 0x00000002; // == WSTOPPED
-const WEXITED = 0x00000004;
-const WCONTINUED = 0x00000008;
 const WNOWAIT = 0x01000000;
-const WNOTHREAD = 0x20000000;
-const WALL = 0x40000000;
-const WCLONE = 0x80000000 | 0;
-const WAIT4_OPTIONS = WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL;
-const WAITID_OPTIONS = WNOHANG | WNOWAIT | WEXITED | WUNTRACED | WCONTINUED | WNOTHREAD | WCLONE | WALL;
+/** Bytes of a siginfo up to and including si_pid. */
+const SIGINFO_PID_END = 24;
 
-const P_ALL = 0;
-const P_PID = 1;
-const P_PGID = 2;
-const P_PIDFD = 3;
-const INT_MIN = -0x80000000;
-
-function decodeOptions(options: number, exitedAlways: boolean): WaitOptions {
-  return {
-    exited: exitedAlways || (options & WEXITED) !== 0,
-    stopped: (options & WUNTRACED) !== 0,
-    continued: (options & WCONTINUED) !== 0,
-    noHang: (options & WNOHANG) !== 0,
-    noWait: (options & WNOWAIT) !== 0,
-    callerThreadOnly: (options & WNOTHREAD) !== 0,
-    children: (options & WALL) !== 0 ? "all" : (options & WCLONE) !== 0 ? "clone" : "normal",
-  };
+/** The zombie `pid` of the caller's host, if the model has one. */
+function zombie(context: SyscallContext, pid: number): Process | undefined {
+  const process = context.kernel.process(context.process.common.host, pid);
+  return process?.state.kind === "zombie" ? process : undefined;
 }
 
 /**
- * Runs the wait now; if it must block, parks the caller and runs it again on every change to
- * its children. `report` writes the result into the caller's memory and gives the return value;
- * `failure` (default: just fail) answers ECHILD and runs when a signal interrupts the wait.
+ * wait4(2): a positive result names the child reported; if the model has it as a zombie, the
+ * report was its exit and it is reaped (a stopped or continued child is not a zombie).
  */
-function waitOutcome(
-  context: SyscallContext,
-  target: WaitTarget,
-  options: WaitOptions,
-  report: (result: WaitResult | null) => Outcome,
-  failure?: (code: number) => Outcome,
-): Outcome {
-  const attempt = (): Outcome | null => {
-    const finding = wait(context.kernel, context.thread, target, options);
-    if (finding.kind === "found") return report(finding.result);
-    if (finding.kind === "none") return (failure ?? fails)(Errno.ECHILD);
-    return options.noHang ? report(null) : null;
-  };
-  const blocked: Blocked = { retry: attempt, restartErrno: Errno.ERESTARTSYS };
-  // waitid writes its siginfo on the way out of an interrupted wait too.
-  if (failure) blocked.onInterrupt = () => void failure(Errno.ERESTARTSYS);
-  return attempt() ?? { kind: "block", blocked };
-}
-
-function write(context: SyscallContext, address: bigint, bytes: Uint8Array): boolean {
-  return address === 0n || context.memory.write(context.thread.nativeTid, address, bytes) === 0;
-}
-
-/** wait4(2): also wait(2) and waitpid(2). */
-export const wait4: Handler = (context) => {
-  const [, statusAddress, , usageAddress] = context.args;
-  const pid = int(context.args[0]);
-  const options = int(context.args[2]);
-  if (options & ~WAIT4_OPTIONS) return fails(Errno.EINVAL);
-  if (pid === INT_MIN) return fails(Errno.ESRCH);
-  const target: WaitTarget = pid < -1
-    ? { kind: "group", group: -pid }
-    : pid === -1
-    ? { kind: "any" }
-    : pid === 0
-    ? { kind: "group", group: context.process.common.group }
-    : { kind: "pid", pid };
-  return waitOutcome(context, target, decodeOptions(options, true), (result) => {
-    if (!result) return returns(0);
-    const status = new Uint8Array(4);
-    new DataView(status.buffer).setInt32(0, result.statusWord, true);
-    if (!write(context, statusAddress, status)) return fails(Errno.EFAULT);
-    if (!write(context, usageAddress, encodeUsage(result.usage))) return fails(Errno.EFAULT);
-    return returns(result.child.id);
+export const wait4: Handler = (context) =>
+  native((result) => {
+    const reaped = result > 0n ? zombie(context, Number(result)) : undefined;
+    if (reaped) context.kernel.reap(reaped);
+    return result;
   });
-};
 
 /**
- * Writes waitid's siginfo fields at `address` (NULL: nothing), zero without a result. Like Linux,
- * field by field: the padding after si_code keeps what it held.
+ * waitid(2): the child is in the siginfo (CLD_EXITED, CLD_KILLED, CLD_DUMPED reap it unless
+ * WNOWAIT). Without a siginfo to read (a NULL infop), the caller's zombies that are gone
+ * natively were reaped.
  */
-function writeWaitidInfo(context: SyscallContext, address: bigint, result: WaitResult | null): boolean {
-  if (address === 0n) return true;
-  const info = waitidSiginfo({
-    signo: result ? Signal.SIGCHLD : 0,
-    code: result?.code ?? 0,
-    pid: result?.child.id ?? 0,
-    uid: result ? context.kernel.uid : 0,
-    status: result?.status ?? 0,
+export const waitid: Handler = (context) =>
+  native((result) => {
+    if (result !== 0n || (int(context.args[3]) & WNOWAIT) !== 0) return result;
+    const { memory, thread } = context;
+    const bytes = context.args[2] === 0n ? null : memory.read(thread.nativeTid, context.args[2], SIGINFO_PID_END);
+    if (bytes === null) {
+      for (const child of [...context.process.common.children]) {
+        if (child.state.kind === "zombie" && !context.native.present(child.common.nativePid)) {
+          context.kernel.reap(child);
+        }
+      }
+      return result;
+    }
+    if (typeof bytes === "number") return result;
+    const code = siginfoCode(bytes);
+    if (code < SiCode.CLD_EXITED || code > SiCode.CLD_DUMPED) return result;
+    const reaped = zombie(context, siginfoPid(bytes));
+    if (reaped) context.kernel.reap(reaped);
+    return result;
   });
-  return write(context, address, info.subarray(0, 12)) && write(context, address + 16n, info.subarray(16));
-}
-
-/** waitid(2), including Linux's fifth argument (rusage). */
-export const waitid: Handler = (context) => {
-  const [, , infoAddress, , usageAddress] = context.args;
-  const idtype = int(context.args[0]);
-  const id = int(context.args[1]);
-  const options = int(context.args[3]);
-  // Linux writes the (zeroed) siginfo for every error too, so a bad pointer makes any error EFAULT.
-  const failure = (code: number) => fails(writeWaitidInfo(context, infoAddress, null) ? code : Errno.EFAULT);
-  if (options & ~WAITID_OPTIONS) return failure(Errno.EINVAL);
-  if (!(options & (WEXITED | WUNTRACED | WCONTINUED))) return failure(Errno.EINVAL);
-  let target: WaitTarget;
-  if (idtype === P_ALL) target = { kind: "any" };
-  else if (idtype === P_PID) {
-    if (id <= 0) return failure(Errno.EINVAL);
-    target = { kind: "pid", pid: id };
-  } else if (idtype === P_PGID) {
-    if (id < 0) return failure(Errno.EINVAL);
-    target = { kind: "group", group: id === 0 ? context.process.common.group : id };
-  } else if (idtype === P_PIDFD) {
-    if (id < 0) return failure(Errno.EINVAL);
-    const pidfd = resolvePidfd(context, id);
-    if (pidfd.kind !== "pidfd") return failure(Errno.EBADF);
-    if (!pidfd.process) return failure(Errno.ECHILD);
-    target = { kind: "pid", pid: pidfd.process.id };
-  } else return failure(Errno.EINVAL);
-  return waitOutcome(context, target, decodeOptions(options, false), (result) => {
-    if (result && !write(context, usageAddress, encodeUsage(result.usage))) return fails(Errno.EFAULT);
-    if (!writeWaitidInfo(context, infoAddress, result)) return fails(Errno.EFAULT);
-    return returns(0);
-  }, failure);
-};

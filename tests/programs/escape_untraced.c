@@ -1,6 +1,7 @@
 // clone() with CLONE_UNTRACED (argv[1]: a host process): as a raw fork-like syscall, with CLONE_VM|CLONE_VFORK, as a
-// thread, with the syscall number's high bits set, and through clone3. Each child must still be umbra's: virtual
-// getpid, and kill(host, SIGKILL) fails with ESRCH as in a pid namespace of its own. Never run natively on the host:
+// thread, with the syscall number's high bits set, and through clone3. Each child must still be umbra's: traced (a
+// call umbra's filter traces, wait4, answers as Linux would, not ENOSYS as for a tracee without its tracer), with
+// its ids, and kill(host, SIGKILL) fails with ESRCH as in a pid namespace of its own. Never run natively on the host:
 // only under umbra, or as `escape_untraced init ...` as pid 1 of a new pid namespace.
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,7 +27,7 @@ static long raw(long nr, long a, long b, long c) {
 
 /** What a child found out; the child's own view, checked by the parent. */
 struct report {
-    long pid, ppid, tid, kill_value;
+    long pid, ppid, tid, kill_value, wait_value;
 };
 
 static pid_t victim;
@@ -40,6 +41,7 @@ static struct report look(void) {
     r.ppid = raw(SYS_getppid, 0, 0, 0);
     r.tid = raw(SYS_gettid, 0, 0, 0);
     r.kill_value = raw(SYS_kill, victim, SIGKILL, 0);
+    r.wait_value = raw(SYS_wait4, -1, 0, WNOHANG);
     return r;
 }
 
@@ -50,9 +52,10 @@ static void send_report(void) {
 }
 
 static void check(const char *what, struct report r, long pid, long ppid, long tid) {
-    printf("%s: getpid() %s, getppid() %s, gettid() %s, kill(host, SIGKILL) %s\n", what,
+    printf("%s: getpid() %s, getppid() %s, gettid() %s, kill(host, SIGKILL) %s, wait4 %s\n", what,
            r.pid == pid ? "right" : "wrong", r.ppid == ppid ? "right" : "wrong", r.tid == tid ? "right" : "wrong",
-           r.kill_value == -ESRCH ? "ESRCH" : r.kill_value == 0 ? "0" : strerrorname_np((int)-r.kill_value));
+           r.kill_value == -ESRCH ? "ESRCH" : r.kill_value == 0 ? "0" : strerrorname_np((int)-r.kill_value),
+           r.wait_value >= 0 ? "0" : strerrorname_np((int)-r.wait_value));
 }
 
 static void reap(const char *what, long child) {
@@ -127,7 +130,7 @@ static int attempts(int argc, char **argv) {
         printf("clone(thread|CLONE_UNTRACED): parent tid %s\n", thread_tid == child ? "right" : "wrong");
     }
 
-    // clone3 passes its flags in memory, out of the seccomp filter's sight: umbra answers ENOSYS (glibc falls back).
+    // clone3 passes its flags in memory, out of the seccomp filter's sight: umbra refuses CLONE_UNTRACED there.
     struct clone_args args;
     memset(&args, 0, sizeof args);
     args.flags = CLONE_UNTRACED;

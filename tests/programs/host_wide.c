@@ -1,6 +1,7 @@
 /* Calls that reach the whole machine, made with arguments that change nothing even natively
  * as root (bad magic numbers, a module that does not exist, an invalid clock, a NULL time).
- * Under umbra each must fail with EPERM, as in a container. */
+ * Under umbra each must fail, as in a container: the sandbox's root has no capability over the
+ * host (EPERM), or the kernel refuses the arguments first. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>

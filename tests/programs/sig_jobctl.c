@@ -87,17 +87,19 @@ static void stop_and_continue(pid_t child, int stop, int nocldstop) {
     int status;
     char last = 0;
     kill(child, stop);
+    // The SIGCHLD first: a wait that comes before the kernel has made it takes the stop signal
+    // out of its si_status (a window ptrace widens: the tracer is told of the stop first).
+    show_sigchld(name, child, nocldstop ? 100 : 2000);
     pid_t got = waitpid(child, &status, WUNTRACED);
     show_wait(name, child, got, status);
-    show_sigchld(name, child, nocldstop ? 100 : 2000);
     drain(&last);
     sleep_ms(100);
     int during = drain(&last);
     printf("%s: progress_while_stopped=%d\n", name, during);
     kill(child, SIGCONT);
+    show_sigchld("CONT", child, nocldstop ? 100 : 2000);
     got = waitpid(child, &status, WCONTINUED);
     show_wait("CONT", child, got, status);
-    show_sigchld("CONT", child, nocldstop ? 100 : 2000);
     sleep_ms(100);
     int after = drain(&last);
     printf("CONT: progress_again=%d\n", after > 0);
