@@ -49,7 +49,8 @@ pub const Event = struct {
     /// The thread is gone (its exit collected by the tracer): value = wait status. A process's
     /// leader goes last; its parent may reap it from now on.
     pub const exited: u32 = 8;
-    /// Signal-delivery stop: aux = signal number, payload = siginfo.
+    /// Signal-delivery stop: aux = signal number, payload = siginfo; value = rax and args[0] =
+    /// orig_rax (a syscall the signal interrupted, and what it returns so far).
     pub const signal: u32 = 9;
     /// The thread entered a group stop (job control): aux = stop signal. Informational: the
     /// tracer restarts it with PTRACE_LISTEN, so it stays stopped until a SIGCONT.

@@ -35,7 +35,10 @@ pub const Observations = [syscall_number_max]?Observation;
 const audit_arch_x86_64: u32 = 0xc000003e;
 const x32_syscall_bit: u32 = 0x40000000;
 const ret_allow: u32 = 0x7fff0000;
-const ret_trace: u32 = 0x7ff00000;
+/// SECCOMP_RET_DATA of umbra's RET_TRACE: at a seccomp stop PTRACE_GETEVENTMSG tells umbra's
+/// own stops from those a program's own filter asked for (which, natively, no tracer would take).
+pub const trace_data: u32 = 0x554d; // "UM"
+const ret_trace: u32 = 0x7ff00000 | trace_data;
 const ret_errno: u32 = 0x00050000;
 const enosys: u32 = 38;
 const offset_nr = 0;

@@ -356,6 +356,10 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
     var message = event(Event.signal, tid);
     message.aux = @intCast(signal);
     _ = sys.ptrace(sys.PTRACE.GETSIGINFO, tid, 0, @intFromPtr(&message.payload));
+    if (read_registers(tracee)) {
+        message.value = @bitCast(tracee.registers.rax);
+        message.args[0] = tracee.registers.orig_rax;
+    }
     publish(c, message);
 }
 
@@ -363,6 +367,14 @@ fn on_seccomp(c: *Controller, tracee: *Tracee) void {
     if (!read_registers(tracee)) return;
     tracee.stop = .syscall_entry;
     tracee.exit_stop_wanted = false;
+    if (event_message(tracee.tid) != seccomp.trace_data) {
+        // A program's own filter said SECCOMP_RET_TRACE: with no tracer of its own the kernel
+        // fails the call with ENOSYS, and so does umbra (its filter outranks umbra's here).
+        tracee.registers.orig_rax = std.math.maxInt(u64);
+        tracee.registers.rax = @bitCast(-@as(i64, @intFromEnum(linux.E.NOSYS)));
+        tracee.registers_dirty = true;
+        return resume_tracee(tracee, 0, 0);
+    }
     const r = &tracee.registers;
     var message = event(Event.syscall, tracee.tid);
     message.value = @bitCast(r.orig_rax);

@@ -132,6 +132,9 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
       hosts: config.hosts.map((host) => host.name),
       time: config.experimental.timeMode,
       maxProcesses: config.experimental.maxProcesses,
+      unblockedSyscallLatency: config.general.modelUnblockedSyscallLatency
+        ? config.experimental.unblockedSyscallLatency
+        : 0n,
       events: true,
       onSyscall: straceMode === "off" ? undefined : (host, root, record) => {
         const key = `${host}/${root}`;

@@ -33,6 +33,12 @@ export interface SandboxOptions {
   /** Live processes at most; fork and clone fail with EAGAIN inside the sandbox beyond it. @default 4096 */
   maxProcesses?: number;
   /**
+   * Virtual time (ns) a traced syscall that does not block costs a thread, charged by the
+   * thousand to one that makes that many in a row, so that busy loops let the virtual clock
+   * move; 0 charges nothing (Shadow's `unblocked_syscall_latency`). @default 1000n
+   */
+  unblockedSyscallLatency?: bigint;
+  /**
    * `real`: programs see the host's clocks and sleep in real time. `virtual`: one simulated clock
    * per sandbox; sleeps fast-forward when every process waits. @default "real"
    */
@@ -229,6 +235,7 @@ export class Sandbox implements AsyncDisposable {
       workerData: {
         commandCounter: counter,
         maxProcesses: options.maxProcesses ?? 4096,
+        unblockedSyscallLatency: String(options.unblockedSyscallLatency ?? 1000n),
         time: options.time ?? "real",
         events: options.events ?? false,
         syscalls: options.onSyscall !== undefined,

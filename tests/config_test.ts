@@ -55,8 +55,20 @@ const DEFAULT_PROCESS: ProcessConfig = {
 
 Deno.test("a minimal configuration gets every default", () => {
   deepEqual(parse("general:", "  stop_time: 10", "hosts:", "  server:", "    processes:", "      - path: /bin/true"), {
-    general: { stopTime: 10_000_000_000n, dataDirectory: "umbra.data", logLevel: "info", seed: 1 },
-    experimental: { straceLoggingMode: "off", timeMode: "virtual", maxProcesses: 4096 },
+    general: {
+      stopTime: 10_000_000_000n,
+      dataDirectory: "umbra.data",
+      logLevel: "info",
+      seed: 1,
+      modelUnblockedSyscallLatency: true,
+    },
+    experimental: {
+      straceLoggingMode: "off",
+      timeMode: "virtual",
+      maxProcesses: 4096,
+      unblockedSyscallLatency: 1_000n,
+      useMemoryManager: false,
+    },
     hosts: [{ name: "server", processes: [DEFAULT_PROCESS] }],
     warnings: [],
   });
@@ -69,10 +81,13 @@ Deno.test("every general and experimental setting is read", () => {
     "  data_directory: out/run1",
     "  log_level: trace",
     "  seed: 4294967295",
+    "  model_unblocked_syscall_latency: false",
     "experimental:",
     "  strace_logging_mode: deterministic",
     "  time_mode: real",
     "  max_processes: 64",
+    "  unblocked_syscall_latency: 2 us",
+    "  use_memory_manager: true",
     "hosts: {a: {processes: []}}",
   );
   deepEqual(config.general, {
@@ -80,8 +95,20 @@ Deno.test("every general and experimental setting is read", () => {
     dataDirectory: "out/run1",
     logLevel: "trace",
     seed: 2 ** 32 - 1,
+    modelUnblockedSyscallLatency: false,
   });
-  deepEqual(config.experimental, { straceLoggingMode: "deterministic", timeMode: "real", maxProcesses: 64 });
+  deepEqual(config.experimental, {
+    straceLoggingMode: "deterministic",
+    timeMode: "real",
+    maxProcesses: 64,
+    unblockedSyscallLatency: 2_000n,
+    useMemoryManager: true,
+  });
+  // Shadow's memory manager is read, and said to change nothing here.
+  deepEqual(config.warnings, [
+    "test.yaml:12:3: experimental.use_memory_manager: has no effect in umbra (it reads and writes programs' memory " +
+    "with process_vm_readv/writev)",
+  ]);
 });
 
 Deno.test("every process setting is read", () => {
@@ -306,7 +333,8 @@ Deno.test("an invalid duration names the file, line, column and key", () => {
 
 Deno.test("an unknown key is an error at the key", () => {
   fails(
-    "test.yaml:3:3: general.stoptime: unknown key (expected one of: stop_time, data_directory, log_level, seed)",
+    "test.yaml:3:3: general.stoptime: unknown key (expected one of: stop_time, data_directory, log_level, seed, " +
+      "model_unblocked_syscall_latency)",
     "general:",
     "  stop_time: 1",
     "  stoptime: 2",
@@ -538,10 +566,13 @@ Deno.test("the processed configuration of a minimal file spells out every defaul
       "  data_directory: umbra.data",
       "  log_level: info",
       "  seed: 1",
+      "  model_unblocked_syscall_latency: true",
       "experimental:",
       "  strace_logging_mode: off",
       "  time_mode: virtual",
       "  max_processes: 4096",
+      "  unblocked_syscall_latency: 1 us",
+      "  use_memory_manager: false",
       "hosts:",
       "  h:",
       "    processes:",

@@ -257,3 +257,35 @@ umbraTest("umbra report prints one line per process and rewrites the timeline", 
     equal((await Deno.stat(`${directory}/out/timeline.html`)).isFile, true);
   });
 });
+
+umbraTest(
+  "Shadow's unblocked_syscall_latency: what a busy loop of syscalls costs in virtual time, 0 for nothing",
+  async () => {
+    await withDirectory(async (directory) => {
+      // 20,000 kill(self, 0) calls without blocking: at 1 µs each, 20 ms of virtual time, past the 10 ms stop.
+      const config = (settings: string, expected: string) =>
+        [
+          "general:",
+          "  stop_time: 10 ms",
+          settings,
+          "hosts:",
+          "  h:",
+          "    processes:",
+          "      - path: /bin/sh",
+          "        args: [-c, 'i=0; while [ $i -lt 20000 ]; do kill -0 $$; i=$((i+1)); done; echo done']",
+          `        expected_final_state: ${expected}`,
+        ].join("\n");
+      for (
+        const [settings, expected] of [
+          ["experimental: {unblocked_syscall_latency: 1 us}", "running"],
+          ["experimental: {unblocked_syscall_latency: 0}", "{exited: 0}"],
+          ["  model_unblocked_syscall_latency: false", "{exited: 0}"],
+        ]
+      ) {
+        await Deno.writeTextFile(`${directory}/run.yaml`, config(settings, expected));
+        const result = await umbraRun(["run.yaml", "--data-directory", "out"], directory);
+        equal(result.code, 0, `${settings}: ${result.stderr}`);
+      }
+    });
+  },
+);

@@ -33,6 +33,12 @@ export interface GeneralConfig {
   logLevel: LogLevel;
   /** `seed` for every pseudo-random choice (0 to 2^32 - 1). @default 1 */
   seed: number;
+  /**
+   * `model_unblocked_syscall_latency` (Shadow's key): whether syscalls that do not block cost
+   * virtual time (`experimental.unblocked_syscall_latency` each), so that busy loops let time
+   * move. @default true (Shadow's default is false: busy loops then hold its clock)
+   */
+  modelUnblockedSyscallLatency: boolean;
 }
 
 /** The `experimental` section. */
@@ -43,6 +49,13 @@ export interface ExperimentalConfig {
   timeMode: TimeMode;
   /** `max_processes` (umbra's own key): live processes at most; fork beyond fails with EAGAIN. @default 4096 */
   maxProcesses: number;
+  /**
+   * `unblocked_syscall_latency` (Shadow's key): the virtual time one syscall that does not block
+   * costs, charged by the thousand to a thread that makes that many in a row. @default 1 µs
+   */
+  unblockedSyscallLatency: bigint;
+  /** `use_memory_manager` (Shadow's key): accepted; it changes nothing in umbra. @default false */
+  useMemoryManager: boolean;
 }
 
 /** How a run's programs see time. */
@@ -123,8 +136,14 @@ export class ConfigError extends Error {
 const LOG_LEVELS: readonly LogLevel[] = ["error", "warning", "info", "debug", "trace"];
 const STRACE_MODES: readonly StraceLoggingMode[] = ["off", "standard", "deterministic"];
 const TOP_KEYS = ["general", "experimental", "hosts", "network"];
-const GENERAL_KEYS = ["stop_time", "data_directory", "log_level", "seed"];
-const EXPERIMENTAL_KEYS = ["strace_logging_mode", "time_mode", "max_processes"];
+const GENERAL_KEYS = ["stop_time", "data_directory", "log_level", "seed", "model_unblocked_syscall_latency"];
+const EXPERIMENTAL_KEYS = [
+  "strace_logging_mode",
+  "time_mode",
+  "max_processes",
+  "unblocked_syscall_latency",
+  "use_memory_manager",
+];
 const TIME_MODES: readonly TimeMode[] = ["virtual", "real"];
 const HOST_KEYS = ["processes"];
 /** Shadow's network settings: accepted, ignored, reported in one warning. */
@@ -152,6 +171,8 @@ interface At {
 /** One parse: the document and what it needs to report problems. */
 class Reader {
   readonly ignored: { path: string; offset: number }[] = [];
+  /** Warnings about settings that are read but change nothing, located (`file:line:col: ...`). */
+  readonly warnings: string[] = [];
 
   constructor(
     readonly file: string,
@@ -159,6 +180,12 @@ class Reader {
     readonly resolveAlias: (node: Node) => Node | null,
     readonly home: string | undefined,
   ) {}
+
+  /** Notes a setting at `at` that changes nothing. */
+  warn(at: At, problem: string): void {
+    const { line, col } = this.lines.linePos(at.offset);
+    this.warnings.push(`${this.file}:${line}:${col}: ${at.path}: ${problem}`);
+  }
 
   /** Throws a {@linkcode ConfigError} located at `offset`. */
   fail(offset: number, path: string, problem: string): never {
@@ -260,6 +287,15 @@ function integer(reader: Reader, at: At, min: number, max: number, fallback: num
     reader.failAt(at, `expected an integer from ${min} to ${max}, found ${describe(node)}`);
   }
   return value;
+}
+
+function boolean(reader: Reader, at: At, fallback: boolean): boolean {
+  const node = reader.value(at);
+  if (node === null) return fallback;
+  if (!isScalar(node) || typeof node.value !== "boolean") {
+    return reader.failAt(at, `expected true or false, found ${describe(node)}`);
+  }
+  return node.value;
 }
 
 function oneOf<T extends string>(reader: Reader, at: At, choices: readonly T[], fallback: T): T {
@@ -448,6 +484,7 @@ function general(reader: Reader, at: At): GeneralConfig {
     dataDirectory,
     logLevel: oneOf(reader, get("log_level"), LOG_LEVELS, "info"),
     seed: integer(reader, get("seed"), 0, 2 ** 32 - 1, 1),
+    modelUnblockedSyscallLatency: boolean(reader, get("model_unblocked_syscall_latency"), true),
   };
 }
 
@@ -457,7 +494,18 @@ function experimental(reader: Reader, at: At): ExperimentalConfig {
     straceLoggingMode: oneOf(reader, entry(map, at, "strace_logging_mode"), STRACE_MODES, "off"),
     timeMode: oneOf(reader, entry(map, at, "time_mode"), TIME_MODES, "virtual"),
     maxProcesses: integer(reader, entry(map, at, "max_processes"), 1, 16384, 4096),
+    unblockedSyscallLatency: duration(reader, entry(map, at, "unblocked_syscall_latency"), 1_000n),
+    useMemoryManager: memoryManager(reader, entry(map, at, "use_memory_manager")),
   };
+}
+
+/** Shadow's `use_memory_manager`: read, and when on, said to change nothing. */
+function memoryManager(reader: Reader, at: At): boolean {
+  const value = boolean(reader, at, false);
+  if (value) {
+    reader.warn(at, "has no effect in umbra (it reads and writes programs' memory with process_vm_readv/writev)");
+  }
+  return value;
 }
 
 /** The single warning about ignored network settings, or none. */
@@ -497,7 +545,7 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
     hosts: hosts(reader, entry(map, root, "hosts")),
     warnings: [],
   };
-  config.warnings = networkWarning(reader);
+  config.warnings = [...networkWarning(reader), ...reader.warnings];
   return config;
 }
 
@@ -540,11 +588,14 @@ export function processedConfigYaml(config: Config): string {
       data_directory: config.general.dataDirectory,
       log_level: config.general.logLevel,
       seed: config.general.seed,
+      model_unblocked_syscall_latency: config.general.modelUnblockedSyscallLatency,
     },
     experimental: {
       strace_logging_mode: config.experimental.straceLoggingMode,
       time_mode: config.experimental.timeMode,
       max_processes: config.experimental.maxProcesses,
+      unblocked_syscall_latency: formatDuration(config.experimental.unblockedSyscallLatency),
+      use_memory_manager: config.experimental.useMemoryManager,
     },
     hosts: new Map(config.hosts.map((host) => [host.name, { processes: host.processes.map(processedProcess) }])),
   };

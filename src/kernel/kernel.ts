@@ -9,7 +9,7 @@
 import { basename } from "node:path";
 import { timerSiginfo } from "../abi/siginfo.ts";
 import { VirtualClock } from "./clock.ts";
-import { Signal } from "../abi/signals.ts";
+import { defaultAction, Signal } from "../abi/signals.ts";
 import type { ExitStatus } from "./exit_status.ts";
 import { INIT_PID, type PosixTimer, Process, type ProcessId, type RealTimer, type TimerFd } from "./process.ts";
 import { SaFlag, SIG_DFL, SIG_IGN, type SignalAction, SignalActions } from "./signal_actions.ts";
@@ -45,6 +45,16 @@ export interface KernelObserver {
    */
   adoptiveParent(child: Process): ProcessId;
 }
+
+/**
+ * The shortest time between two expiries of a periodic timer on the virtual clock; shorter
+ * periods are coalesced (their overruns counted) so that a program flooded with timer signals
+ * still lets virtual time move on.
+ */
+const MIN_TIMER_PERIOD_NS = 1_000_000n;
+
+/** The kernel's bound on a POSIX timer's overrun count (DELAYTIMER_MAX is INT_MAX). */
+const DELAYTIMER_MAX = 0x7fffffff;
 
 const CLONE_SIGHAND = 0x00000800n;
 const CLONE_PARENT = 0x00008000n;
@@ -373,10 +383,11 @@ export class Kernel {
     const timer: RealTimer = { deadline: this.clock.now + value, interval, expirations: 0, cancel: () => {} };
     const arm = () => {
       timer.cancel = this.clock.schedule(timer.deadline, () => {
-        timer.expirations++;
+        const { count, next } = this.#periods(timer.deadline, timer.interval);
+        timer.expirations += count;
         this.observer.sendSignal(process, Signal.SIGALRM, timerSiginfo(Signal.SIGALRM, 0, timer.expirations));
-        if (timer.interval > 0n) {
-          timer.deadline += timer.interval;
+        if (next !== null) {
+          timer.deadline = next;
           arm();
         } else if (process.common.realTimer === timer) {
           process.common.realTimer = null;
@@ -387,6 +398,21 @@ export class Kernel {
     process.common.realTimer = timer;
   }
 
+  /**
+   * A periodic timer due at `due`: how many of its periods have ended by now (1 for a one-shot),
+   * and when it is next due (null: one-shot). Missed periods are counted, not fired one by one: a
+   * 1 ns timer behind a jump of a second is one signal with its overrun, as in the kernel. And a
+   * period shorter than MIN_TIMER_PERIOD_NS is due next a whole number of periods later, at
+   * least that much: the program's signals would otherwise hold virtual time to a crawl (it
+   * moves when everyone waits, to the next deadline).
+   */
+  #periods(due: bigint, interval: bigint): { count: number; next: bigint | null } {
+    if (interval <= 0n) return { count: 1, next: null };
+    const ended = (this.clock.now - due) / interval + 1n;
+    const atLeast = (MIN_TIMER_PERIOD_NS + interval - 1n) / interval;
+    const periods = ended > atLeast ? ended : atLeast;
+    return { count: Number(ended), next: due + periods * interval };
+  }
   /** timer_create(2): `process` has POSIX timer `timer` (disarmed). */
   addPosixTimer(process: Process, timer: PosixTimer): void {
     process.common.posixTimers.set(timer.id, timer);
@@ -415,8 +441,8 @@ export class Kernel {
     const schedule = (at: bigint) => {
       timer.cancel = this.clock.schedule(at, () => {
         this.observer.timerfdExpired(timer);
-        if (timer.interval > 0n) schedule(timer.deadline = at + timer.interval);
-        else timer.deadline = null;
+        timer.deadline = this.#periods(at, timer.interval).next;
+        if (timer.deadline !== null) schedule(timer.deadline);
       });
     };
     if (deadline !== null) schedule(deadline);
@@ -429,28 +455,40 @@ export class Kernel {
 
   /**
    * Arms POSIX timer `timer` of `process` to expire at virtual time `deadline` (null disarms),
-   * then every `interval` ns. Each expiry sends its signal (SIGEV_SIGNAL, SIGEV_THREAD_ID).
+   * then every `interval` ns. Each expiry sends its signal (SIGEV_SIGNAL, SIGEV_THREAD_ID), with
+   * the periods it missed as its overrun (timer_getoverrun reads it).
    */
   armPosixTimer(process: Process, timer: PosixTimer, deadline: bigint | null, interval: bigint): void {
     timer.cancel();
     timer.cancel = () => {};
     timer.deadline = deadline;
     timer.interval = interval;
+    timer.overrun = 0;
     if (deadline === null) return;
     const arm = (at: bigint) => {
       timer.cancel = this.clock.schedule(at, () => {
+        const { count, next } = this.#periods(at, timer.interval);
+        timer.overrun = Math.min(count - 1, DELAYTIMER_MAX);
         if (timer.notify === "signal") {
-          // Every expiry sends; overruns are not counted (timer_getoverrun answers 0).
-          const siginfo = timerSiginfo(timer.signal, timer.id, 0, timer.value);
+          const siginfo = timerSiginfo(timer.signal, timer.id, timer.overrun, timer.value);
           this.observer.sendSignal(process, timer.signal, siginfo, timer.thread ?? undefined);
         }
-        if (timer.interval > 0n) {
-          timer.deadline = at + timer.interval;
-          arm(timer.deadline);
-        } else timer.deadline = null;
+        timer.deadline = next;
+        if (next !== null) arm(next);
       });
     };
     arm(deadline);
+  }
+
+  /**
+   * Whether `process` ignores `signal` (SIG_IGN, or SIG_DFL for a signal whose default is to be
+   * ignored): the kernel would discard it when sent, were the process not traced.
+   */
+  ignores(process: Process, signal: number): boolean {
+    if (process.state.kind !== "runnable" || signal === Signal.SIGKILL || signal === Signal.SIGSTOP) return false;
+    const { handler } = process.state.signalActions.get(signal);
+    const byDefault = defaultAction(signal);
+    return handler === SIG_IGN || (handler === SIG_DFL && (byDefault === "ignore" || byDefault === "continue"));
   }
 
   /** rt_sigaction(2) set `signal`'s disposition in `process` (and every CLONE_SIGHAND sharer). */

@@ -74,6 +74,8 @@ export interface PosixTimer {
   /** Armed: the next expiry and the period (0: one shot). */
   deadline: bigint | null;
   interval: bigint;
+  /** Periods missed before its last expiry (timer_getoverrun). */
+  overrun: number;
   cancel: () => void;
 }
 

@@ -33,15 +33,27 @@ import { activeEntry, type TableOptions } from "../syscalls/table.ts";
 import { type CapturedMemory, captureEnd, captureEntry, readObserved } from "./strace_memory.ts";
 import { recordedOutcome } from "./strace_record.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
-import { unblockedPending, unblockedPendingSignals, wouldInterrupt } from "./signals.ts";
+import { blockedSignals, unblockedPending, unblockedPendingSignals, wouldInterrupt } from "./signals.ts";
+
+/** Waits that return EINTR, not an ERESTART* code, when a signal wakes them. */
+const EINTR_WAITS: ReadonlySet<number> = new Set([
+  SYS.rt_sigtimedwait,
+  SYS.epoll_wait,
+  SYS.epoll_pwait,
+  SYS.epoll_pwait2,
+  SYS.semop,
+  SYS.semtimedop,
+  SYS.msgrcv,
+  SYS.msgsnd,
+  SYS.io_getevents,
+  SYS.io_pgetevents,
+]);
 
 /** Calls that never return to their caller: the strace log shows them at entry (`= ?`). */
 const NO_RETURN: ReadonlySet<number> = new Set([SYS.exit, SYS.exit_group]);
 
 /** Traced syscalls in a row without blocking after which a thread's time is charged. */
 const BUSY_SYSCALLS = 1000;
-/** Virtual time one traced syscall of a busy thread costs (Shadow's unblocked_syscall_latency). */
-const SYSCALL_COST_NS = 1_000n;
 
 /** What the policy needs from the native side. */
 export interface PolicyNative {
@@ -81,6 +93,12 @@ export interface Reporting {
   syscalls: boolean;
 }
 
+/** How the policy models the sandbox: what it traces and what busy threads cost. */
+export interface PolicyOptions extends TableOptions {
+  /** Virtual time (ns) one traced syscall that does not block costs a busy thread (0: nothing). */
+  unblockedSyscallLatency: bigint;
+}
+
 /** Where a spawn request goes: the host's index for the tracer. */
 export interface SpawnTarget {
   host: number;
@@ -111,7 +129,7 @@ export class Policy implements KernelObserver {
     private readonly limits: Limits,
     clock: VirtualClock = new VirtualClock(),
     private readonly reporting: Reporting = { events: false, syscalls: false },
-    private readonly table: TableOptions = { virtualTime: false },
+    private readonly options: PolicyOptions = { virtualTime: false, unblockedSyscallLatency: 1_000n },
   ) {
     this.kernel = new Kernel(this, clock);
     this.#services = {
@@ -120,6 +138,7 @@ export class Policy implements KernelObserver {
       duplicateFd: (nativePid, fd) => native.duplicateFd(nativePid, fd),
       armTimerfd: (fd, ns) => native.armTimerfd(fd, ns),
       present: (nativePid) => native.readProc(`${nativePid}/stat`) !== null,
+      blockedSignals: (thread) => blockedSignals(native.readProc, thread),
     };
   }
 
@@ -253,29 +272,34 @@ export class Policy implements KernelObserver {
   }
 
   /**
-   * Called when no event came for a while: if every live thread waits (parked in a call, held in
-   * a stop, or asleep in the kernel), virtual time jumps to the next deadline. Returns whether it did.
+   * If every live thread waits, virtual time jumps to the next deadline. After a quiet spell
+   * (`quiet`: no event for a while) a thread asleep in the kernel counts as waiting (its /proc
+   * state says so); otherwise only what the model knows counts (parked, stopped), which needs no
+   * wait at all. Returns whether it jumped.
    */
-  advanceIfIdle(replies: ReplyBatch): boolean {
+  advanceIfIdle(replies: ReplyBatch, quiet: boolean): boolean {
     const next = this.nextDeadline();
     // A program on its way in (spawned, not yet exec'd) is not waiting.
-    if (next === undefined || this.#requests.size > 0 || this.#beforeExec.size > 0 || !this.#everyoneWaits()) {
+    if (next === undefined || this.#requests.size > 0 || this.#beforeExec.size > 0 || !this.#everyoneWaits(quiet)) {
       return false;
     }
     this.#withReplies(replies, () => this.#advanceTo(next));
     return true;
   }
 
-  #everyoneWaits(): boolean {
+  #everyoneWaits(quiet: boolean): boolean {
     for (const process of this.kernel.processes()) {
       for (const thread of process.threads.values()) {
         if (thread.waiting) continue;
-        // Only a native sleep counts. A thread that is gone or dying has its exit event on the
-        // way; one in a ptrace stop umbra does not hold has an event in flight; both are news.
+        if (!quiet) return false;
+        // Only a native sleep counts, and a leader that ended before its other threads (a
+        // zombie until they end too). Another thread that is gone or dying has its exit event on
+        // the way; one in a ptrace stop umbra does not hold has an event in flight; both are news.
         const stat = this.native.readProc(`${process.common.nativePid}/task/${thread.nativeTid}/stat`);
         if (stat === null) return false;
         const state = stat[stat.lastIndexOf(")") + 2];
-        if (state !== "S" && state !== "D") return false;
+        const endedLeader = state === "Z" && thread.nativeTid === process.common.nativePid;
+        if (state !== "S" && state !== "D" && !endedLeader) return false;
       }
     }
     return true;
@@ -351,7 +375,7 @@ export class Policy implements KernelObserver {
     const thread = this.kernel.thread(event.tid);
     // The kernel (and the seccomp filter) take the number's low 32 bits: 1<<32|62 is kill, and must be handled as kill.
     const nr = Number(BigInt.asIntN(32, event.value));
-    const entry = activeEntry(nr, event.args, this.table);
+    const entry = activeEntry(nr, event.args, this.options);
     if (!thread || (!entry && !this.reporting.syscalls)) {
       if (event.aux2 !== OBSERVED) this.#push(ReplyKind.continue, event.tid);
       return;
@@ -394,10 +418,10 @@ export class Policy implements KernelObserver {
   }
 
   /**
-   * A thread that makes BUSY_SYSCALLS traced syscalls in a row without blocking is charged
-   * SYSCALL_COST_NS for each, so that a busy loop (a fork bomb spinning on EAGAIN, a polling
-   * loop) moves virtual time on to its timers and to a run's stop time. Threads that block keep
-   * exact times.
+   * A thread that makes BUSY_SYSCALLS traced syscalls in a row without blocking is charged the
+   * unblocked syscall latency for each, so that a busy loop (a fork bomb spinning on EAGAIN, a
+   * polling loop) moves virtual time on to its timers and to a run's stop time. Threads that block
+   * keep exact times.
    */
   #chargeBusy(thread: Thread, outcome: Outcome): void {
     if (outcome.kind === "block" || thread.timedWait !== null) {
@@ -406,7 +430,8 @@ export class Policy implements KernelObserver {
     }
     if (++thread.busySyscalls < BUSY_SYSCALLS) return;
     thread.busySyscalls = 0;
-    this.#advanceTo(this.kernel.clock.now + BigInt(BUSY_SYSCALLS) * SYSCALL_COST_NS);
+    const charge = BigInt(BUSY_SYSCALLS) * this.options.unblockedSyscallLatency;
+    if (charge > 0n) this.#advanceTo(this.kernel.clock.now + charge);
   }
 
   /** strace logging: `outcome`, reporting the call with its result (see recordedOutcome). */
@@ -557,6 +582,13 @@ export class Policy implements KernelObserver {
 
   /** A signal-delivery stop: the signal goes on, as the kernel queued it (its siginfo is right). */
   #deliver(event: RawEvent, thread: Thread | undefined): void {
+    if (thread && this.#wokeForNothing(thread, event)) {
+      // Natively the kernel discards an ignored signal when it is sent; a traced thread gets it
+      // queued (for its tracer to see), and a wait that returns EINTR for any signal ends. It
+      // goes on waiting, and the signal goes nowhere.
+      this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RESTART });
+      return;
+    }
     this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
     if (!thread) return;
     this.kernel.delivering(thread.process, event.aux);
@@ -571,6 +603,17 @@ export class Policy implements KernelObserver {
       to: thread.process.id,
       signal: signalName(event.aux) ?? String(event.aux),
     });
+  }
+
+  /**
+   * Whether `event` is an ignored signal that interrupted a wait of `thread`'s which ends with
+   * EINTR for any signal (rt_sigtimedwait, epoll_wait and the like; the ERESTART* ones restart
+   * by themselves when no handler runs).
+   */
+  #wokeForNothing(thread: Thread, event: RawEvent): boolean {
+    const nr = Number(BigInt.asIntN(64, event.args[0]));
+    if (event.value !== -BigInt(Errno.EINTR) || !EINTR_WAITS.has(nr)) return false;
+    return this.kernel.ignores(thread.process, event.aux);
   }
 
   /** A thread entered a job-control group stop (the tracer listens: the kernel holds it). */

@@ -54,3 +54,9 @@ export function unblockedPendingSignals(readProc: (path: string) => string | nul
   for (let signal = 1; signal <= 64; signal++) if ((pending >> BigInt(signal - 1)) & 1n) signals.push(signal);
   return signals;
 }
+
+/** The signals `thread` blocks, per the kernel (SigBlk), as a mask (bit n-1 for signal n); 0 when it is gone. */
+export function blockedSignals(readProc: (path: string) => string | null, thread: Thread): bigint {
+  const status = readProc(`${thread.process.common.nativePid}/task/${thread.nativeTid}/status`);
+  return status === null ? 0n : statusMask(status, "SigBlk");
+}

@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     { maxProcesses: workerData.maxProcesses as number },
     new VirtualClock(epochNs, cell),
     { events: workerData.events === true, syscalls: logging },
-    { virtualTime },
+    { virtualTime, unblockedSyscallLatency: BigInt(workerData.unblockedSyscallLatency as string) },
   );
   notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
 
@@ -201,7 +201,8 @@ async function main(): Promise<void> {
         outsideChecked = performance.now();
         policy.noticeOutsideSignals(replies);
       }
-      if (count === 0) policy.advanceIfIdle(replies);
+      // After a quiet spell, or at once when every thread waits in a way umbra itself knows.
+      policy.advanceIfIdle(replies, count === 0);
       symbols.umbra_submit(handle, replies.bytes, replies.count);
       for (const work of later.splice(0)) work();
       if (count > 0 && Atomics.load(posted, 0) === received) continue;

@@ -19,6 +19,8 @@ export interface NativeServices {
   duplicateFd(nativePid: number, fd: number): number;
   /** Arms one of umbra's timerfd duplicates to fire after `ns` nanoseconds (0 disarms). */
   armTimerfd(fd: number, ns: bigint): void;
+  /** The signals `thread` blocks now, as the kernel says (bit n-1 for signal n). */
+  blockedSignals(thread: Thread): bigint;
   /** Whether process `nativePid` (a zombie umbra knows of) is still there natively, unreaped. */
   present(nativePid: number): boolean;
 }

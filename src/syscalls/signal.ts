@@ -26,3 +26,17 @@ export const rt_sigaction: Handler = ({ args, kernel, observed, process }) => {
   }
   return native();
 };
+
+/**
+ * rt_sigtimedwait(2) (sigwaitinfo, sigtimedwait) runs natively, but a traced thread gets even the
+ * signals it ignores queued (so that its tracer sees them), and may dequeue one here. Natively
+ * the kernel discards an ignored signal when it is sent, unless the thread blocked it: such a
+ * result is taken back and the call runs again.
+ */
+export const rt_sigtimedwait: Handler = ({ kernel, native: services, process, thread }) => {
+  const blocked = services.blockedSignals(thread);
+  return native((result) => {
+    if (result <= 0n || !kernel.ignores(process, Number(result))) return result;
+    return ((blocked >> (result - 1n)) & 1n) === 1n ? result : { restart: true };
+  });
+};
