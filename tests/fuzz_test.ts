@@ -1,9 +1,10 @@
 // Bad arguments, differential against native Linux: tests/programs/fuzz.c makes thousands of random calls (fixed
 // seeds) to kill, tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, pidfd_send_signal, pidfd_open, rt_sigtimedwait,
-// wait4, waitid, rt_sigaction, rt_sigprocmask, setpgid, getpgid, getsid, setsid, the id getters, set_tid_address,
-// getrusage, prctl, clone, to stat, statx, access, readlink, chdir and getdents64 on /proc paths of its ids, to the
-// fcntl and ioctl owners of signal-driven I/O, signalfd, signalfd4 and read of signalfds, and to the time calls
-// (sleeps, POSIX timers, timerfds, interval timers, alarm, poll, ppoll, select, pselect6, the epoll waits) with
+// wait4, waitid (on plain and PIDFD_NONBLOCK pidfds too), rt_sigaction, rt_sigprocmask, setpgid, getpgid, getsid,
+// setsid, the id getters, set_tid_address, getrusage, times, prctl, clone, clone3, kill and friends on a zombie child,
+// to stat, statx, access, readlink, chdir and getdents64 on /proc paths of its ids, to the fcntl and ioctl owners of
+// signal-driven I/O, signalfd, signalfd4 and read of signalfds, and to the time calls (sleeps, POSIX timers, with
+// SIGEV_THREAD_ID too, timerfds, interval timers, alarm, poll, ppoll, select, pselect6, the epoll waits) with
 // arguments whose outcome does not depend on the clock, with bad pointers, bad signal numbers, siginfos with any
 // si_code, bad descriptors, bad clocks, invalid timespecs, random flag bits and bad sizes among the arguments, and
 // prints one line per call (result, errno name, what the call wrote, ids and descriptors by name). umbra must print
@@ -26,12 +27,22 @@ const CALLS = 5000;
 const OUTCOMES = [" = 0 0", " EINVAL", " EFAULT", " ESRCH", " ECHILD", " EPERM", " EBADF", " ENOTTY", " EAGAIN"];
 const SUCCEEDING = [
   ...["fcntl", "ioctl", "signalfd4", "read", "nanosleep", "clock_nanosleep", "timer_create"],
-  ...["timerfd_create", "setitimer", "alarm", "poll", "ppoll", "select", "pselect6", "epoll_wait"],
+  ...["timerfd_create", "setitimer", "alarm", "poll", "ppoll", "select", "pselect6", "epoll_wait", "clone3", "times"],
+];
+/** Outcomes of the calls added last that each seed must reach: the start of a line's call, and the rest of it. */
+const REACHED: [string, RegExp][] = [
+  ["clone3(", / = child 0 wait4=child status=0x500/],
+  ["clone3(", / = child 0 .*pidfd=written cloexec=1/],
+  ["clone3(", / = -1 E2BIG/],
+  ["kill(zchild, ", / = 0 0 waitid\(WNOWAIT\)=0 waitpid=zchild status=0x600/],
+  ["waitid(3, pidfd_nonblock(", / = -1 EAGAIN/],
+  ["timer_create(", / 4 thr\}, buf\) = 0 0/],
+  ["timer_create(", / 4 (c0|5000000|0)\}, \S+\) = -1 EINVAL/],
 ];
 
 function checkShape(output: string): void {
   const lines = output.trimEnd().split("\n");
-  deepEqual(lines[0], "setup: children=4 zombie=1 thread=1 pidfds=2");
+  deepEqual(lines[0], "setup: children=4 zombie=1 thread=1 pidfds=4");
   const calls = lines.slice(1, 1 + CALLS);
   deepEqual(calls.map((line) => Number(line.split(" ")[0])), [...Array(CALLS).keys()], "one line per call, in order");
   for (const line of calls) ok(/^\d+ [a-z_0-9]+\(.*\) = \S+ (0|E[A-Z0-9]+)( .*)?$/.test(line), line);
@@ -47,6 +58,12 @@ function checkShape(output: string): void {
   for (const name of SUCCEEDING) {
     const succeeded = (line: string) => line.split(" ")[1].startsWith(`${name}(`) && / = \S+ 0( |$)/.test(line);
     ok(calls.some(succeeded), `no ${name} succeeded`);
+  }
+  for (const [call, outcome] of REACHED) {
+    ok(
+      calls.some((line) => line.split(" ").slice(1).join(" ").startsWith(call) && outcome.test(line)),
+      `no ${call} ${outcome}`,
+    );
   }
 }
 

@@ -1,26 +1,31 @@
 // A deterministic syscall fuzzer for the calls umbra emulates or watches: kill, tkill, tgkill, rt_sigqueueinfo,
 // rt_tgsigqueueinfo, pidfd_send_signal, pidfd_open, rt_sigtimedwait (zero timeout), wait4, waitid, rt_sigaction,
 // rt_sigprocmask, setpgid, getpgid, getsid, setsid, getpid, getppid, gettid, getpgrp, set_tid_address, getrusage,
-// prctl (death signal, child subreaper), clone (only flag combinations Linux refuses with EINVAL before it creates
-// anything), stat, statx, access, readlink, chdir and getdents64 on /proc paths of its ids; fcntl and ioctl owners
-// of signal-driven I/O (F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, FIOSETOWN, SIOCSPGRP, FIOGETOWN, SIOCGPGRP,
-// TIOCGPGRP, TIOCSPGRP) on pipes, sockets and other files; signalfd and signalfd4, and read(2) of signalfds; and the
-// time calls umbra emulates in virtual time, with arguments whose outcome does not depend on the clock:
-// nanosleep and clock_nanosleep (zero or invalid durations, any clock), POSIX timers, timerfds, getitimer, setitimer
-// and alarm (never left armed), poll, ppoll, select, pselect6, epoll_wait, epoll_pwait and epoll_pwait2 (zero
-// timeouts, or longer ones only when a descriptor is surely ready). Arguments come from sets of interesting values
-// (bad pointers, NULL, valid buffers, bad signal numbers, siginfos with any si_code, bad descriptors, random flag
-// bits, bad sizes) chosen by a fixed-seed xorshift generator: `fuzz <seed> [calls]`. One line per call,
-// `<index> <name>(<args>) = <ret> <errno>` plus what the call wrote, with every id printed by name (self, thr,
-// c0..c3, z, probe) and every descriptor by name (numbers differ: umbra moves signalfds to 1000-1015, and a run may
-// inherit descriptors), so a native run and a run under umbra print the same lines, in real or virtual time.
+// times, prctl (death signal, child subreaper), clone (only flag combinations Linux refuses with EINVAL before it
+// creates anything), clone3 (raw: children that exit at once, and arguments Linux refuses: bad sizes, pointers, exit
+// signals, flag combinations), kill and friends on a child that has exited and is not yet reaped (a zombie), waitid on
+// plain and PIDFD_NONBLOCK pidfds, stat, statx, access, readlink, chdir and getdents64 on /proc paths of its ids; fcntl
+// and ioctl owners of signal-driven I/O (F_SETOWN, F_GETOWN, F_SETOWN_EX, F_GETOWN_EX, FIOSETOWN, SIOCSPGRP, FIOGETOWN,
+// SIOCGPGRP, TIOCGPGRP, TIOCSPGRP) on pipes, sockets and other files; signalfd and signalfd4, and read(2) of signalfds;
+// and the time calls umbra emulates in virtual time, with arguments whose outcome does not depend on the clock:
+// nanosleep and clock_nanosleep (zero or invalid durations, any clock), POSIX timers (SIGEV_THREAD_ID naming its
+// thread, itself, a child or no thread), timerfds, getitimer, setitimer and alarm (never left armed), poll, ppoll,
+// select, pselect6, epoll_wait, epoll_pwait and epoll_pwait2 (zero timeouts, or longer ones only when a descriptor is
+// surely ready). Arguments come from sets of interesting values (bad pointers, NULL, valid buffers, bad signal numbers,
+// siginfos with any si_code, bad descriptors, random flag bits, bad sizes) chosen by a fixed-seed xorshift generator:
+// `fuzz <seed> [calls]`. One line per call, `<index> <name>(<args>) = <ret> <errno>` plus what the call wrote, with
+// every id printed by name (self, thr, c0..c3, z, probe, zchild, child) and every descriptor by name (numbers differ:
+// umbra moves signalfds to 1000-1015, and a run may inherit descriptors), so a native run and a run under umbra print
+// the same lines, in real or virtual time.
 //
 // Safety: pids come only from the fuzzer itself, its thread, its own children, its own group, and numbers no process
-// can have (beyond PID_MAX_LIMIT); never -1 or 1. The signals it sends (kill, the siginfo calls, pidfds) are handled
-// (counted) or ignored by default, and rt_sigaction never makes them fatal; only the fuzzer's own children get
-// SIGKILL, at the end. Waits that could block on a live child get WNOHANG; rt_sigtimedwait gets a zero timeout, or
-// none only when it fails before waiting. Timers are armed only far in the future and disarmed or deleted in the
-// same call; sleeps are zero or invalid. Run natively inside a new pid namespace anyway.
+// can have (beyond PID_MAX_LIMIT); never -1 or 1. clone3 never gets CLONE_VM, a stack, CLONE_SETTLS or a cgroup unless
+// Linux refuses the combination first; its children _exit at once and are reaped in the same call. The signals it sends
+// (kill, the siginfo calls, pidfds) are handled (counted) or ignored by default, and rt_sigaction never makes them
+// fatal; only the fuzzer's own children get SIGKILL, at the end. Waits that could block on a live child get WNOHANG;
+// rt_sigtimedwait gets a zero timeout, or none only when it fails before waiting. Timers are armed only far in the
+// future and disarmed or deleted in the same call; sleeps are zero or invalid. Run natively inside a new pid namespace
+// anyway.
 //
 // Determinism: the thread blocks every signal, so a process-wide signal the main thread blocks stays pending for it
 // (for rt_sigtimedwait to take) instead of going to whichever thread runs first. CPU times and usage are never
@@ -49,6 +54,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,6 +67,12 @@
 #endif
 #ifndef SA_RESTORER
 #define SA_RESTORER 0x04000000
+#endif
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ULL
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 #define PIDFD_THREAD_FLAG O_EXCL
 #define PIDFD_SIGNAL_THREAD 1
@@ -137,6 +149,7 @@ static volatile pid_t thread_tid;
 static pid_t kids[4]; // c0..c2 sleep in pause(); c3 is stopped
 static pid_t zombie;
 static int pidfds[2]; // of c0 and c3
+static int nonblocking_pidfds[2]; // of c0 and c3, opened with PIDFD_NONBLOCK
 static volatile int caught[65];
 static uint64_t libc_restorer;
 
@@ -251,7 +264,9 @@ static void setup(void) {
     }
     pidfds[0] = (int)syscall(SYS_pidfd_open, kids[0], 0);
     pidfds[1] = (int)syscall(SYS_pidfd_open, kids[3], 0);
-    if (pidfds[0] < 0 || pidfds[1] < 0) {
+    nonblocking_pidfds[0] = (int)syscall(SYS_pidfd_open, kids[0], O_NONBLOCK);
+    nonblocking_pidfds[1] = (int)syscall(SYS_pidfd_open, kids[3], O_NONBLOCK);
+    if (pidfds[0] < 0 || pidfds[1] < 0 || nonblocking_pidfds[0] < 0 || nonblocking_pidfds[1] < 0) {
         perror("pidfd_open");
         exit(2);
     }
@@ -259,7 +274,7 @@ static void setup(void) {
     if (pthread_create(&thread, NULL, thread_main, NULL) != 0) exit(2);
     while (thread_tid == 0) sched_yield();
     name_id(thread_tid, "thr");
-    printf("setup: children=4 zombie=1 thread=1 pidfds=2\n");
+    printf("setup: children=4 zombie=1 thread=1 pidfds=4\n");
 }
 
 // ---- Argument sets ----
@@ -449,18 +464,22 @@ static void fuzz_wait4(int index) {
     end();
 }
 
-// For P_PIDFD: pidfds and other descriptors. For the others, pids (descriptor numbers would be small pids that
-// exist natively in the pid namespace), and now and then 999 or -1.
+// For P_PIDFD: pidfds (plain and PIDFD_NONBLOCK) and other descriptors. For the others, pids (descriptor numbers
+// would be small pids that exist natively in the pid namespace), and now and then 999 or -1.
 static long long pick_waitid_id(int idtype) {
     if (idtype != P_PIDFD) return chance(10) ? (chance(50) ? 999 : -1) : pick_pid();
     {
-        switch (below(7)) {
+        switch (below(11)) {
         case 0:
         case 1: return pidfds[0];
         case 2:
         case 3: return pidfds[1];
-        case 4: return 0; // /dev/null, not a pidfd
-        case 5: return 999; // not open
+        case 4:
+        case 5: return nonblocking_pidfds[0];
+        case 6:
+        case 7: return nonblocking_pidfds[1];
+        case 8: return 0; // /dev/null, not a pidfd
+        case 9: return 999; // not open
         default: return -1;
         }
     }
@@ -470,6 +489,8 @@ static const char *waitid_id_name(int idtype, long long id) {
     if (idtype == P_PIDFD) {
         if (id == pidfds[0]) return "pidfd(c0)";
         if (id == pidfds[1]) return "pidfd(c3)";
+        if (id == nonblocking_pidfds[0]) return "pidfd_nonblock(c0)";
+        if (id == nonblocking_pidfds[1]) return "pidfd_nonblock(c3)";
         char *out = next_scratch();
         snprintf(out, 96, "fd %lld", id);
         return out;
@@ -488,6 +509,7 @@ static void fuzz_waitid(int index) {
     struct pointer info = pick_pointer(buffer_a);
     struct pointer usage = pick_pointer(buffer_b);
     int id_int = (int)id;
+    // A PIDFD_NONBLOCK pidfd never blocks (EAGAIN where a wait would): it keeps the options it was given.
     int may_block = idtype == P_ALL || idtype == P_PGID || (idtype == P_PIDFD && (id_int == pidfds[0] || id_int == pidfds[1]));
     if (idtype == P_PID) {
         for (int i = 0; i < 4; i++) may_block |= id_int == kids[i];
@@ -762,8 +784,158 @@ static void fuzz_clone(int index) {
     end();
 }
 
-// /proc paths of the ids the fuzzer knows (not the zombie's: umbra has reaped it natively, so its directory is gone),
-// of numbers no process has, and of self and thread-self; the calls that name a path, with bad pointers and sizes.
+// ---- clone3 ----
+
+// struct clone_args as of CLONE_ARGS_SIZE_VER2 (88 bytes).
+struct clone3_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+// Flags a child may be made with here: it only calls _exit, in memory of its own, on the stack it has.
+#define CLONE3_HARMLESS                                                                                               \
+    (CLONE_PIDFD | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_VFORK |                    \
+     CLONE_CLEAR_SIGHAND | CLONE_FILES | CLONE_FS | CLONE_SYSVSEM | CLONE_IO)
+
+// Whether Linux refuses these clone3 arguments (EINVAL, EBADF) before it makes anything: any flag beyond the
+// harmless ones must come with one of these.
+static int clone3_refused(const struct clone3_args *args) {
+    uint64_t flags = args->flags;
+    if (flags & (CSIGNAL | CLONE_DETACHED)) return 1;
+    if (flags >> 34) return 1;
+    if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND)) return 1;
+    if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM)) return 1;
+    if ((flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) == (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND)) return 1;
+    if ((flags & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS)) return 1;
+    if ((flags & CLONE_INTO_CGROUP) && (args->cgroup == 999 || args->cgroup > INT_MAX)) return 1;
+    return 0;
+}
+
+static pid_t set_tid_array[2] = {5000, 5000};
+
+static void fuzz_clone3(int index) {
+    static const uint64_t harmless[] = {CLONE_PIDFD, CLONE_PARENT_SETTID, CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID,
+                                        CLONE_VFORK, CLONE_CLEAR_SIGHAND, CLONE_FILES | CLONE_FS,
+                                        CLONE_SYSVSEM | CLONE_IO};
+    struct clone3_args args;
+    memset(&args, 0, sizeof args);
+    for (size_t i = 0; i < sizeof harmless / sizeof harmless[0]; i++)
+        if (chance(20)) args.flags |= harmless[i];
+    switch (below(16)) {
+    case 0: args.flags = (args.flags | CLONE_THREAD) & ~(uint64_t)CLONE_SIGHAND; break;
+    case 1: args.flags |= CLONE_SIGHAND; break;
+    case 2: args.flags |= CLONE_CLEAR_SIGHAND | CLONE_SIGHAND | CLONE_VM; break;
+    case 3: args.flags |= SIGCHLD; break;
+    case 4: args.flags |= CLONE_DETACHED; break;
+    case 5: args.flags |= 1ULL << (34 + below(30)); break;
+    case 6: args.flags |= CLONE_NEWNS | CLONE_FS; break;
+    case 7: {
+        static const uint64_t cgroups[] = {999, UINT64_MAX, 0x80000000ULL};
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = cgroups[below(3)];
+        break;
+    }
+    default: break;
+    }
+    static const uint64_t exit_signals[] = {SIGCHLD, SIGCHLD, SIGCHLD, SIGCHLD, SIGCHLD, SIGCHLD, 0, 0, 65,
+                                            UINT64_MAX, (1ULL << 32) | SIGCHLD};
+    args.exit_signal = exit_signals[below(sizeof exit_signals / sizeof exit_signals[0])];
+    fill(buffer_b);
+    struct pointer pidfd_at = {0, "NULL", NULL_POINTER}, parent_tid_at = {0, "NULL", NULL_POINTER};
+    if (args.flags & CLONE_PIDFD) pidfd_at = pick_pointer(buffer_b);
+    if (args.flags & CLONE_PARENT_SETTID) {
+        parent_tid_at = pick_pointer(buffer_b + 64);
+        if (parent_tid_at.kind == VALID) parent_tid_at.value = (uint64_t)(uintptr_t)(buffer_b + 64);
+    }
+    args.pidfd = pidfd_at.value;
+    args.parent_tid = parent_tid_at.value;
+    if (args.flags & CLONE_CHILD_SETTID) args.child_tid = chance(70) ? (uint64_t)(uintptr_t)(buffer_b + 128) : 1;
+    // A stack only without its size, or a size without a stack: EINVAL, never a child on another stack.
+    const char *stack_shown = "0";
+    if (chance(8)) {
+        if (chance(50)) {
+            args.stack = (uint64_t)(uintptr_t)buffer_b;
+            stack_shown = "buf+0";
+        } else {
+            args.stack_size = 4096;
+            stack_shown = "0+4096";
+        }
+    }
+    const char *set_tid_shown = "0";
+    switch (below(20)) {
+    case 0:
+        args.set_tid = (uint64_t)(uintptr_t)set_tid_array;
+        args.set_tid_size = 1;
+        set_tid_shown = "{5000}";
+        break;
+    case 1:
+        args.set_tid = (uint64_t)(uintptr_t)set_tid_array;
+        args.set_tid_size = 40;
+        set_tid_shown = "{5000...} x40";
+        break;
+    case 2:
+        args.set_tid_size = 1;
+        set_tid_shown = "NULL x1";
+        break;
+    case 3:
+        args.set_tid = 1;
+        args.set_tid_size = 1;
+        set_tid_shown = "1 x1";
+        break;
+    default: break;
+    }
+    // The struct in buffer_a, and 8 more bytes: zero, or not (E2BIG when the size takes them in).
+    fill(buffer_a);
+    memcpy(buffer_a, &args, sizeof args);
+    uint64_t extra = chance(50) ? 0 : 7;
+    memcpy(buffer_a + sizeof args, &extra, 8);
+    static const uint64_t sizes[] = {88, 88, 88, 88, 88, 88, 88, 88, 64, 80, 96, 0, 63, 4097, (1ULL << 32) | 88};
+    uint64_t size = sizes[below(sizeof sizes / sizeof sizes[0])];
+    struct pointer at = chance(90) ? (struct pointer){(uint64_t)(uintptr_t)buffer_a, "buf", VALID}
+                                   : pick_pointer(buffer_a);
+    if ((args.flags & ~(uint64_t)CLONE3_HARMLESS) && !clone3_refused(&args)) {
+        printf("refusing to call clone3(flags 0x%llx)\n", (unsigned long long)args.flags);
+        exit(3);
+    }
+    fflush(stdout);
+    long ret = CALL(SYS_clone3, at.value, size);
+    if (ret == 0) _exit(5);
+    begin(index, "clone3");
+    if (at.kind == VALID)
+        put("{0x%llx %lld pidfd=%s ptid=%s ctid=%s stack=%s set_tid=%s cgroup=%lld +%llu}, %llu",
+            (unsigned long long)args.flags, (long long)args.exit_signal, pidfd_at.name, parent_tid_at.name,
+            args.child_tid == 0 ? "0" : args.child_tid == 1 ? "1" : "buf", stack_shown, set_tid_shown,
+            (long long)args.cgroup, (unsigned long long)extra, (unsigned long long)size);
+    else put("%s, %llu", at.name, (unsigned long long)size);
+    result(ret, ret > 0 ? "child" : "-1");
+    if (ret > 0) {
+        name_id(ret, "child");
+        if (probe_count < (int)(sizeof probe_pids / sizeof probe_pids[0])) probe_pids[probe_count++] = ret;
+        int status = 0;
+        long waited = wait4((pid_t)ret, &status, __WALL, NULL);
+        put(" wait4=%s", waited > 0 ? id_name(waited) : errno_name(waited, errno));
+        if (waited > 0) put(" status=0x%x", status);
+        if (args.flags & CLONE_PARENT_SETTID && parent_tid_at.kind == VALID) {
+            int written;
+            memcpy(&written, buffer_b + 64, 4);
+            put(" ptid=%s", touched(buffer_b + 64, 4) ? id_name(written) : "untouched");
+        }
+        id_count--;
+    }
+    if (pidfd_at.kind == VALID) {
+        // Written when the call got as far as the pidfd (a later failure closes it again).
+        int fd;
+        memcpy(&fd, buffer_b, 4);
+        put(" pidfd=%s", touched(buffer_b, 4) ? "written" : "untouched");
+        if (ret > 0 && touched(buffer_b, 4)) {
+            put(" cloexec=%d", (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+            close(fd);
+        }
+    }
+    end();
+}
+
+// /proc paths of the ids the fuzzer knows (the zombie's too, until a wait reaps it), of numbers no process has, and of
+// self and thread-self; the calls that name a path, with bad pointers and sizes.
 static const char *const proc_suffixes[] = {"", "/", "/stat", "/status", "/exe", "/task", "/task/", "/..", "/comm"};
 
 static const char *proc_path(char *path, size_t size) {
@@ -774,7 +946,7 @@ static const char *proc_path(char *path, size_t size) {
     case 0: id = self; break;
     case 1: id = thread_tid; break;
     case 2:
-    case 3: id = kids[below(4)]; break;
+    case 3: id = chance(20) ? zombie : kids[below(4)]; break;
     case 4: id = 5000000; break;
     case 5: id = -(long long)self; break;
     case 6:
@@ -1030,9 +1202,7 @@ static void fuzz_pidfd_send_signal(int index) {
 }
 
 static void fuzz_pidfd_open(int index) {
-    // Not the zombie: umbra has reaped its native process, so it has no pidfd to give (a documented limit).
     long long pid = chance(15) ? thread_tid : pick_pid();
-    if (pid == zombie) pid = kids[0];
     static const long long flag_values[] = {0, 0, 0, O_NONBLOCK, PIDFD_THREAD_FLAG, O_NONBLOCK | PIDFD_THREAD_FLAG,
                                             1, O_CLOEXEC, (1LL << 32)};
     long long flags = chance(8) ? (long long)rnd() : flag_values[below(sizeof flag_values / sizeof flag_values[0])];
@@ -1153,6 +1323,19 @@ static void fuzz_getrusage(int index) {
     end();
 }
 
+// times: the clock ticks it returns vary, so only whether it returned them and wrote its struct.
+static void fuzz_times(int index) {
+    fill(buffer_b);
+    struct pointer where = pick_pointer(buffer_b);
+    long ret = CALL(SYS_times, where.value);
+    begin(index, "times");
+    put("%s", where.name);
+    result(ret, ret == -1 ? "-1" : "ticks");
+    if (where.kind == VALID) put(" tms=%s", touched(buffer_b, sizeof(struct tms)) ? "written" : "untouched");
+    if (where.kind == VALID && touched(buffer_b + sizeof(struct tms), 8)) put(" overrun");
+    end();
+}
+
 // The simple id calls: getpid, getppid, gettid, getpgrp, setsid (EPERM while the fuzzer leads a group, which it
 // does until setpgid moves it) and set_tid_address (the kernel keeps any address; it writes there only at exit).
 static void fuzz_ids(int index) {
@@ -1207,6 +1390,59 @@ static void probe(int index) {
     put("fork+wait4");
     result(ret, ret > 0 ? id_name(ret) : "-1");
     if (ret > 0) put(" status=0x%x", status);
+    end();
+    id_count--;
+}
+
+// A child that exits at once and is waited for without being reaped (waitid WNOWAIT: a zombie then, unless SIGCHLD's
+// disposition as the fuzz left it made the kernel reap it), named by kill, tgkill or pidfd_open and
+// pidfd_send_signal, then reaped.
+static void fuzz_zombie_kill(int index) {
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) _exit(6);
+    name_id(child, "zchild");
+    if (probe_count < (int)(sizeof probe_pids / sizeof probe_pids[0])) probe_pids[probe_count++] = child;
+    siginfo_t info;
+    int waited = waitid(P_PID, child, &info, WEXITED | WNOWAIT);
+    const char *waited_shown = waited == 0 ? "0" : errno_name(-1, errno);
+    // Reaped by the kernel (ECHILD): the parent's wait can end before the child's pid is gone (release_task runs
+    // after the wake-up), so a call then may find it (EINVAL for a bad signal) or not (ESRCH) by timing alone. Wait
+    // until it is gone.
+    if (waited != 0)
+        while (kill(child, 0) == 0) sched_yield();
+    long long signal = pick_signal_to_send();
+    long ret;
+    switch (below(5)) {
+    case 0:
+        ret = CALL(SYS_tgkill, child, child, signal);
+        begin(index, "tgkill");
+        put("zchild, zchild, %lld", signal);
+        result(ret, ret == 0 ? "0" : "-1");
+        break;
+    case 1: {
+        ret = CALL(SYS_pidfd_open, child, 0);
+        begin(index, "pidfd_open");
+        put("zchild, 0");
+        result(ret, ret >= 0 ? "fd" : "-1");
+        if (ret >= 0) {
+            long sent = CALL(SYS_pidfd_send_signal, ret, signal, NULL, 0);
+            put(" pidfd_send_signal(%lld)=%s", signal, sent == 0 ? "0" : errno_name(sent, call_errno));
+            close((int)ret);
+        }
+        break;
+    }
+    default:
+        ret = CALL(SYS_kill, child, signal);
+        begin(index, "kill");
+        put("zchild, %lld", signal);
+        result(ret, ret == 0 ? "0" : "-1");
+        break;
+    }
+    int status = 0;
+    pid_t reaped = waitpid(child, &status, 0);
+    put(" waitid(WNOWAIT)=%s waitpid=%s", waited_shown, reaped > 0 ? id_name(reaped) : errno_name(-1, errno));
+    if (reaped > 0) put(" status=0x%x", status);
     end();
     id_count--;
 }
@@ -1779,19 +2015,18 @@ static void fuzz_timer_create(int index) {
     default: {
         static const int notifies[] = {SIGEV_SIGNAL, SIGEV_NONE, SIGEV_NONE, SIGEV_THREAD_ID, SIGEV_THREAD, 3, 5, -1};
         static const int signals[] = {SIGUSR1, SIGUSR2, 34, 64, 0, -1, 65, SIGALRM};
-        notify = notifies[below(sizeof notifies / sizeof notifies[0])];
+        notify = chance(30) ? SIGEV_THREAD_ID : notifies[below(sizeof notifies / sizeof notifies[0])];
         int signo = signals[below(sizeof signals / sizeof signals[0])];
+        // For SIGEV_THREAD_ID, mostly the fuzzer's thread or itself (timers that work), else a child or no thread
+        // (EINVAL).
         long long tid;
-        switch (below(5)) {
+        switch (notify != SIGEV_THREAD_ID ? below(5) : chance(60) ? below(2) : 2 + below(3)) {
         case 0: tid = self; break;
         case 1: tid = thread_tid; break;
         case 2: tid = kids[0]; break;
         case 3: tid = 0; break;
         default: tid = 5000000; break;
         }
-        // umbra does not translate a SIGEV_THREAD_ID tid in real time, where the call runs natively (a documented
-        // gap): only ids no thread has.
-        if (notify == SIGEV_THREAD_ID && tid > 0) tid = 5000000;
         uint64_t value = below(1000);
         int tid_int = (int)tid;
         memcpy(event_buffer, &value, 8);
@@ -2464,7 +2699,7 @@ int main(int argc, char **argv) {
         // bytes are put back, for the path calls that read them).
         uint16_t edge_bytes;
         memcpy(&edge_bytes, edge_page + 4096 - 2, 2);
-        int index = (int)below(52);
+        int index = (int)below(56);
         switch (index) {
         case 0:
         case 1:
@@ -2517,12 +2752,16 @@ int main(int argc, char **argv) {
         case 48: fuzz_select(i); break;
         case 49: fuzz_epoll(i); break;
         case 50: fuzz_owner(i); break;
+        case 51:
+        case 52: fuzz_clone3(i); break;
+        case 53: fuzz_times(i); break;
+        case 54: fuzz_zombie_kill(i); break;
         default:
             if (chance(20)) probe(i);
             else fuzz_getpgid_getsid(i, (int)below(2));
             break;
         }
-        if (index >= 38 && index <= 50) memcpy(edge_page + 4096 - 2, &edge_bytes, 2);
+        if (index >= 38 && index <= 54) memcpy(edge_page + 4096 - 2, &edge_bytes, 2);
     }
 
     // Back to a known state, then end the children.
