@@ -40,7 +40,16 @@ export interface Row {
 }
 
 /** The C programs in bench/programs/ the rows use. */
-export const PROGRAMS = ["getpid", "compute", "fork_exit", "fork_exec", "signal", "clock", "open_close"] as const;
+export const PROGRAMS = [
+  "getpid",
+  "compute",
+  "fork_exit",
+  "fork_exec",
+  "signal",
+  "clock",
+  "open_close",
+  "timer_signal",
+] as const;
 
 /** The C file row 11 compiles. */
 const SMALL_C_FILE = new URL("./programs/fork_exec.c", import.meta.url).pathname;
@@ -149,6 +158,13 @@ function baseRows(path: (name: string) => string, computeIterations: number): Ro
       id: "7",
       label: "kill(self, SIGUSR1) + handler ×10000, per signal",
       argv: [path("signal"), "10000"],
+      metric: "self",
+      runs: 5,
+    },
+    {
+      id: "12",
+      label: "timer_settime(1 µs) + sigsuspend ×2000, per signal",
+      argv: [path("timer_signal"), "2000"],
       metric: "self",
       runs: 5,
     },

@@ -47,6 +47,8 @@ pub const Controller = struct {
     published: u32 = 0, // tracer thread only
     /// Events published since the consumer was last woken (tracer thread only).
     unflushed: u32 = 0,
+    /// Whether one of those left its thread stopped for a reply (tracer thread only).
+    unflushed_awaiting: bool = false,
 
     /// True while the tracer thread is in (or about to enter) a blocking wait4.
     sleeping: std.atomic.Value(bool) = .init(false),

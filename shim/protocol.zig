@@ -50,7 +50,10 @@ pub const Event = struct {
     /// leader goes last; its parent may reap it from now on.
     pub const exited: u32 = 8;
     /// Signal-delivery stop: aux = signal number, payload = siginfo; value = rax and args[0] =
-    /// orig_rax (a syscall the signal interrupted, and what it returns so far).
+    /// orig_rax (a syscall the signal interrupted, and what it returns so far). Informational
+    /// (aux2 = `observed`: the tracer delivered it) unless it may need the policy: a SIGTRAP,
+    /// a thread a debugger holds, or a call the signal ended with EINTR (an ignored signal must
+    /// not end a wait).
     pub const signal: u32 = 9;
     /// The thread entered a group stop (job control): aux = stop signal. Informational: the
     /// tracer restarts it with PTRACE_LISTEN, so it stays stopped until a SIGCONT.
@@ -104,7 +107,7 @@ pub const Reply = struct {
 /// aux2 of an exec event whose thread the tracer holds (spawn flag hold_at_exec).
 pub const held: i32 = 1;
 
-/// aux2 of an observed syscall event.
+/// aux2 of an observed syscall event, and of a signal event the tracer delivered itself.
 pub const observed: i32 = 1;
 
 /// Reply flag: stop again at the exit of the current syscall (PTRACE_SYSCALL).
@@ -116,6 +119,9 @@ pub const flag_restore_arguments: i32 = 2;
 /// Continue flag: resume with PTRACE_SINGLESTEP (until the step's SIGTRAP arrives, every
 /// resume of the thread single-steps, so stepping over a traced syscall still stops after it).
 pub const flag_single_step: i32 = 16;
+/// Continue flag: a debugger holds the thread's signals: its signal stops wait for a reply.
+/// A continue at a signal or event stop without it lets the tracer deliver them again.
+pub const flag_debugged: i32 = 32;
 
 /// Size of user_fpregs_struct (the fxsave area) that read_registers and write_registers copy.
 pub const fp_registers_size = 512;

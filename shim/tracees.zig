@@ -11,7 +11,9 @@ pub const Stop = enum(u8) {
     syscall_entry,
     /// syscall-exit stop; `registers` are valid.
     syscall_exit,
-    /// any other ptrace stop (events, signals, group stops, first stop).
+    /// signal-delivery stop.
+    signal,
+    /// any other ptrace stop (events, group stops, first stop).
     other,
 };
 
@@ -43,6 +45,8 @@ pub const Tracee = struct {
     hold_at_exec: bool,
     /// flag_single_step: resume with PTRACE_SINGLESTEP until the step's SIGTRAP stop.
     single_step: bool,
+    /// A debugger holds its signals (flag_debugged): every signal stop goes to the policy.
+    debugged: bool,
     /// In a group stop, restarted with PTRACE_LISTEN: stopped for job control, not for ptrace.
     listening: bool,
     /// `registers` were changed and must be written before the tracee resumes.
@@ -98,6 +102,7 @@ pub const Table = struct {
             .saved_arguments = null,
             .hold_at_exec = false,
             .single_step = false,
+            .debugged = false,
             .listening = false,
             .registers_dirty = false,
             .registers = std.mem.zeroes(sys.Registers),

@@ -42,12 +42,15 @@ pub fn run(c: *Controller) void {
     while (!c.shutdown.load(.acquire)) {
         apply_replies(c);
         const produced = drain_ready(c);
-        if (produced > 0) {
-            // Even an informational batch can make the policy answer a parked tracee (a child's
-            // exit completes its parent's wait): wait for the batch to be handled.
+        if (produced.awaiting) {
+            // A thread waits for its reply, which usually comes within microseconds: wait for
+            // it here rather than sleep and be woken by the doorbell. A batch of news only
+            // goes on to poll_briefly, which takes both new stops and replies (a child's exit
+            // can complete a parked parent's wait).
             wait_for_acknowledgement(c);
             continue;
         }
+        if (produced.count > 0) continue;
         if (poll_briefly(c)) continue;
         c.sleeping.store(true, .seq_cst);
         if (pending_replies(c) or c.shutdown.load(.seq_cst)) {
@@ -93,15 +96,18 @@ fn pending_replies(c: *Controller) bool {
     return c.replies.count() > 0;
 }
 
-/// Collects every wait4 result that is ready now. Returns how many events it published.
-fn drain_ready(c: *Controller) u32 {
+/// What drain_ready published: how many events, and whether a thread waits for a reply.
+const Produced = struct { count: u32, awaiting: bool };
+
+/// Collects every wait4 result that is ready now.
+fn drain_ready(c: *Controller) Produced {
     var status: u32 = 0;
     while (true) {
         const rc = sys.wait4(-1, &status, wait_flags | sys.WNOHANG, null);
         if (sys.failed(rc) or rc == 0) break;
         on_wait(c, @intCast(rc), status);
     }
-    const produced = c.unflushed;
+    const produced: Produced = .{ .count = c.unflushed, .awaiting = c.unflushed_awaiting };
     flush(c);
     return produced;
 }
@@ -109,6 +115,7 @@ fn drain_ready(c: *Controller) u32 {
 fn flush(c: *Controller) void {
     if (c.unflushed == 0) return;
     c.unflushed = 0;
+    c.unflushed_awaiting = false;
     c.mutex.lock();
     c.events_ready.broadcast();
     c.mutex.unlock();
@@ -139,6 +146,17 @@ fn publish(c: *Controller, message: Message) void {
     c.events.push_assume_capacity(stamped);
     c.published +%= 1;
     c.unflushed += 1;
+    if (awaits_reply(&stamped)) c.unflushed_awaiting = true;
+}
+
+/// Whether the thread of `message` stays stopped until the policy replies.
+fn awaits_reply(message: *const Message) bool {
+    return switch (message.kind) {
+        Event.syscall, Event.signal => message.aux2 != protocol.observed,
+        Event.syscall_exit => true,
+        Event.exec => message.aux2 == protocol.held,
+        else => false,
+    };
 }
 
 fn publish_error(c: *Controller, comptime format: []const u8, args: anytype) void {
@@ -356,11 +374,17 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
     var message = event(Event.signal, tid);
     message.aux = @intCast(signal);
     _ = sys.ptrace(sys.PTRACE.GETSIGINFO, tid, 0, @intFromPtr(&message.payload));
-    if (read_registers(tracee)) {
-        message.value = @bitCast(tracee.registers.rax);
-        message.args[0] = tracee.registers.orig_rax;
-    }
+    tracee.stop = .signal;
+    // Registers unreadable: the thread is dying; its exit event follows.
+    if (!read_registers(tracee)) return publish(c, message);
+    message.value = @bitCast(tracee.registers.rax);
+    message.args[0] = tracee.registers.orig_rax;
+    // A signal round trip through the policy costs tens of µs: most need no decision.
+    const eintr: i64 = -@as(i64, @intFromEnum(linux.E.INTR));
+    if (signal == sys.SIGTRAP or tracee.debugged or message.value == eintr) return publish(c, message);
+    message.aux2 = protocol.observed;
     publish(c, message);
+    resume_tracee(tracee, @intCast(signal), 0);
 }
 
 fn on_seccomp(c: *Controller, tracee: *Tracee) void {
@@ -484,7 +508,7 @@ fn apply(c: *Controller, reply: *const Message) void {
     }
     switch (reply.kind) {
         Reply.read_registers => {
-            if (tracee.stop == .other and !tracee.registers_dirty and !read_registers(tracee)) return;
+            if ((tracee.stop == .other or tracee.stop == .signal) and !tracee.registers_dirty and !read_registers(tracee)) return;
             const buffer: *sys.Registers = @ptrFromInt(reply.args[0]);
             buffer.* = tracee.registers;
             if (reply.args[1] != 0) {
@@ -502,7 +526,12 @@ fn apply(c: *Controller, reply: *const Message) void {
                 _ = sys.ptrace(sys.PTRACE.SETFPREGS, tracee.tid, 0, @intFromPtr(fp));
             }
         },
-        Reply.continue_ => resume_tracee(tracee, reply.aux, reply.aux2),
+        Reply.continue_ => {
+            // Only a debugger resumes a thread from a signal or held-exec stop: it says whether
+            // it still holds the thread's signals.
+            if (tracee.stop == .signal or tracee.stop == .other) tracee.debugged = false;
+            resume_tracee(tracee, reply.aux, reply.aux2);
+        },
         Reply.emulate => {
             if (tracee.stop != .syscall_entry) return misplaced(c, reply, "a syscall entry");
             tracee.registers.orig_rax = std.math.maxInt(u64); // -1: the kernel skips the syscall
@@ -524,7 +553,7 @@ fn apply(c: *Controller, reply: *const Message) void {
             resume_tracee(tracee, 0, flags);
         },
         Reply.set_registers => {
-            if (tracee.stop == .other and !read_registers(tracee)) return;
+            if ((tracee.stop == .other or tracee.stop == .signal) and !read_registers(tracee)) return;
             const mask: u32 = @bitCast(reply.aux);
             const r = &tracee.registers;
             if (mask & 1 != 0) r.rax = @bitCast(reply.value);
@@ -566,10 +595,11 @@ fn resume_tracee(tracee: *Tracee, signal: i32, flags: i32) void {
     switch (tracee.stop) {
         .syscall_entry => tracee.exit_stop_wanted = wants_exit_stop,
         .syscall_exit => tracee.exit_stop_wanted = false,
-        .other => tracee.exit_stop_wanted = tracee.exit_stop_wanted or wants_exit_stop,
+        .signal, .other => tracee.exit_stop_wanted = tracee.exit_stop_wanted or wants_exit_stop,
         .running => unreachable,
     }
     if (flags & protocol.flag_single_step != 0) tracee.single_step = true;
+    if (flags & protocol.flag_debugged != 0) tracee.debugged = true;
     const request: u32 = if (tracee.exit_stop_wanted)
         sys.PTRACE.SYSCALL
     else if (tracee.single_step)

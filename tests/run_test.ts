@@ -1,6 +1,6 @@
 // umbra run: a configured run in virtual time, its outputs, expected final states, errors.
 import { deepEqual, equal, match } from "node:assert/strict";
-import { ROOT, UMBRA, umbraTest } from "./_util.ts";
+import { compile, ROOT, UMBRA, umbraTest } from "./_util.ts";
 
 interface Outcome {
   code: number;
@@ -289,3 +289,26 @@ umbraTest(
     });
   },
 );
+
+umbraTest("stop_time ends a run whose process has a zombie leader and a thread asleep for an hour", async () => {
+  const program = await compile("leader_exits");
+  await withDirectory(async (directory) => {
+    await Deno.writeTextFile(
+      `${directory}/run.yaml`,
+      [
+        "general:",
+        "  stop_time: 2 s",
+        "hosts:",
+        "  h:",
+        "    processes:",
+        `      - path: ${program}`,
+        "        args: ['3600']",
+        "        expected_final_state: running",
+      ].join("\n"),
+    );
+    const result = await umbraRun(["run.yaml", "--data-directory", "out"], directory);
+    equal(result.code, 0, result.stderr);
+    const report = JSON.parse(await Deno.readTextFile(`${directory}/out/report.json`));
+    deepEqual([report.processes[0].exitTime, report.processes[0].ok, report.stopTime], [null, true, "2000000000"]);
+  });
+});

@@ -55,7 +55,7 @@ export const ReplyKind = {
 /** aux2 of an exec event whose thread the tracer holds (spawned to pause for a debugger). */
 export const HELD = 1;
 
-/** aux2 of a syscall event the tracer only reports (it resumed the thread already). */
+/** aux2 of a syscall or signal event the tracer only reports (it resumed the thread already). */
 export const OBSERVED = 1;
 
 /** Reply flag: stop again at the exit of the current syscall. */
@@ -64,6 +64,11 @@ export const FLAG_EXIT_STOP = 1;
 export const FLAG_RESTORE_ARGS = 2;
 /** Continue flag: single-step (PTRACE_SINGLESTEP) until the step's SIGTRAP. */
 export const FLAG_SINGLE_STEP = 16;
+/**
+ * Continue flag: a debugger holds the thread's signals, so the tracer sends every signal stop of
+ * it here. A continue at a signal or event stop without it lets the tracer deliver them again.
+ */
+export const FLAG_DEBUGGED = 32;
 
 /** setRegisters mask bit for the return register (rax); bit 1 + i selects argument register i. */
 export const REGISTER_RAX = 1;

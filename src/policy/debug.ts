@@ -10,7 +10,7 @@
 
 import { Signal } from "../abi/signals.ts";
 import { FXSAVE_SIZE } from "../debug/fp_registers.ts";
-import { FLAG_SINGLE_STEP, type RawEvent, type ReplyBatch, ReplyKind } from "../native/protocol.ts";
+import { FLAG_DEBUGGED, FLAG_SINGLE_STEP, type RawEvent, type ReplyBatch, ReplyKind } from "../native/protocol.ts";
 import type { Process } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
 import type { DebugCommand, Notice } from "./messages.ts";
@@ -78,6 +78,10 @@ export class Debugger implements DebugObserver {
     return true;
   }
 
+  holds(thread: Thread): boolean {
+    return this.#targets.get(thread.nativeTid)?.attached === true;
+  }
+
   registers(tid: number): void {
     this.#written = [];
     this.native.notify({ type: "debug-registers", tid, bytes: this.#buffer.slice() });
@@ -135,7 +139,10 @@ export class Debugger implements DebugObserver {
     // The program's own signal, passed on: delivered as if no debugger had stopped it.
     if (held && signal === held.aux && signal !== Signal.SIGTRAP && !step) return this.native.deliver(held);
     this.native.submit((batch) =>
-      batch.push(ReplyKind.continue, tid, { aux: signal, aux2: step ? FLAG_SINGLE_STEP : 0 })
+      batch.push(ReplyKind.continue, tid, {
+        aux: signal,
+        aux2: (step ? FLAG_SINGLE_STEP : 0) | (target.attached ? FLAG_DEBUGGED : 0),
+      })
     );
   }
 }

@@ -17,6 +17,7 @@ import type { UmbraEvent } from "../report/events.ts";
 import type { TraceeMemory } from "../native/memory.ts";
 import {
   EventKind,
+  FLAG_DEBUGGED,
   FLAG_EXIT_STOP,
   FLAG_RESTORE_ARGS,
   HELD,
@@ -81,6 +82,8 @@ export interface DebugObserver {
    * the debugger resumes it, with `Policy.deliverHeld` when the signal goes on to the program).
    */
   trapped(thread: Thread, event: RawEvent): boolean;
+  /** Whether a debugger is attached to `thread` (its signals stop for the debugger). */
+  holds(thread: Thread): boolean;
   /** A `registers` event: the registers of `tid` are in the debugger's buffer. */
   registers(tid: number): void;
 }
@@ -576,6 +579,8 @@ export class Policy implements KernelObserver {
 
   #signal(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
+    // Most signals the tracer delivered itself (see the signal event in shim/protocol.zig).
+    if (event.aux2 === OBSERVED) return this.#delivered(event, thread);
     if (thread && this.debug?.trapped(thread, event)) return;
     this.#deliver(event, thread);
   }
@@ -589,7 +594,13 @@ export class Policy implements KernelObserver {
       this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RESTART });
       return;
     }
-    this.#push(ReplyKind.continue, event.tid, { aux: event.aux });
+    const debugged = thread !== undefined && this.debug?.holds(thread) === true;
+    this.#push(ReplyKind.continue, event.tid, { aux: event.aux, aux2: debugged ? FLAG_DEBUGGED : 0 });
+    this.#delivered(event, thread);
+  }
+
+  /** Signal `event` is on its way to `thread`'s handler (or default action). */
+  #delivered(event: RawEvent, thread: Thread | undefined): void {
     if (!thread) return;
     this.kernel.delivering(thread.process, event.aux);
     if (!this.reporting.events) return;
