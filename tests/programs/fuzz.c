@@ -1189,11 +1189,6 @@ static void fuzz_pidfd_send_signal(int index) {
     static const long long flag_values[] = {0, 0, 0, 0, 0, PIDFD_SIGNAL_THREAD, PIDFD_SIGNAL_THREAD_GROUP,
                                             PIDFD_SIGNAL_PROCESS_GROUP, 3, 6, 8, 0x80000000LL, (1LL << 32)};
     long long flags = chance(8) ? (long long)rnd() : flag_values[below(sizeof flag_values / sizeof flag_values[0])];
-    // umbra sends to a process group itself, only with the siginfo kill makes (a documented limit).
-    if ((flags & PIDFD_SIGNAL_PROCESS_GROUP) && info.kind != NULL_POINTER) {
-        info = (struct pointer){0, "NULL", NULL_POINTER};
-        snprintf(shown, sizeof shown, "NULL");
-    }
     long ret = CALL(SYS_pidfd_send_signal, fd, signal, info.value, flags);
     begin(index, "pidfd_send_signal");
     put("%s, %lld, %s, 0x%llx", fd_name, signal, shown, (unsigned long long)flags);
@@ -1563,18 +1558,13 @@ static long raw_syscall3(long number, long a, long b, long c) {
 #endif
 }
 
-// An owner: pick_pid's ids, and the groups of the thread and the zombie (no process is in them).
-// Owners: pids, and groups nobody can be in (a thread's and the zombie's ids). umbra stands a group owner in by one
-// member, so groups whose members change later (setpgid) are left out (a documented limit).
+// An owner: pick_pid's ids (groups among them), and the groups of the thread and the zombie (no process is in them).
 static long long pick_owner(void) {
     switch (below(10)) {
     case 0: return 0;
     case 1: return -(long long)thread_tid;
     case 2: return -(long long)zombie;
-    default: {
-        long long pid = pick_pid();
-        return pid < 0 && pid > INT_MIN ? -pid : pid;
-    }
+    default: return pick_pid();
     }
 }
 
