@@ -13,6 +13,7 @@ const spawn = @import("spawn.zig");
 const sys = @import("sys.zig");
 const tracees = @import("tracees.zig");
 const clock = @import("clock.zig");
+const random = @import("random.zig");
 
 pub const ring_capacity = 8192;
 /// How long next_events polls before it sleeps on the condition variable.
@@ -66,11 +67,15 @@ pub const Controller = struct {
     /// init's executable (a sealed memfd).
     image_fd: i32 = -1,
     observations: seccomp.Observations = undefined,
+    /// Seeded: keeps every host's random FIFO full (its own thread).
+    feeder: ?*random.Feeder(hosts.host_count_max) = null,
     tgid: sys.pid_t,
     thread: std.Thread = undefined,
 
     // Tracer thread only.
     table: tracees.Table,
+    /// The last TSC value an rdtsc was answered with (virtual time).
+    last_tsc: u64 = 0,
     hosts: [hosts.host_count_max]hosts.Host = .{hosts.Host{}} ** hosts.host_count_max,
 
     /// Behaviour switches given at open.
@@ -80,7 +85,12 @@ pub const Controller = struct {
         virtual_time: bool,
         /// Trace every syscall the rules do not refuse (strace logging wants them all).
         trace_all: bool,
-        _: u30 = 0,
+        /// Seeded randomness: exec events carry the AT_RANDOM address and wait for the policy
+        /// (which writes the bytes), and each host's /dev/urandom and /dev/random read the
+        /// feeder's stream. With `virtual_time`, rdtsc and rdtscp (trapped by PR_SET_TSC in
+        /// every program) are answered from the virtual clock.
+        seeded: bool,
+        _: u29 = 0,
     };
 
     pub fn create(allocator: std.mem.Allocator, rules: []const u32, options: Options, epoch_ns: u64, read_cost_ns: u64) !*Controller {
@@ -106,11 +116,24 @@ pub const Controller = struct {
         try seccomp.build(&filter, &controller.observations, rules, if (options.trace_all) .trace else .allow);
         @memcpy(controller.shared.filter[0..filter.len], filter.instructions[0..filter.len]);
         controller.shared.filter_len = filter.len;
+        if (options.seeded) {
+            const feeder = try allocator.create(random.Feeder(hosts.host_count_max));
+            feeder.* = .{};
+            feeder.start() catch |err| {
+                allocator.destroy(feeder);
+                return err;
+            };
+            controller.feeder = feeder;
+        }
         return controller;
     }
 
     pub fn destroy(controller: *Controller) void {
         const allocator = controller.allocator;
+        if (controller.feeder) |feeder| {
+            feeder.stop();
+            allocator.destroy(feeder);
+        }
         if (controller.clock_region) |region| _ = std.os.linux.munmap(@ptrCast(region), 4096);
         if (controller.clock_fd >= 0) _ = std.os.linux.close(controller.clock_fd);
         if (controller.shared_fd >= 0) {

@@ -9,6 +9,7 @@ const sys = @import("sys.zig");
 const init = @import("init.zig");
 const shared = @import("shared.zig");
 const clock = @import("clock.zig");
+const random = @import("random.zig");
 
 pub const host_count_max = 1024;
 
@@ -27,6 +28,9 @@ pub const Host = struct {
     /// Spawn slots sent to init, in order; its fork events take them in the same order.
     pending: [shared.slot_count]u8 = undefined,
     pending_count: u8 = 0,
+    /// Seeded: umbra's end of the FIFO init binds over /dev/urandom and /dev/random (the
+    /// feeder's from then on), else -1.
+    random_fd: i32 = -1,
 
     pub fn push_pending(host: *Host, slot: u8) void {
         assert(host.pending_count < host.pending.len);
@@ -82,16 +86,36 @@ const CLONE_NEWPID = 0x20000000;
 
 /// Creates the host's init and waits (briefly) until it serves requests; seizing it is the
 /// caller's. On failure nothing of it is left.
-pub fn create(host: *Host, resources: Resources) ?Failure {
+pub fn create(host: *Host, resources: Resources, seeded: bool) ?Failure {
     assert(host.init_pid == 0);
+    // Seeded: a FIFO for init to bind over /dev/urandom and /dev/random, named only until init
+    // has bound it.
+    var fifo_name: [64]u8 = undefined;
+    const fifo: ?[*:0]const u8 = if (seeded) make_fifo(&fifo_name) else null;
+    if (seeded and fifo == null) return .{ .step = "random device (mkfifo in /tmp)", .errno = @intFromEnum(linux.E.IO) };
+    defer if (fifo) |path| {
+        _ = linux.unlink(path);
+    };
+    var random_fd: i32 = -1;
+    if (fifo) |path| {
+        const opened = linux.open(path, .{ .ACCMODE = .RDWR, .NONBLOCK = true, .CLOEXEC = true }, 0);
+        if (sys.failed(opened)) return .{ .step = "random device (open)", .errno = sys.errno(opened) };
+        random_fd = @intCast(opened);
+        const F_SETPIPE_SZ = 1031;
+        _ = linux.fcntl(random_fd, F_SETPIPE_SZ, random.pipe_size);
+    }
     const mode: init.Mode = if (linux.geteuid() == 0) .root else .user;
     var control: [2]i32 = undefined;
     var status: [2]i32 = undefined;
     const made_control = linux.pipe2(&control, .{ .CLOEXEC = true });
-    if (sys.failed(made_control)) return .{ .step = "pipe", .errno = sys.errno(made_control) };
+    if (sys.failed(made_control)) {
+        if (random_fd >= 0) _ = linux.close(random_fd);
+        return .{ .step = "pipe", .errno = sys.errno(made_control) };
+    }
     const made_status = linux.pipe2(&status, .{ .CLOEXEC = true });
     if (sys.failed(made_status)) {
         close_pair(control);
+        if (random_fd >= 0) _ = linux.close(random_fd);
         return .{ .step = "pipe", .errno = sys.errno(made_status) };
     }
     defer _ = linux.close(status[0]);
@@ -104,11 +128,12 @@ pub fn create(host: *Host, resources: Resources) ?Failure {
     if (rc == 0) {
         _ = linux.close(control[1]);
         _ = linux.close(status[0]);
-        start_init(mode, control[0], status[1], resources, bounding_set);
+        start_init(mode, control[0], status[1], resources, bounding_set, fifo);
     }
     _ = linux.close(status[1]);
     if (sys.failed(rc)) {
         _ = linux.close(control[1]);
+        if (random_fd >= 0) _ = linux.close(random_fd);
         return .{ .step = "clone", .errno = sys.errno(rc) };
     }
     const pid: sys.pid_t = @intCast(rc);
@@ -117,9 +142,15 @@ pub fn create(host: *Host, resources: Resources) ?Failure {
         _ = sys.kill(pid, sys.SIGKILL);
         var ignored: u32 = 0;
         _ = sys.wait4(pid, &ignored, sys.WALL, null);
+        if (random_fd >= 0) _ = linux.close(random_fd);
         return failure;
     }
-    host.* = .{ .init_pid = pid, .control_fd = control[1], .nspid_index = nspid_depth(pid) };
+    if (fifo) |path| {
+        // Bound now, so its name can go; everyone may read (and write) it, as /dev/urandom.
+        _ = linux.unlink(path);
+        _ = linux.fchmod(random_fd, 0o666);
+    }
+    host.* = .{ .init_pid = pid, .control_fd = control[1], .nspid_index = nspid_depth(pid), .random_fd = random_fd };
     return null;
 }
 
@@ -234,7 +265,7 @@ const parking_fd = 900;
 
 /// The clone child: fixed descriptors, the go-ahead (user mode), then init's image. Runs in a
 /// copy of the multi-threaded controller process: raw syscalls only.
-fn start_init(mode: init.Mode, control: i32, status: i32, resources: Resources, bounding_set: u64) noreturn {
+fn start_init(mode: init.Mode, control: i32, status: i32, resources: Resources, bounding_set: u64, fifo: ?[*:0]const u8) noreturn {
     // Were the tracer gone already (getppid says nothing here: the parent is outside the new
     // namespace), the control pipe's end at EOF stops init all the same.
     _ = sys.prctl(PR_SET_PDEATHSIG, sys.SIGKILL);
@@ -271,13 +302,31 @@ fn start_init(mode: init.Mode, control: i32, status: i32, resources: Resources, 
     }
     var bounding_text: [24:0]u8 = undefined;
     const bounding = (std.fmt.bufPrintZ(&bounding_text, "{x}", .{bounding_set}) catch unreachable).ptr;
-    const argv = [_:null]?[*:0]const u8{ "umbra-init", if (mode == .root) "root" else "user", bounding };
+    const argv = [_:null]?[*:0]const u8{ "umbra-init", if (mode == .root) "root" else "user", bounding, fifo };
     const envp = [_:null]?[*:0]const u8{};
     const rc = linux.syscall5(.execveat, @intCast(image_fd), @intFromPtr(""), @intFromPtr(&argv), @intFromPtr(&envp), AT_EMPTY_PATH);
     sys.exit_group(sys.errno(rc));
 }
 
 const image_fd: i32 = 6;
+
+var fifo_counter: std.atomic.Value(u32) = .init(0);
+
+/// A new FIFO, mode 0600, at a fresh name in /tmp (written into `buffer`); null if none could
+/// be made.
+fn make_fifo(buffer: []u8) ?[*:0]const u8 {
+    const S_IFIFO = 0o010000;
+    const AT_FDCWD: usize = @bitCast(@as(isize, -100));
+    for (0..16) |_| {
+        var nonce: u32 = 0;
+        _ = linux.getrandom(std.mem.asBytes(&nonce), 4, 0);
+        const path = std.fmt.bufPrintZ(buffer, "/tmp/.umbra-random-{d}-{d}-{x}", .{ sys.getpid(), fifo_counter.fetchAdd(1, .monotonic), nonce }) catch return null;
+        const rc = linux.syscall4(.mknodat, AT_FDCWD, @intFromPtr(path.ptr), S_IFIFO | 0o600, 0);
+        if (!sys.failed(rc)) return path.ptr;
+        if (sys.errno(rc) != @intFromEnum(linux.E.EXIST)) return null;
+    }
+    return null;
+}
 
 /// How many pid namespaces /proc's NSpid lists for init before the host's own (whose id is 1).
 fn nspid_depth(pid: sys.pid_t) u8 {

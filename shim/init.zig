@@ -32,7 +32,10 @@ pub const Status = struct {
 pub const go: u8 = 'G';
 
 /// What failed, in a `failed` status.
-pub const Step = enum(u8) { mount_private, mount_proc, last_pid, read_only, user_namespace, maps, region, signals };
+pub const Step = enum(u8) { mount_private, mount_proc, last_pid, read_only, user_namespace, maps, region, signals, random_device };
+
+/// Where the host's random devices are, each bound over by the FIFO umbra feeds (seeded runs).
+const random_devices = [_][*:0]const u8{ "/dev/urandom", "/dev/random" };
 
 /// How the sandbox's root is kept from acting on the host.
 /// - `root` (umbra runs as root): init starts in the host's user namespace, makes the kernel's
@@ -83,7 +86,8 @@ pub fn main() noreturn {
     // A session of its own for the host's programs: kill(0) and TIOCSTI reach a group and a
     // terminal, and umbra's are outside the namespace.
     _ = linux.setsid();
-    if (set_up(mode)) |failure| fail(failure);
+    const fifo: ?[*:0]const u8 = if (std.os.argv.len > 3) std.os.argv[3] else null;
+    if (set_up(mode, fifo)) |failure| fail(failure);
     keep_bounding_set(if (std.os.argv.len > 2) std.fmt.parseInt(u64, std.mem.span(std.os.argv[2]), 16) catch null else null);
     // A credential change (the user namespace) may have cleared it.
     _ = sys.prctl(PR_SET_PDEATHSIG, sys.SIGKILL);
@@ -110,9 +114,19 @@ fn all_catchable() [@sizeOf(linux.sigset_t) / 8]u64 {
     return words;
 }
 
-fn set_up(mode: Mode) ?Failure {
+fn set_up(mode: Mode, fifo: ?[*:0]const u8) ?Failure {
     // Nothing mounted here may propagate to the host.
     if (failed_at(.mount_private, linux.mount(null, "/", null, MS_REC | MS_PRIVATE, 0))) |f| return f;
+    // Seeded: the host's random devices read umbra's stream. (Bound before the root mode's
+    // unshare, the mounts are locked: the sandbox cannot take them away.)
+    if (fifo) |path| {
+        for (random_devices) |device| {
+            const rc = linux.mount(path, device, null, MS_BIND, 0);
+            if (sys.errno(rc) != @intFromEnum(linux.E.NOENT)) {
+                if (failed_at(.random_device, rc)) |f| return f;
+            }
+        }
+    }
     if (failed_at(.mount_proc, linux.mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, 0))) |f| return f;
     if (write_file("/proc/sys/kernel/ns_last_pid", last_pid)) |errno| return .{ .step = .last_pid, .errno = errno };
     if (mode == .user) return null;

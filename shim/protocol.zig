@@ -44,7 +44,9 @@ pub const Event = struct {
     /// program's path (/proc/<tid>/exe, read in this stop), args[0] = its length (longer than
     /// the payload, or a negative errno: read it elsewhere). Informational: the tracer resumes
     /// the thread itself, except at the first exec of a program spawned with
-    /// `flag_hold_at_exec`: then aux2 = `held` and it waits for a reply.
+    /// `flag_hold_at_exec`: then aux2 has `held` and it waits for a reply. Seeded, aux2 has
+    /// `random` too, args[1] is AT_RANDOM's address (0: none), and the thread waits for a reply
+    /// (the policy writes the 16 bytes first).
     pub const exec: u32 = 6;
     /// The thread is gone (its exit collected by the tracer): value = wait status. A process's
     /// leader goes last; its parent may reap it from now on.
@@ -106,6 +108,8 @@ pub const Reply = struct {
 
 /// aux2 of an exec event whose thread the tracer holds (spawn flag hold_at_exec).
 pub const held: i32 = 1;
+/// aux2 bit of an exec event: seeded, the thread waits for the policy's AT_RANDOM bytes.
+pub const random: i32 = 2;
 
 /// aux2 of an observed syscall event, and of a signal event the tracer delivered itself.
 pub const observed: i32 = 1;

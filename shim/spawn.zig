@@ -18,6 +18,12 @@ const clock = @import("clock.zig");
 pub const flag_hold_at_exec: u32 = 1;
 /// Spec flag: stdout and stderr are prefixes of per-pid file names.
 pub const flag_output_pid: u32 = 2;
+/// Spec flag: address-space layout randomisation off (personality ADDR_NO_RANDOMIZE, which
+/// fork and exec keep; a set-user-ID exec drops it, as the kernel does).
+pub const flag_no_aslr: u32 = 4;
+/// Spec flag: rdtsc and rdtscp fault (PR_SET_TSC PR_TSC_SIGSEGV, kept across fork and exec),
+/// and the tracer answers them from the virtual clock.
+pub const flag_trap_tsc: u32 = 8;
 pub const header_size = 12;
 
 pub const SpecError = error{ SpecTruncated, OutOfMemory };
@@ -87,6 +93,9 @@ fn next_string(bytes: []const u8, cursor: *usize) SpecError![*:0]const u8 {
 const PR_CAP_AMBIENT = 47;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const SECCOMP_SET_MODE_FILTER = 1;
+const ADDR_NO_RANDOMIZE = 0x0040000;
+const PR_SET_TSC = 26;
+const PR_TSC_SIGSEGV = 2;
 
 /// Runs in init's forked child: raw syscalls only. Any failure exits with the errno as status;
 /// the policy knows exec never happened.
@@ -104,6 +113,11 @@ pub fn child(spec: []const u8, filter: *const seccomp.SockFprog) noreturn {
     _ = linux.syscall3(.close_range, @intCast(clock.program_fd + 1), std.math.maxInt(u32), 0);
     if (prepared.cwd[0] != 0) check(linux.chdir(prepared.cwd));
     drop_inherited_capabilities();
+    if (prepared.flags & flag_no_aslr != 0) {
+        const current = linux.syscall1(.personality, 0xffffffff);
+        if (!sys.failed(current)) check(linux.syscall1(.personality, current | ADDR_NO_RANDOMIZE));
+    }
+    if (prepared.flags & flag_trap_tsc != 0) check(sys.prctl(PR_SET_TSC, PR_TSC_SIGSEGV));
     // The child holds CAP_SYS_ADMIN in the sandbox's user namespace, so the filter needs no
     // PR_SET_NO_NEW_PRIVS: set-user-ID programs work as natively. The execve is the only call
     // made under it here.

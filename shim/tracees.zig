@@ -49,6 +49,9 @@ pub const Tracee = struct {
     debugged: bool,
     /// In a group stop, restarted with PTRACE_LISTEN: stopped for job control, not for ptrace.
     listening: bool,
+    /// rdtsc/rdtscp answered since its last other stop (virtual time: past a thousand, each
+    /// read costs the clock a read, as busy syscalls do).
+    tsc_in_row: u32,
     /// `registers` were changed and must be written before the tracee resumes.
     registers_dirty: bool,
     registers: sys.Registers,
@@ -104,6 +107,7 @@ pub const Table = struct {
             .single_step = false,
             .debugged = false,
             .listening = false,
+            .tsc_in_row = 0,
             .registers_dirty = false,
             .registers = std.mem.zeroes(sys.Registers),
         };

@@ -18,6 +18,7 @@ const Tracee = tracees.Tracee;
 const memory = @import("memory.zig");
 const seccomp = @import("seccomp.zig");
 const auxv = @import("auxv.zig");
+const clock = @import("clock.zig");
 
 /// Every host's init is seized with these; the programs it forks inherit them (and the seizing:
 /// their group stops can be listened to).
@@ -154,7 +155,7 @@ fn awaits_reply(message: *const Message) bool {
     return switch (message.kind) {
         Event.syscall, Event.signal => message.aux2 != protocol.observed,
         Event.syscall_exit => true,
-        Event.exec => message.aux2 == protocol.held,
+        Event.exec => message.aux2 != 0,
         else => false,
     };
 }
@@ -346,6 +347,7 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
     const ptrace_event = status >> 16;
     const tid = tracee.tid;
     tracee.stop = .other;
+    if (signal != SIGSEGV) tracee.tsc_in_row = 0;
     if (signal == (sys.SIGTRAP | 0x80)) {
         if (!read_registers(tracee)) return;
         tracee.stop = .syscall_exit;
@@ -375,6 +377,7 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
     message.aux = @intCast(signal);
     _ = sys.ptrace(sys.PTRACE.GETSIGINFO, tid, 0, @intFromPtr(&message.payload));
     tracee.stop = .signal;
+    if (signal == SIGSEGV and c.options.virtual_time and answer_tsc(c, tracee, &message.payload)) return;
     // Registers unreadable: the thread is dying; its exit event follows.
     if (!read_registers(tracee)) return publish(c, message);
     message.value = @bitCast(tracee.registers.rax);
@@ -385,6 +388,46 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
     message.aux2 = protocol.observed;
     publish(c, message);
     resume_tracee(tracee, @intCast(signal), 0);
+}
+
+const SIGSEGV = 11;
+const SI_KERNEL: i32 = 0x80;
+/// Virtual TSC ticks per virtual ns: the TSC runs at 1 GHz.
+pub const tsc_per_ns = 1;
+/// rdtsc reads in a row (with no other stop of the thread between) that cost no virtual time.
+const tsc_free_reads = 1000;
+
+/// A SIGSEGV the kernel raised for an rdtsc or rdtscp while the TSC is disabled (PR_SET_TSC,
+/// virtual time): answers it from the virtual clock, steps over the instruction and resumes with no signal. The program never sees it
+/// and the policy never hears of it. Anything else is a real SIGSEGV: false.
+fn answer_tsc(c: *Controller, tracee: *Tracee, siginfo: []const u8) bool {
+    const region = c.clock_region orelse return false;
+    if (std.mem.readInt(i32, siginfo[8..12], .little) != SI_KERNEL) return false;
+    if (!read_registers(tracee)) return false;
+    const r = &tracee.registers;
+    var code: [3]u8 = undefined;
+    const got = memory.read(tracee.tid, r.rip, &code);
+    const length: u64 = if (got >= 2 and code[0] == 0x0f and code[1] == 0x31)
+        2 // rdtsc
+    else if (got == 3 and code[0] == 0x0f and code[1] == 0x01 and code[2] == 0xf9)
+        3 // rdtscp
+    else
+        return false;
+    // A few reads cost nothing (ld.so times itself with a dozen at every exec, which must not
+    // move a run's times); a thread that keeps reading it (a spin on the TSC) moves the clock
+    // by a read's cost each time past a thousand in a row, so that it gets where it waits for.
+    tracee.tsc_in_row +|= 1;
+    const now = if (tracee.tsc_in_row > tsc_free_reads) clock.read(region) else region.now_ns.load(.seq_cst);
+    // Strictly increasing, over all threads: a tick past the last answer when the clock stood still.
+    const tsc = @max(now *% tsc_per_ns, c.last_tsc +% 1);
+    c.last_tsc = tsc;
+    r.rax = tsc & 0xffff_ffff;
+    r.rdx = tsc >> 32;
+    if (length == 3) r.rcx = 0; // IA32_TSC_AUX: processor 0
+    r.rip += length;
+    tracee.registers_dirty = true;
+    resume_tracee(tracee, 0, 0);
+    return true;
 }
 
 fn on_seccomp(c: *Controller, tracee: *Tracee) void {
@@ -418,17 +461,20 @@ fn on_exec(c: *Controller, tracee: *Tracee) void {
     const former: sys.pid_t = @intCast(event_message(tracee.tid));
     // A non-leader thread exec'd: it now carries the leader's tid.
     if (former != tracee.tid) c.table.remove(former);
-    if (c.options.virtual_time and read_registers(tracee)) _ = auxv.hide_vdso(tracee.tid, tracee.registers.rsp);
     var message = event(Event.exec, tracee.tid);
+    if ((c.options.virtual_time or c.options.seeded) and read_registers(tracee)) {
+        const found = auxv.walk(tracee.tid, tracee.registers.rsp, c.options.virtual_time);
+        message.args[1] = found.at_random;
+    }
     message.aux = former;
     message.args[0] = @bitCast(read_exe(tracee.tid, message.payload[0 .. message.payload.len - 1]));
+    if (c.options.seeded) message.aux2 |= protocol.random;
     if (tracee.hold_at_exec) {
         tracee.hold_at_exec = false;
-        message.aux2 = protocol.held;
-        return publish(c, message);
+        message.aux2 |= protocol.held;
     }
     publish(c, message);
-    resume_tracee(tracee, 0, 0);
+    if (message.aux2 == 0) resume_tracee(tracee, 0, 0);
 }
 
 /// readlink /proc/<tid>/exe into `out`: the length of the path (more than out.len: cut), or -errno.
@@ -499,7 +545,7 @@ fn apply_replies(c: *Controller) void {
 
 fn apply(c: *Controller, reply: *const Message) void {
     if (reply.kind == Reply.spawn) return start_program(c, reply);
-    if (reply.kind == Reply.open_host) return open_host(c, reply.aux2);
+    if (reply.kind == Reply.open_host) return open_host(c, reply.aux2, reply.args[2]);
     // A tracee killed after its event was published is gone: its reply has nothing to do. (One
     // killed but not yet reaped is still in its stop here; the ptrace requests then fail.)
     const tracee = c.table.get(reply.tid) orelse return;
@@ -615,7 +661,7 @@ fn start_program(c: *Controller, reply: *const Message) void {
     const index: u8 = @intCast(reply.args[0]);
     assert(index < shared.slot_count);
     const request_id = reply.aux;
-    const host = switch (ensure_host(c, reply.aux2)) {
+    const host = switch (ensure_host(c, reply.aux2, reply.args[2])) {
         .host => |host| host,
         .failure => |failure| {
             spawn_failed(c, request_id, failure.errno, failure.step);
@@ -637,10 +683,10 @@ fn start_program(c: *Controller, reply: *const Message) void {
 }
 
 /// `open_host`: makes the host now, and says how it went.
-fn open_host(c: *Controller, index: i32) void {
+fn open_host(c: *Controller, index: i32, random_key: u64) void {
     var message = event(Event.host_opened, 0);
     message.aux2 = index;
-    switch (ensure_host(c, index)) {
+    switch (ensure_host(c, index, random_key)) {
         .host => {},
         .failure => |failure| {
             message.value = -@as(i64, failure.errno);
@@ -651,18 +697,22 @@ fn open_host(c: *Controller, index: i32) void {
     publish(c, message);
 }
 
-/// Host `index`, its namespaces and init made at first use. A host that could not be made, or
-/// whose init ended, stays so.
-fn ensure_host(c: *Controller, index: i32) union(enum) { host: *hosts.Host, failure: hosts.Failure } {
+/// Host `index`, its namespaces and init made at first use (seeded: its random devices read
+/// the stream of `random_key`). A host that could not be made, or whose init ended, stays so.
+fn ensure_host(c: *Controller, index: i32, random_key: u64) union(enum) { host: *hosts.Host, failure: hosts.Failure } {
     if (index < 0 or index >= hosts.host_count_max) {
         return .{ .failure = .{ .step = "too many hosts", .errno = @intFromEnum(linux.E.INVAL) } };
     }
     const host = &c.hosts[@intCast(index)];
     if (host.init_pid == 0) {
-        if (hosts.create(host, c.host_resources())) |failure| {
+        if (hosts.create(host, c.host_resources(), c.feeder != null)) |failure| {
             host.init_pid = -1;
             host.failure = failure;
             return .{ .failure = failure };
+        }
+        if (c.feeder) |feeder| {
+            feeder.add(@intCast(index), host.random_fd, random_key);
+            host.random_fd = -1; // the feeder's now
         }
         seize_init(c, host, @intCast(index));
     }

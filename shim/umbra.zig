@@ -13,7 +13,7 @@ const memory = @import("memory.zig");
 const clock = @import("clock.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 13;
+const abi_version: u32 = 14;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -25,7 +25,8 @@ export fn umbra_message_size() u32 {
 
 /// Starts a controller whose programs trace the syscalls the `rules` select (seccomp.zig gives
 /// the encoding; `word_count` u32 words). `options`: Controller.Options as bits (bit 0: virtual
-/// time, with the clock starting at `epoch_ns` and `read_cost_ns` per read). Returns null on
+/// time, with the clock starting at `epoch_ns` and `read_cost_ns` per read; bit 1: trace
+/// everything; bit 2: seeded randomness). Returns null on
 /// failure (bad rules, no memory).
 export fn umbra_open(rules: [*]const u32, word_count: u32, options: u32, epoch_ns: u64, read_cost_ns: u64) ?*Controller {
     if (word_count > seccomp.rules_words_max) return null;
@@ -144,4 +145,5 @@ test {
     _ = @import("tracees.zig");
     _ = @import("spawn.zig");
     _ = @import("hosts.zig");
+    _ = @import("random.zig");
 }

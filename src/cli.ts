@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Command, CommanderError, Option } from "npm:commander@14.0.2";
+import { Command, CommanderError, InvalidArgumentError, Option } from "npm:commander@14.0.2";
 import { describeExitStatus, shellExitCode } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { NamespaceError, Sandbox } from "./sandbox.ts";
@@ -30,11 +30,21 @@ export interface ExecOptions {
   time?: "real" | "virtual";
   /** Stop the program before its first instruction for gdb (see `src/debug/pause.ts`). */
   pauseForDebugging?: boolean;
+  /** Seeded randomness (see SandboxOptions.seed). @default undefined (1 in virtual time) */
+  seed?: bigint;
+}
+
+/** `--seed`: a decimal integer from 0 to 2^64 - 1. */
+function parseSeed(text: string): bigint {
+  if (!/^[0-9]+$/.test(text) || BigInt(text) >= 1n << 64n) {
+    throw new InvalidArgumentError("a seed is an integer from 0 to 18446744073709551615");
+  }
+  return BigInt(text);
 }
 
 /** `umbra exec`: runs one program with umbra's stdio; returns its shell-style exit code. */
 export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<number> {
-  await using sandbox = await Sandbox.create({ time: options.time ?? "real" });
+  await using sandbox = await Sandbox.create({ time: options.time ?? "real", seed: options.seed });
   const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd(), pauseForDebugging: options.pauseForDebugging });
   if (options.pauseForDebugging) announcePause(process);
   // The program's session is its host's, not the terminal's: a terminal's Ctrl-C reaches umbra
@@ -150,6 +160,11 @@ function program(): Command {
         .choices(["real", "virtual"])
         .default("real"),
     )
+    .option(
+      "--seed <n>",
+      "seeded randomness (getrandom, /dev/urandom, AT_RANDOM), fixed addresses; default 1 with --time=virtual",
+      parseSeed,
+    )
     .option("--pause-for-debugging", "stop the program before its first instruction and serve gdb for it")
     .passThroughOptions()
     .addHelpText(
@@ -159,12 +174,21 @@ Examples:
   umbra exec -- sh -c 'echo $$ $PPID'     # prints "1000 1"
   umbra exec -- ./static-binary
   umbra exec --time=virtual -- sleep 1000     # returns at once; date says 2000-01-01
+  umbra exec --seed 7 -- python3 -c 'print(hash("a"))'   # the same number every run
   umbra exec --pause-for-debugging -- ./server   # prints the gdb command that attaches
 `,
     )
     .action(
-      async (name: string, args: string[], options: { time: "real" | "virtual"; pauseForDebugging?: boolean }) => {
-        Deno.exitCode = await exec(name, args, { time: options.time, pauseForDebugging: options.pauseForDebugging });
+      async (
+        name: string,
+        args: string[],
+        options: { time: "real" | "virtual"; pauseForDebugging?: boolean; seed?: bigint },
+      ) => {
+        Deno.exitCode = await exec(name, args, {
+          time: options.time,
+          pauseForDebugging: options.pauseForDebugging,
+          seed: options.seed,
+        });
       },
     );
   cli.command("run")

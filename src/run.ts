@@ -37,6 +37,8 @@ export interface RunReport {
   dataDirectory: string;
   /** The run's stop_time in virtual ns (decimal string). */
   stopTime: string;
+  /** general.seed: every random byte the run's programs got came from it (decimal string). */
+  seed: string;
   /** Every process of the run, configured or forked. */
   processes: ProcessReport[];
   /** One line per configured process whose end did not match its expected_final_state. */
@@ -131,6 +133,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
       dataDirectory,
       hosts: config.hosts.map((host) => host.name),
       time: config.experimental.timeMode,
+      seed: config.general.seed,
       maxProcesses: config.experimental.maxProcesses,
       unblockedSyscallLatency: config.general.modelUnblockedSyscallLatency
         ? config.experimental.unblockedSyscallLatency
@@ -176,7 +179,9 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   }
   // One canonical order: processes runnable at the same virtual time reach umbra in any order.
   const ordered = canonicalOrder(events, config.hosts.map((host) => host.name));
-  const report = { ...await buildReport(dataDirectory, stopTime, started, ordered), failure };
+  const { processes, mismatches, events: reported } = await buildReport(started, ordered);
+  const seed = String(config.general.seed);
+  const report = { dataDirectory, stopTime: String(stopTime), seed, processes, mismatches, events: reported, failure };
   await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
   await Deno.writeTextFile(
     join(dataDirectory, "timeline.html"),
@@ -201,11 +206,9 @@ function canonicalOrder(events: readonly UmbraEvent[], hosts: readonly string[])
 }
 
 async function buildReport(
-  dataDirectory: string,
-  stopTime: bigint,
   started: { entry: { host: { name: string }; process: ProcessConfig }; handle: SandboxProcess }[],
   events: readonly UmbraEvent[],
-): Promise<Omit<RunReport, "failure">> {
+): Promise<Pick<RunReport, "processes" | "mismatches" | "events">> {
   const processes: ProcessReport[] = processesFromEvents(events).map((entry) => ({
     ...entry,
     expectedFinalState: null,
@@ -252,7 +255,7 @@ async function buildReport(
   }
   const hosts = [...new Set(started.map(({ entry }) => entry.host.name))];
   processes.sort((a, b) => hosts.indexOf(a.host) - hosts.indexOf(b.host) || (a.pid ?? Infinity) - (b.pid ?? Infinity));
-  return { dataDirectory, stopTime: String(stopTime), processes, mismatches, events: [...events] };
+  return { processes, mismatches, events: [...events] };
 }
 
 /** Writes hosts/<host>/<exe>.<pid>.strace per top-level process (its forked children log there too). */

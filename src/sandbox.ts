@@ -45,6 +45,16 @@ export interface SandboxOptions {
   time?: "real" | "virtual";
   /** CLOCK_REALTIME at the start of a virtual-time sandbox. @default 2000-01-01T00:00:00Z */
   epoch?: Date;
+  /**
+   * Seeded randomness (an integer from 0 to 2^64 - 1): getrandom, /dev/urandom and /dev/random,
+   * and the AT_RANDOM bytes of every exec come from it, per host and process, and address-space
+   * randomisation is off, so a program's random bytes, hash seeds and heap and stack addresses
+   * repeat from run to run; in virtual time rdtsc and rdtscp read the virtual clock. A virtual-time
+   * sandbox is seeded with 1 unless told otherwise; a real-time one only when given a seed (then
+   * rdtsc stays native). See docs/design.md, "Randomness and addresses".
+   * @default undefined (1 in virtual time)
+   */
+  seed?: number | bigint;
   /** Report events (start, fork, exec, signal, exit) to `events()`. @default false */
   events?: boolean;
   /** Receives every syscall with its result (strace logging; slower: every call stops twice). */
@@ -240,6 +250,7 @@ export class Sandbox implements AsyncDisposable {
         events: options.events ?? false,
         syscalls: options.onSyscall !== undefined,
         epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),
+        seed: sandboxSeed(options),
       },
     });
     const notice = await new Promise<Notice>((resolve, reject) => {
@@ -490,4 +501,15 @@ export class Sandbox implements AsyncDisposable {
     if (waiting || (this.#closed && !this.#failure)) this.#worker.ref();
     else this.#worker.unref();
   }
+}
+
+/** The seed a sandbox runs with (decimal), or undefined: unseeded. */
+function sandboxSeed(options: SandboxOptions): string | undefined {
+  const seed = options.seed ?? ((options.time ?? "real") === "virtual" ? 1n : undefined);
+  if (seed === undefined) return undefined;
+  const value = BigInt(seed);
+  if (typeof seed === "number" && !Number.isSafeInteger(seed) || value < 0n || value >= 1n << 64n) {
+    throw new RangeError(`seed must be an integer from 0 to 2^64 - 1, not ${seed}`);
+  }
+  return String(value);
 }

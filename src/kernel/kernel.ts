@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Randomness } from "./random.ts";
 import { basename } from "node:path";
 import { timerSiginfo } from "../abi/siginfo.ts";
 import { VirtualClock } from "./clock.ts";
@@ -73,6 +74,8 @@ export class Kernel {
     private readonly observer: KernelObserver,
     /** The sandbox's simulated clock. */
     readonly clock: VirtualClock = new VirtualClock(),
+    /** Seeded randomness (getrandom, AT_RANDOM), or null: the kernel's own. */
+    readonly random: Randomness | null = null,
   ) {}
 
   /** The host named `name`, created on first use (indices in order of first use). */

@@ -54,6 +54,8 @@ export const ReplyKind = {
 
 /** aux2 of an exec event whose thread the tracer holds (spawned to pause for a debugger). */
 export const HELD = 1;
+/** aux2 bit of an exec event: seeded, the thread waits for its AT_RANDOM bytes (address in args[1]). */
+export const RANDOM = 2;
 
 /** aux2 of a syscall or signal event the tracer only reports (it resumed the thread already). */
 export const OBSERVED = 1;

@@ -10,6 +10,10 @@ import type { SpawnCommand } from "../policy/messages.ts";
 const HOLD_AT_EXEC = 1;
 /** Spec flag: stdout and stderr are prefixes of `<prefix>.<pid>.stdout|.stderr` (`flag_output_pid`). */
 const OUTPUT_PID = 2;
+/** Spec flag: address-space layout randomisation off (`flag_no_aslr`). */
+export const NO_ASLR = 4;
+/** Spec flag: rdtsc and rdtscp trapped, answered from the virtual clock (`flag_trap_tsc`). */
+export const TRAP_TSC = 8;
 const HEADER_SIZE = 12;
 /**
  * The largest spec libumbra takes (shim/shared.zig `spec_size_max`) and the most argv + env
@@ -22,10 +26,11 @@ const STRINGS_COUNT_MAX = 6 * 1024 * 1024 / 8;
 /**
  * Spec bytes: u32 argc, u32 envc, u32 flags, then NUL-terminated path, cwd, stdin, stdout,
  * stderr, argv, env. With an output directory, stdout and stderr become `<dir>/<exe>` prefixes
- * that the child completes with its own pid (the kernel picks it). Null when argv and env are
+ * that the child completes with its own pid (the kernel picks it); `flags` adds NO_ASLR and
+ * TRAP_TSC. Null when argv and env are
  * past what any execve takes (E2BIG, as Linux would answer).
  */
-export function encodeSpawnSpec(command: SpawnCommand): Uint8Array<ArrayBuffer> | null {
+export function encodeSpawnSpec(command: SpawnCommand, flags = 0): Uint8Array<ArrayBuffer> | null {
   if (command.args.length + command.env.length > STRINGS_COUNT_MAX) return null;
   const stdio = command.outputDirectory === null
     ? command.stdio
@@ -40,7 +45,11 @@ export function encodeSpawnSpec(command: SpawnCommand): Uint8Array<ArrayBuffer> 
   const view = new DataView(bytes.buffer);
   view.setUint32(0, command.args.length, true);
   view.setUint32(4, command.env.length, true);
-  view.setUint32(8, (command.pause ? HOLD_AT_EXEC : 0) | (command.outputDirectory === null ? 0 : OUTPUT_PID), true);
+  view.setUint32(
+    8,
+    flags | (command.pause ? HOLD_AT_EXEC : 0) | (command.outputDirectory === null ? 0 : OUTPUT_PID),
+    true,
+  );
   bytes.set(encoded, HEADER_SIZE);
   return bytes;
 }

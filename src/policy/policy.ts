@@ -22,6 +22,7 @@ import {
   FLAG_RESTORE_ARGS,
   HELD,
   OBSERVED,
+  RANDOM,
   type RawEvent,
   REGISTER_RAX,
   REGISTER_RESTART,
@@ -30,6 +31,7 @@ import {
 } from "../native/protocol.ts";
 import { CloneFlag } from "../syscalls/clone.ts";
 import { type Limits, native, type NativeServices, type Outcome, type SyscallContext } from "../syscalls/context.ts";
+import { Randomness } from "../kernel/random.ts";
 import { activeEntry, type TableOptions } from "../syscalls/table.ts";
 import { type CapturedMemory, captureEnd, captureEntry, readObserved } from "./strace_memory.ts";
 import { recordedOutcome } from "./strace_record.ts";
@@ -98,6 +100,8 @@ export interface Reporting {
 
 /** How the policy models the sandbox: what it traces and what busy threads cost. */
 export interface PolicyOptions extends TableOptions {
+  /** Seeded randomness from this seed (getrandom, AT_RANDOM); absent: the kernel's own. */
+  seed?: bigint;
   /** Virtual time (ns) one traced syscall that does not block costs a busy thread (0: nothing). */
   unblockedSyscallLatency: bigint;
 }
@@ -134,7 +138,7 @@ export class Policy implements KernelObserver {
     private readonly reporting: Reporting = { events: false, syscalls: false },
     private readonly options: PolicyOptions = { virtualTime: false, unblockedSyscallLatency: 1_000n },
   ) {
-    this.kernel = new Kernel(this, clock);
+    this.kernel = new Kernel(this, clock, options.seed === undefined ? null : new Randomness(options.seed));
     this.#services = {
       anyParked: () => !this.kernel.parkedThreads()[Symbol.iterator]().next().done,
       signalsSent: () => this.#noticePending(),
@@ -527,6 +531,14 @@ export class Policy implements KernelObserver {
   #exec(event: RawEvent): void {
     const thread = this.kernel.thread(event.aux);
     const process = thread?.process;
+    // Seeded: the program's AT_RANDOM bytes come from the seed, written before it runs a single
+    // instruction (glibc's stack and pointer guards, and anything else seeded from them).
+    if ((event.aux2 & RANDOM) !== 0) {
+      if (process && this.kernel.random && event.args[1] !== 0n) {
+        this.native.memory.write(event.tid, event.args[1], this.kernel.random.atRandom(process.common));
+      }
+      if ((event.aux2 & HELD) === 0) this.#push(ReplyKind.continue, event.tid);
+    }
     if (!process) return;
     const path = execPath(event) ?? this.native.readProcLink(`${event.tid}/exe`) ?? process.common.executable;
     this.kernel.exec(event.tid, event.aux, path);
@@ -557,7 +569,7 @@ export class Policy implements KernelObserver {
       name: process.common.name,
       time,
     });
-    if (event.aux2 === HELD) this.debug?.held(process, event.tid, request);
+    if ((event.aux2 & HELD) !== 0) this.debug?.held(process, event.tid, request);
   }
 
   #exited(event: RawEvent): void {

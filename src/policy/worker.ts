@@ -13,7 +13,8 @@ import { TraceeMemory } from "../native/memory.ts";
 import { loadLibrary, preloadLibrary } from "../native/loader.ts";
 import { EventKind, MESSAGE_SIZE, readEvent, ReplyBatch, ReplyKind } from "../native/protocol.ts";
 import { syscallName } from "../abi/syscalls.ts";
-import { encodeSpawnSpec } from "../native/spawn_spec.ts";
+import { encodeSpawnSpec, NO_ASLR, TRAP_TSC } from "../native/spawn_spec.ts";
+import { deviceKey } from "../kernel/random.ts";
 import { filterRules } from "../syscalls/table.ts";
 import type { Command, Notice, SpawnCommand } from "./messages.ts";
 import { Policy } from "./policy.ts";
@@ -33,6 +34,8 @@ const OUTSIDE_CHECK_MS = 500;
 const OPEN_VIRTUAL_TIME = 1;
 /** umbra_open option bit: trace every syscall (strace logging). */
 const OPEN_TRACE_ALL = 2;
+/** umbra_open option bit: seeded randomness (AT_RANDOM at exec, the hosts' random devices). */
+const OPEN_SEEDED = 4;
 /** The descriptor of the clock region in every program (shim/clock.zig `program_fd`). */
 const CLOCK_FD = 1023;
 
@@ -80,13 +83,16 @@ async function main(): Promise<void> {
   const epochNs = BigInt(workerData.epochNs as string);
   // strace logging wants every call and its result: everything is traced, nothing only observed.
   const logging = workerData.syscalls === true;
-  const rules = filterRules({ virtualTime, observe: !logging });
+  // Seeded randomness: getrandom, the random devices, AT_RANDOM, fixed addresses, rdtsc (virtual time).
+  const seed = workerData.seed === undefined ? undefined : BigInt(workerData.seed as string);
+  const seeded = seed !== undefined;
+  const rules = filterRules({ virtualTime, seeded, observe: !logging });
   /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
   const duplicates: number[] = [];
   const handle = symbols.umbra_open(
     rules,
     rules.length,
-    (virtualTime ? OPEN_VIRTUAL_TIME : 0) | (logging ? OPEN_TRACE_ALL : 0),
+    (virtualTime ? OPEN_VIRTUAL_TIME : 0) | (logging ? OPEN_TRACE_ALL : 0) | (seeded ? OPEN_SEEDED : 0),
     epochNs,
     CLOCK_READ_COST_NS,
   );
@@ -119,7 +125,7 @@ async function main(): Promise<void> {
     { maxProcesses: workerData.maxProcesses as number },
     new VirtualClock(epochNs, cell),
     { events: workerData.events === true, syscalls: logging },
-    { virtualTime, unblockedSyscallLatency: BigInt(workerData.unblockedSyscallLatency as string) },
+    { virtualTime, seeded, seed, unblockedSyscallLatency: BigInt(workerData.unblockedSyscallLatency as string) },
   );
   notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
 
@@ -133,15 +139,22 @@ async function main(): Promise<void> {
     fill(batch);
     symbols.umbra_submit(handle, batch.bytes, batch.count);
   };
+  /** The key of a host's random devices' stream (0 unseeded: unused). */
+  const hostKey = (host: string) => seed === undefined ? 0n : deviceKey(seed, host);
+  const specFlags = (seeded ? NO_ASLR : 0) | (seeded && virtualTime ? TRAP_TSC : 0);
   const spawn = (command: SpawnCommand) => {
-    const spec = encodeSpawnSpec(preload ? withShim(command, preload) : command);
+    const spec = encodeSpawnSpec(preload ? withShim(command, preload) : command, specFlags);
     if (spec === null) return policy.refused(command.id, Errno.E2BIG);
     const target = policy.requested(command);
     submitOne((batch) =>
       batch.push(ReplyKind.spawn, 0, {
         aux: command.id,
         aux2: target.host,
-        args: [BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(spec))), BigInt(spec.length)],
+        args: [
+          BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(spec))),
+          BigInt(spec.length),
+          hostKey(command.host),
+        ],
       })
     );
   };
@@ -233,7 +246,9 @@ async function main(): Promise<void> {
         } else if (command.type === "outside-signal") submitOne((batch) => policy.noticeOutsideSignals(batch));
         else if (command.type === "open-host") {
           const index = policy.kernel.host(command.host).index;
-          submitOne((batch) => batch.push(ReplyKind.openHost, 0, { aux2: index }));
+          submitOne((batch) =>
+            batch.push(ReplyKind.openHost, 0, { aux2: index, args: [0n, 0n, hostKey(command.host)] })
+          );
         } else if (command.type === "resume-paused") debug.resumePaused(command.tid);
         else if (command.type === "debug") debug.command(command);
         else if (command.type === "deadline-at") {

@@ -12,6 +12,7 @@ import * as clone from "./clone.ts";
 import { fails, type Handler } from "./context.ts";
 import * as ids from "./ids.ts";
 import * as kill from "./kill.ts";
+import * as random from "./random.ts";
 import * as signal from "./signal.ts";
 import * as time from "./time.ts";
 import * as timeouts from "./timeouts.ts";
@@ -35,6 +36,8 @@ export interface SyscallEntry {
   readonly observe?: { arg: number; length: number };
   /** Traced only in virtual time mode. */
   readonly virtualTime?: true;
+  /** Traced only with seeded randomness. */
+  readonly seeded?: true;
   /**
    * Refused in the filter with this errno (for the `when` values, or always), never traced: the
    * handler is never asked.
@@ -117,6 +120,7 @@ const ROWS: readonly SyscallEntry[] = [
   timed("epoll_wait", timeouts.epoll_wait),
   timed("epoll_pwait", timeouts.epoll_pwait),
   timed("epoll_pwait2", timeouts.epoll_pwait2),
+  { name: "getrandom", handler: random.getrandom, support: "full", seeded: true },
   {
     ...timed("futex", timeouts.futex, "timed waits only; a bitset other than match-any keeps real time"),
     when: { arg: 1, values: timeouts.FUTEX_WAIT_OPS },
@@ -135,6 +139,8 @@ const DENY_FLAG = 0x40000000;
 export interface TableOptions {
   /** Trace the time syscalls (virtual time). */
   virtualTime: boolean;
+  /** Trace getrandom (seeded randomness). */
+  seeded?: boolean;
   /**
    * Let the tracer only observe the `observe` rows (the default); false traces them like any other row, with a
    * policy round trip, so that their results can be seen (strace logging).
@@ -149,14 +155,19 @@ export interface TableOptions {
  */
 export function activeEntry(nr: number, args: readonly bigint[], options: TableOptions): SyscallEntry | undefined {
   const entry = SYSCALL_TABLE.get(nr);
-  if (!entry || entry.deny !== undefined || (entry.virtualTime && !options.virtualTime)) return undefined;
+  if (!entry || entry.deny !== undefined || !included(entry, options)) return undefined;
   if (entry.when && !entry.when.values.includes(Number(BigInt.asIntN(32, args[entry.when.arg])))) return undefined;
   return entry;
 }
 
+/** Whether `row` is in the traced set under `options` (its time mode and seeding). */
+function included(row: SyscallEntry, options: TableOptions): boolean {
+  return (!row.virtualTime || options.virtualTime) && (!row.seeded || options.seeded === true);
+}
+
 /** The seccomp rules libumbra's umbra_open takes (shim/seccomp.zig gives the encoding). */
 export function filterRules(options: TableOptions): Uint32Array<ArrayBuffer> {
-  const rows = ROWS.filter((row) => !row.virtualTime || options.virtualTime);
+  const rows = ROWS.filter((row) => included(row, options));
   const words = [rows.length];
   for (const row of rows) {
     const values = row.when?.values ?? [];
