@@ -52,6 +52,8 @@ pub const Tracee = struct {
     /// rdtsc/rdtscp answered since its last other stop (virtual time: past a thousand, each
     /// read costs the clock a read, as busy syscalls do).
     tsc_in_row: u32,
+    /// Stopped at an exec only for its AT_RANDOM bytes (not for a debugger).
+    awaiting_random: bool,
     /// `registers` were changed and must be written before the tracee resumes.
     registers_dirty: bool,
     registers: sys.Registers,
@@ -108,6 +110,7 @@ pub const Table = struct {
             .debugged = false,
             .listening = false,
             .tsc_in_row = 0,
+            .awaiting_random = false,
             .registers_dirty = false,
             .registers = std.mem.zeroes(sys.Registers),
         };

@@ -473,6 +473,7 @@ fn on_exec(c: *Controller, tracee: *Tracee) void {
         tracee.hold_at_exec = false;
         message.aux2 |= protocol.held;
     }
+    tracee.awaiting_random = message.aux2 == protocol.random;
     publish(c, message);
     if (message.aux2 == 0) resume_tracee(tracee, 0, 0);
 }
@@ -575,7 +576,9 @@ fn apply(c: *Controller, reply: *const Message) void {
         Reply.continue_ => {
             // Only a debugger resumes a thread from a signal or held-exec stop: it says whether
             // it still holds the thread's signals.
-            if (tracee.stop == .signal or tracee.stop == .other) tracee.debugged = false;
+            // (The policy's answer to an exec stop held for AT_RANDOM alone is not a debugger's.)
+            if ((tracee.stop == .signal or tracee.stop == .other) and !tracee.awaiting_random) tracee.debugged = false;
+            tracee.awaiting_random = false;
             resume_tracee(tracee, reply.aux, reply.aux2);
         },
         Reply.emulate => {

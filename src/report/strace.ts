@@ -788,6 +788,7 @@ const DECODERS = new Map<string, Decoder>(Object.entries({
   settimeofday: fixed(ptr, ptr),
   sched_yield: fixed(),
   restart_syscall: fixed(),
+  getrandom: fixed(ptr, ulong, flagsOf({ GRND_NONBLOCK: 1, GRND_RANDOM: 2, GRND_INSECURE: 4 })),
   // time
   clock_gettime: fixed(clockid, ptr),
   clock_getres: fixed(clockid, ptr),
