@@ -145,6 +145,7 @@ hosts:
   beta:
     processes:
       - path: ${program}
+        start_time: 2 s
 `;
     const outputs = async (seed: number) => {
       await Deno.writeTextFile(`${directory}/run.yaml`, config(seed));
