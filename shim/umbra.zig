@@ -122,6 +122,38 @@ export fn umbra_close_fd(fd: i32) void {
     _ = linux.close(fd);
 }
 
+/// A descriptor of umbra's own for umbra_file_time_mark (a memfd, so no file of anyone's is
+/// touched), or -errno.
+export fn umbra_file_time_marker() i32 {
+    const rc = linux.memfd_create("umbra-file-times", linux.MFD.CLOEXEC);
+    if (sys.failed(rc)) return -@as(i32, sys.errno(rc));
+    return @intCast(rc);
+}
+
+/// Sets `fd`'s times to now and returns its new ctime (ns since the Unix epoch), or null. The
+/// statx also asks for the ctime, so that the kernel's next stamp of it is a fine-grained one.
+fn stamp(fd: i32) ?i64 {
+    if (sys.failed(linux.utimensat(fd, null, null, 0))) return null;
+    var status: linux.Statx = undefined;
+    if (sys.failed(linux.statx(fd, "", linux.AT.EMPTY_PATH, linux.STATX_CTIME, &status))) return null;
+    return status.ctime.sec * std.time.ns_per_s + status.ctime.nsec;
+}
+
+/// A boundary in the kernel's file timestamps, taken while the programs it is for are stopped:
+/// returns R (ns since the Unix epoch, or -1 when `fd` cannot be stamped) such that every
+/// timestamp the kernel gave any file before this call is below R and every one it gives after
+/// is R or more. The first stamp is at least any earlier one (the kernel's coarse clock and its
+/// floor only move on); the second is later than the first: a fine-grained one, which raises the
+/// floor every later stamp starts from (multigrain timestamps, Linux 6.13), or, where there is no
+/// floor, the coarse clock after its next tick.
+export fn umbra_file_time_mark(fd: i32) i64 {
+    while (true) {
+        const first = stamp(fd) orelse return -1;
+        const second = stamp(fd) orelse return -1;
+        if (second > first) return second;
+    }
+}
+
 /// tgkill for a traced thread (tgid may be 0: kill(tid)). Returns 0 or -errno.
 export fn umbra_signal(tgid: i32, tid: i32, signal: i32) i32 {
     const rc = if (tgid == 0) sys.kill(tid, @intCast(signal)) else sys.tgkill(tgid, tid, @intCast(signal));

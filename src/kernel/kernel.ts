@@ -10,6 +10,7 @@ import type { Randomness } from "./random.ts";
 import { basename } from "node:path";
 import { timerSiginfo } from "../abi/siginfo.ts";
 import { VirtualClock } from "./clock.ts";
+import { FileTimes } from "./file_times.ts";
 import { defaultAction, Signal } from "../abi/signals.ts";
 import type { ExitStatus } from "./exit_status.ts";
 import { INIT_PID, type PosixTimer, Process, type ProcessId, type RealTimer, type TimerFd } from "./process.ts";
@@ -70,13 +71,18 @@ export class Kernel {
   /** Threads in a native wait whose timeout runs on the virtual clock. */
   readonly #timed = new Set<Thread>();
 
+  /** Virtual time: how the kernel's real stamps of files read on the simulated clock. */
+  readonly fileTimes: FileTimes;
+
   constructor(
     private readonly observer: KernelObserver,
     /** The sandbox's simulated clock. */
     readonly clock: VirtualClock = new VirtualClock(),
     /** Seeded randomness (getrandom, AT_RANDOM), or null: the kernel's own. */
     readonly random: Randomness | null = null,
-  ) {}
+  ) {
+    this.fileTimes = new FileTimes(clock.epochNs);
+  }
 
   /** The host named `name`, created on first use (indices in order of first use). */
   host(name: string): Host {

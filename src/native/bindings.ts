@@ -25,6 +25,8 @@ export const symbols = {
   umbra_duplicate_fd: { parameters: ["i32", "i32"], result: "i32" },
   umbra_timerfd_arm: { parameters: ["i32", "u64"], result: "i32" },
   umbra_close_fd: { parameters: ["i32"], result: "void" },
+  umbra_file_time_marker: { parameters: [], result: "i32" },
+  umbra_file_time_mark: { parameters: ["i32"], result: "i64" },
 } as const;
 
 /** The loaded library. */

@@ -73,6 +73,11 @@ export interface PolicyNative {
   duplicateFd(nativePid: number, fd: number): number;
   /** Arms a timerfd of umbra's to fire once after `ns` (0 disarms). */
   armTimerfd(fd: number, ns: bigint): void;
+  /**
+   * Virtual time: a boundary in the kernel's file timestamps (libumbra's umbra_file_time_mark),
+   * ns since the Unix epoch, or -1 when none can be taken.
+   */
+  fileTimeMark?(): bigint;
 }
 
 /** What the policy tells a debugger (src/policy/debug.ts) about the threads it holds. */
@@ -294,6 +299,21 @@ export class Policy implements KernelObserver {
     return true;
   }
 
+  /**
+   * Virtual time, just before a batch of replies goes out: when the clock moved since the last
+   * mark, a new mark of the kernel's file timestamps, so that what the resumed threads make reads
+   * as the virtual time they run at (src/kernel/file_times.ts). Only where the threads whose
+   * times matter are stopped (`stopped`: the batch resumes threads, or time jumped, when every
+   * thread waits): a mark while a program runs on would split its stamps by real timing.
+   */
+  markFileTimes(stopped: boolean): void {
+    if (!this.options.virtualTime || !stopped || !this.native.fileTimeMark) return;
+    const now = this.kernel.clock.now;
+    if (this.kernel.fileTimes.lastVirtual === now) return;
+    const real = this.native.fileTimeMark();
+    if (real >= 0n) this.kernel.fileTimes.mark(real, now);
+  }
+
   #everyoneWaits(quiet: boolean): boolean {
     for (const process of this.kernel.processes()) {
       for (const thread of process.threads.values()) {
@@ -417,7 +437,7 @@ export class Policy implements KernelObserver {
       ? this.#recorded(thread, nr, event.args, handled, isObserved || NO_RETURN.has(nr), captured)
       : handled;
     // Only the calls umbra traces for itself count: logging must not change a program's times.
-    if (entry) this.#chargeBusy(thread, outcome);
+    if (entry && !entry.uncharged) this.#chargeBusy(thread, outcome);
     if (!isObserved) return this.#reply(thread, nr, outcome);
     if (outcome.kind !== "native" || outcome.exit) {
       throw new Error(`handler of observed syscall ${entry?.name} must run it natively`);

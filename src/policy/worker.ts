@@ -106,6 +106,8 @@ async function main(): Promise<void> {
     }
     : new MemoryCell();
   const preload = virtualTime ? await preloadLibrary() : null;
+  // Virtual time: a memfd of umbra's whose stamps mark the kernel's file times (see markFileTimes).
+  const marker = virtualTime ? symbols.umbra_file_time_marker() : -1;
   const fault = Deno.env.get("UMBRA_FAULT");
   const policy = new Policy(
     {
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
         return copy;
       },
       armTimerfd: (fd, ns) => void symbols.umbra_timerfd_arm(fd, ns),
+      fileTimeMark: marker >= 0 ? () => symbols.umbra_file_time_mark(marker) : undefined,
     },
     notify,
     { maxProcesses: workerData.maxProcesses as number },
@@ -127,6 +130,8 @@ async function main(): Promise<void> {
     { events: workerData.events === true, syscalls: logging },
     { virtualTime, seeded, seed, unblockedSyscallLatency: BigInt(workerData.unblockedSyscallLatency as string) },
   );
+  // The first mark: what the kernel stamps from here on happens during the run.
+  policy.markFileTimes(true);
   notify({ type: "ready", handle: BigInt(Deno.UnsafePointer.value(handle)) });
 
   const clock = policy.kernel.clock;
@@ -183,6 +188,7 @@ async function main(): Promise<void> {
   const finalTime = String(clock.now); // the clock's memory goes with the controller
   symbols.umbra_close(handle);
   for (const fd of duplicates) symbols.umbra_close_fd(fd);
+  if (marker >= 0) symbols.umbra_close_fd(marker);
   if (failure !== null) throw failure;
   for (const [process, id] of [...policy.topLevel()]) {
     notify({ type: "exited", id, pid: process.id, status: { kind: "running" }, time: finalTime });
@@ -215,7 +221,8 @@ async function main(): Promise<void> {
         policy.noticeOutsideSignals(replies);
       }
       // After a quiet spell, or at once when every thread waits in a way umbra itself knows.
-      policy.advanceIfIdle(replies, count === 0);
+      const jumped = policy.advanceIfIdle(replies, count === 0);
+      policy.markFileTimes(jumped || replies.count > 0);
       symbols.umbra_submit(handle, replies.bytes, replies.count);
       for (const work of later.splice(0)) work();
       if (count > 0 && Atomics.load(posted, 0) === received) continue;

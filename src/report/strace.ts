@@ -321,6 +321,7 @@ function opener(...first: Arg[]): Decoder {
 
 const AT_STAT_FLAGS = { AT_SYMLINK_NOFOLLOW: 0x100, AT_NO_AUTOMOUNT: 0x800, AT_EMPTY_PATH: 0x1000 };
 const statFlags = flagsOf(AT_STAT_FLAGS);
+const utimensatFlags = flagsOf({ AT_SYMLINK_NOFOLLOW: 0x100, AT_EMPTY_PATH: 0x1000 });
 const AT_STATX_SYNC_TYPE = 0x6000n;
 const statxSync = oneOf({ AT_STATX_SYNC_AS_STAT: 0, AT_STATX_FORCE_SYNC: 0x2000, AT_STATX_DONT_SYNC: 0x4000 }, hex);
 /** statx(2) flags like strace: the sync type (AT_STATX_SYNC_AS_STAT for none), then the AT_* flags. */
@@ -755,6 +756,11 @@ const DECODERS = new Map<string, Decoder>(Object.entries({
   // paths (the pointers print as strings where the record has them)
   stat: fixed(ptr, ptr),
   lstat: fixed(ptr, ptr),
+  fstat: fixed(fd, ptr),
+  utimensat: fixed(dirfd, ptr, ptr, utimensatFlags),
+  futimesat: fixed(dirfd, ptr, ptr),
+  utimes: fixed(ptr, ptr),
+  utime: fixed(ptr, ptr),
   newfstatat: fixed(dirfd, ptr, ptr, statFlags),
   statx: fixed(dirfd, ptr, statxFlags, statxMask, ptr),
   access: fixed(ptr, accessMode),
@@ -1253,6 +1259,10 @@ const STRUCT_ARGS = new Map<string, readonly StructArg[]>(Object.entries({
   lstat: [pathAt(0)],
   newfstatat: [pathAt(1)],
   statx: [pathAt(1)],
+  utimensat: [pathAt(1)],
+  futimesat: [pathAt(1)],
+  utimes: [pathAt(0)],
+  utime: [pathAt(0)],
   access: [pathAt(0)],
   faccessat: [pathAt(1)],
   faccessat2: [pathAt(1)],

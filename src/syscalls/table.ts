@@ -9,6 +9,7 @@ import { Errno } from "../abi/errno.ts";
 import { SYS, type SyscallName } from "../abi/syscalls.ts";
 import * as boundary from "./boundary.ts";
 import * as clone from "./clone.ts";
+import * as fileTimes from "./file_times.ts";
 import { fails, type Handler } from "./context.ts";
 import * as ids from "./ids.ts";
 import * as kill from "./kill.ts";
@@ -39,6 +40,11 @@ export interface SyscallEntry {
   /** Traced only with seeded randomness. */
   readonly seeded?: true;
   /**
+   * Traced only to map what it reads (file times): it costs a busy thread no virtual time, so
+   * that tracing it leaves a program's times as they were.
+   */
+  readonly uncharged?: true;
+  /**
    * Refused in the filter with this errno (for the `when` values, or always), never traced: the
    * handler is never asked.
    */
@@ -57,6 +63,11 @@ function timed(name: SyscallName, handler: Handler, note?: string): SyscallEntry
   return note
     ? { name, handler, support: "partial", note, virtualTime: true }
     : { name, handler, support: "full", virtualTime: true };
+}
+
+/** A virtual-time row for file times (src/syscalls/file_times.ts). */
+function fileTimed(name: SyscallName, handler: Handler): SyscallEntry {
+  return { ...timed(name, handler), uncharged: true };
 }
 
 function full(name: SyscallName, handler: Handler, when?: SyscallEntry["when"]): SyscallEntry {
@@ -121,6 +132,10 @@ const ROWS: readonly SyscallEntry[] = [
   timed("epoll_pwait", timeouts.epoll_pwait),
   timed("epoll_pwait2", timeouts.epoll_pwait2),
   { name: "getrandom", handler: random.getrandom, support: "full", seeded: true },
+  ...(["stat", "lstat", "fstat"] as const).map((name) => fileTimed(name, fileTimes.stat)),
+  fileTimed("newfstatat", fileTimes.newfstatat),
+  fileTimed("statx", fileTimes.statx),
+  ...(["utimensat", "futimesat", "utimes", "utime"] as const).map((name) => fileTimed(name, fileTimes.utimes)),
   {
     ...timed("futex", timeouts.futex, "timed waits only; a bitset other than match-any keeps real time"),
     when: { arg: 1, values: timeouts.FUTEX_WAIT_OPS },
