@@ -56,6 +56,12 @@ const NO_RETURN: ReadonlySet<number> = new Set([SYS.exit, SYS.exit_group]);
 /** Traced syscalls in a row without blocking after which a thread's time is charged. */
 const BUSY_SYSCALLS = 1000;
 
+/**
+ * Real time a quiet spell with a thread on the CPU must last before it moves the clock: long
+ * enough that ordinary bursts of work between calls (a program starting up) never do.
+ */
+const BUSY_SPELL_NS = 50_000_000n;
+
 /** What the policy needs from the native side. */
 export interface PolicyNative {
   memory: TraceeMemory;
@@ -275,37 +281,48 @@ export class Policy implements KernelObserver {
   }
 
   /**
-   * If every live thread waits, virtual time jumps to the next deadline. After a quiet spell
-   * (`quiet`: no event for a while) a thread asleep in the kernel counts as waiting (its /proc
-   * state says so); otherwise only what the model knows counts (parked, stopped), which needs no
-   * wait at all. Returns whether it jumped.
+   * If every live thread waits, virtual time jumps to the next deadline. After a quiet spell of
+   * `quietNs` real nanoseconds (no event meanwhile; 0: not quiet) a thread asleep in the kernel
+   * counts as waiting (its /proc state says so); otherwise only what the model knows counts
+   * (parked, stopped), which needs no wait at all. A thread that spent the quiet spell on the
+   * CPU, making no call umbra sees, is busy: once the spell has lasted `BUSY_SPELL_NS`, the
+   * clock moves as much as it lasted (not past the deadline), so a busy loop cannot hold a timer
+   * back for ever. Returns whether the clock moved.
    */
-  advanceIfIdle(replies: ReplyBatch, quiet: boolean): boolean {
+  advanceIfIdle(replies: ReplyBatch, quietNs: bigint): boolean {
     const next = this.nextDeadline();
     // A program on its way in (spawned, not yet exec'd) is not waiting.
-    if (next === undefined || this.#requests.size > 0 || this.#beforeExec.size > 0 || !this.#everyoneWaits(quiet)) {
-      return false;
-    }
-    this.#withReplies(replies, () => this.#advanceTo(next));
+    if (next === undefined || this.#requests.size > 0 || this.#beforeExec.size > 0) return false;
+    const activity = this.#activity(quietNs > 0n);
+    if (activity === "running" || (activity === "busy" && quietNs < BUSY_SPELL_NS)) return false;
+    const now = this.kernel.clock.now;
+    const to = activity === "waiting" || now + quietNs >= next ? next : now + quietNs;
+    this.#withReplies(replies, () => this.#advanceTo(to));
     return true;
   }
 
-  #everyoneWaits(quiet: boolean): boolean {
+  /**
+   * What the live threads do: all wait ("waiting"), all wait or spin on the CPU with at least
+   * one spinning ("busy", only after a quiet spell), or something else ("running").
+   */
+  #activity(quiet: boolean): "waiting" | "busy" | "running" {
+    let busy = false;
     for (const process of this.kernel.processes()) {
       for (const thread of process.threads.values()) {
         if (thread.waiting) continue;
-        if (!quiet) return false;
-        // Only a native sleep counts, and a leader that ended before its other threads (a
-        // zombie until they end too). Another thread that is gone or dying has its exit event on
-        // the way; one in a ptrace stop umbra does not hold has an event in flight; both are news.
+        if (!quiet) return "running";
+        // A native sleep counts, and a leader that ended before its other threads (a zombie
+        // until they end too). Another thread that is gone or dying has its exit event on the
+        // way; one in a ptrace stop umbra does not hold has an event in flight; both are news.
         const stat = this.native.readProc(`${process.common.nativePid}/task/${thread.nativeTid}/stat`);
-        if (stat === null) return false;
+        if (stat === null) return "running";
         const state = stat[stat.lastIndexOf(")") + 2];
         const endedLeader = state === "Z" && thread.nativeTid === process.common.nativePid;
-        if (state !== "S" && state !== "D" && !endedLeader) return false;
+        if (state === "R") busy = true;
+        else if (state !== "S" && state !== "D" && !endedLeader) return "running";
       }
     }
-    return true;
+    return busy ? "busy" : "waiting";
   }
 
   #advanceTo(time: bigint): void {

@@ -182,10 +182,14 @@ async function main(): Promise<void> {
   notify({ type: "closed" });
 
   async function loop(): Promise<void> {
+    /** When the last event came or the clock last moved (performance.now()). */
+    let quietSince = performance.now();
     while (!closing) {
       // With deadlines pending, look for idleness soon; a quiet spell is when time may jump.
       const wait = policy.nextDeadline() === undefined ? WAIT_MS : IDLE_CHECK_MS;
       const count = symbols.umbra_next_events(handle, events, BATCH_MAX, wait);
+      if (count !== 0) quietSince = performance.now();
+      const quietNs = count === 0 ? BigInt(Math.round((performance.now() - quietSince) * 1e6)) : 0n;
       if (count < 0) break;
       replies.count = 0;
       for (let i = 0; i < count; i++) {
@@ -202,7 +206,7 @@ async function main(): Promise<void> {
         policy.noticeOutsideSignals(replies);
       }
       // After a quiet spell, or at once when every thread waits in a way umbra itself knows.
-      policy.advanceIfIdle(replies, count === 0);
+      if (policy.advanceIfIdle(replies, quietNs)) quietSince = performance.now();
       symbols.umbra_submit(handle, replies.bytes, replies.count);
       for (const work of later.splice(0)) work();
       if (count > 0 && Atomics.load(posted, 0) === received) continue;
