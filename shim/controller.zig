@@ -80,7 +80,11 @@ pub const Controller = struct {
         virtual_time: bool,
         /// Trace every syscall the rules do not refuse (strace logging wants them all).
         trace_all: bool,
-        _: u30 = 0,
+        /// Deterministic scheduling: the tracer resumes no thread by itself (the policy runs one
+        /// at a time): creations hold creator and child, signals, execs and SIGCONT wake-ups
+        /// wait for replies.
+        deterministic: bool,
+        _: u29 = 0,
     };
 
     pub fn create(allocator: std.mem.Allocator, rules: []const u32, options: Options, epoch_ns: u64, read_cost_ns: u64) !*Controller {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Command, CommanderError, Option } from "npm:commander@14.0.2";
+import { Command, CommanderError, InvalidArgumentError, Option } from "npm:commander@14.0.2";
 import { describeExitStatus, shellExitCode } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { NamespaceError, Sandbox } from "./sandbox.ts";
@@ -17,6 +17,16 @@ import { DataDirectoryError } from "./data_directory.ts";
 import { renderTimeline } from "./report/timeline.ts";
 import { announcePause } from "./debug/pause.ts";
 import { join } from "node:path";
+import { SCHEDULE_MODES, type ScheduleMode } from "./policy/scheduler.ts";
+
+/** Parses a --seed value: an integer from 0 to 2^32 - 1. */
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!/^\d+$/.test(value) || seed >= 2 ** 32) {
+    throw new InvalidArgumentError("a seed is an integer from 0 to 2^32 - 1");
+  }
+  return seed;
+}
 import denoJson from "../deno.json" with { type: "json" };
 
 /** Exit code for bad usage. */
@@ -28,13 +38,21 @@ export const EXIT_FAILURE = 1;
 export interface ExecOptions {
   /** Time mode. @default "real" */
   time?: "real" | "virtual";
+  /** How threads take turns (deterministic and random need virtual time). @default "native" */
+  schedule?: ScheduleMode;
+  /** Seed of the random schedule. @default 1 */
+  seed?: number;
   /** Stop the program before its first instruction for gdb (see `src/debug/pause.ts`). */
   pauseForDebugging?: boolean;
 }
 
 /** `umbra exec`: runs one program with umbra's stdio; returns its shell-style exit code. */
 export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<number> {
-  await using sandbox = await Sandbox.create({ time: options.time ?? "real" });
+  await using sandbox = await Sandbox.create({
+    time: options.time ?? "real",
+    schedule: options.schedule,
+    seed: options.seed,
+  });
   const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd(), pauseForDebugging: options.pauseForDebugging });
   if (options.pauseForDebugging) announcePause(process);
   // The program's session is its host's, not the terminal's: a terminal's Ctrl-C reaches umbra
@@ -147,9 +165,19 @@ function program(): Command {
         "--time <mode>",
         "real: the host's clocks; virtual: a simulated clock from 2000-01-01 that jumps over sleeps",
       )
-        .choices(["real", "virtual"])
-        .default("real"),
+        .choices(["real", "virtual"]),
     )
+    .addOption(
+      new Option(
+        "--schedule <mode>",
+        "native: threads run at once; deterministic: one at a time in a fixed order (a run repeats exactly); " +
+          "random: one at a time in an order drawn from --seed (finds races, replays them). " +
+          "deterministic and random imply --time=virtual",
+      )
+        .choices([...SCHEDULE_MODES])
+        .default("native"),
+    )
+    .option("--seed <n>", "seed of every pseudo-random choice (0 to 2^32 - 1)", parseSeed, 1)
     .option("--pause-for-debugging", "stop the program before its first instruction and serve gdb for it")
     .passThroughOptions()
     .addHelpText(
@@ -159,12 +187,25 @@ Examples:
   umbra exec -- sh -c 'echo $$ $PPID'     # prints "1000 1"
   umbra exec -- ./static-binary
   umbra exec --time=virtual -- sleep 1000     # returns at once; date says 2000-01-01
+  umbra exec --schedule=random --seed=7 -- ./racy-test   # one interleaving; the same seed repeats it
   umbra exec --pause-for-debugging -- ./server   # prints the gdb command that attaches
 `,
     )
     .action(
-      async (name: string, args: string[], options: { time: "real" | "virtual"; pauseForDebugging?: boolean }) => {
-        Deno.exitCode = await exec(name, args, { time: options.time, pauseForDebugging: options.pauseForDebugging });
+      async (
+        name: string,
+        args: string[],
+        options: { time?: "real" | "virtual"; schedule: ScheduleMode; seed: number; pauseForDebugging?: boolean },
+      ) => {
+        if (options.schedule !== "native" && options.time === "real") {
+          throw new UsageError(`--schedule=${options.schedule} needs --time=virtual`);
+        }
+        Deno.exitCode = await exec(name, args, {
+          time: options.time ?? (options.schedule === "native" ? "real" : "virtual"),
+          schedule: options.schedule,
+          seed: options.seed,
+          pauseForDebugging: options.pauseForDebugging,
+        });
       },
     );
   cli.command("run")

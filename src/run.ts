@@ -131,6 +131,8 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
       dataDirectory,
       hosts: config.hosts.map((host) => host.name),
       time: config.experimental.timeMode,
+      schedule: config.experimental.schedule,
+      seed: config.general.seed,
       maxProcesses: config.experimental.maxProcesses,
       unblockedSyscallLatency: config.general.modelUnblockedSyscallLatency
         ? config.experimental.unblockedSyscallLatency

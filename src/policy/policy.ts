@@ -35,6 +35,7 @@ import { type CapturedMemory, captureEnd, captureEntry, readObserved } from "./s
 import { recordedOutcome } from "./strace_record.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
 import { blockedSignals, unblockedPending, unblockedPendingSignals, wouldInterrupt } from "./signals.ts";
+import type { Scheduler } from "./scheduler.ts";
 
 /** Waits that return EINTR, not an ERESTART* code, when a signal wakes them. */
 const EINTR_WAITS: ReadonlySet<number> = new Set([
@@ -106,7 +107,12 @@ export interface Reporting {
 export interface PolicyOptions extends TableOptions {
   /** Virtual time (ns) one traced syscall that does not block costs a busy thread (0: nothing). */
   unblockedSyscallLatency: bigint;
+  /** Deterministic scheduling: every resume goes through it (the tracer resumes nobody itself). */
+  scheduler?: Scheduler;
 }
+
+/** Virtual time a thread preempted for spinning on the CPU is charged: the real slice it had. */
+export const PREEMPT_SLICE_MS = 50;
 
 /** Where a spawn request goes: the host's index for the tracer. */
 export interface SpawnTarget {
@@ -245,6 +251,7 @@ export class Policy implements KernelObserver {
 
   /** Handles one event, appending replies for stopped threads. */
   handle(event: RawEvent, replies: ReplyBatch): void {
+    this.options.scheduler?.noteEvent(event);
     this.#eventTime = event.time;
     try {
       this.#withReplies(replies, () => this.#dispatch(event));
@@ -350,9 +357,20 @@ export class Policy implements KernelObserver {
     }
   }
 
-  #push(...args: Parameters<ReplyBatch["push"]>): Uint8Array {
-    if (!this.#replies) throw new Error("reply outside of a batch");
-    return this.#replies.push(...args);
+  /** Queues a reply; under deterministic scheduling a resume waits for its thread's turn. */
+  #push(kind: number, tid: number, fields: Parameters<ReplyBatch["push"]>[2] = {}): void {
+    const replies = this.#replies;
+    if (!replies) throw new Error("reply outside of a batch");
+    const scheduler = this.options.scheduler;
+    // A spawned program runs umbra's own set-up until its exec: no turn to wait for.
+    if (scheduler && !this.#beforeExec.has(tid)) {
+      scheduler.offer(kind, tid, fields, (k, t, f) => void replies.push(k, t, f));
+    } else replies.push(kind, tid, fields);
+  }
+
+  /** Whether programs are on their way in (spawned, not yet exec'd). */
+  arriving(): boolean {
+    return this.#requests.size > 0 || this.#beforeExec.size > 0;
   }
 
   #dispatch(event: RawEvent): void {
@@ -377,6 +395,8 @@ export class Policy implements KernelObserver {
         return this.#groupStop(event);
       case EventKind.continued:
         return this.#continued(event);
+      case EventKind.interrupted:
+        return this.#interrupted(event);
       case EventKind.spawned:
         return this.#spawned(event);
       case EventKind.spawnFailed:
@@ -526,8 +546,15 @@ export class Policy implements KernelObserver {
     this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RESTART });
   }
 
-  /** A fork/vfork/clone event (informational: the tracer resumed the creator). */
+  /**
+   * A fork/vfork/clone event (informational: the tracer resumed the creator, except under
+   * deterministic scheduling: then creator and child wait at their stops for their turns).
+   */
   #creation(event: RawEvent): void {
+    if (this.options.scheduler) {
+      this.#push(ReplyKind.continue, event.tid);
+      this.#push(ReplyKind.continue, event.aux);
+    }
     const creator = this.kernel.thread(event.tid);
     if (!creator || creator.process.state.kind !== "runnable") return;
     const flags = BigInt.asUintN(64, event.value);
@@ -542,6 +569,12 @@ export class Policy implements KernelObserver {
 
   /** An exec event (informational: the tracer resumed the thread, unless held for a debugger). */
   #exec(event: RawEvent): void {
+    this.#recordExec(event);
+    // Under deterministic scheduling the thread waits at its exec stop for its turn.
+    if (this.options.scheduler && event.aux2 !== HELD) this.#push(ReplyKind.continue, event.tid);
+  }
+
+  #recordExec(event: RawEvent): void {
     const thread = this.kernel.thread(event.aux);
     const process = thread?.process;
     if (!process) return;
@@ -650,10 +683,22 @@ export class Policy implements KernelObserver {
     if (thread) this.kernel.groupStopped(thread, event.aux);
   }
 
-  /** SIGCONT woke a thread from its group stop. */
+  /** SIGCONT woke a thread from its group stop (under deterministic scheduling it waits for its turn). */
   #continued(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
     if (thread) this.kernel.groupContinued(thread);
+    if (this.options.scheduler) this.#push(ReplyKind.continue, event.tid);
+  }
+
+  /**
+   * The scheduler interrupted a thread that ran a whole slice without a stop. Spinning on the
+   * CPU costs the slice in virtual time, so a busy loop lets timers fire.
+   */
+  #interrupted(event: RawEvent): void {
+    if (this.options.scheduler?.interrupted(event.tid)) {
+      this.#advanceTo(this.kernel.clock.now + BigInt(PREEMPT_SLICE_MS) * 1_000_000n);
+    }
+    this.#push(ReplyKind.continue, event.tid);
   }
 
   /**
