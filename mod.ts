@@ -18,6 +18,7 @@ export {
   Sandbox,
   type SandboxOptions,
   SandboxProcess,
+  type ScheduleMode,
   type SpawnOptions,
   type StartedProcess,
 } from "./src/sandbox.ts";

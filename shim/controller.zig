@@ -90,7 +90,11 @@ pub const Controller = struct {
         /// feeder's stream. With `virtual_time`, rdtsc and rdtscp (trapped by PR_SET_TSC in
         /// every program) are answered from the virtual clock.
         seeded: bool,
-        _: u29 = 0,
+        /// Deterministic scheduling: the tracer resumes no thread by itself (the policy runs one
+        /// at a time): creations hold creator and child, signals, execs and SIGCONT wake-ups
+        /// wait for replies.
+        deterministic: bool,
+        _: u28 = 0,
     };
 
     pub fn create(allocator: std.mem.Allocator, rules: []const u32, options: Options, epoch_ns: u64, read_cost_ns: u64) !*Controller {

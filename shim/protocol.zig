@@ -76,6 +76,9 @@ pub const Event = struct {
     pub const continued: u32 = 15;
     /// Answer to `open_host`: aux2 = the host, value = 0 or -errno, payload = what failed.
     pub const host_opened: u32 = 16;
+    /// The thread stopped for an `interrupt` reply (PTRACE_INTERRUPT; deterministic scheduling
+    /// only): it waits for a reply.
+    pub const interrupted: u32 = 17;
 };
 
 /// Reply kinds, policy -> tracer.
@@ -104,6 +107,9 @@ pub const Reply = struct {
     /// Make host aux2's namespaces and init now (a spawn would, at first use); answered by a
     /// `host_opened` event.
     pub const open_host: u32 = 10;
+    /// Stop a running thread (PTRACE_INTERRUPT): an `interrupted` event follows, unless it
+    /// stopped for something else first.
+    pub const interrupt: u32 = 11;
 };
 
 /// aux2 of an exec event whose thread the tracer holds (spawn flag hold_at_exec).

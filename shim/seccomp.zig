@@ -6,8 +6,9 @@
 //!
 //! Rules arrive as u32 words: rule count, then per rule: syscall number, argument index
 //! (`any_argument` for none), value count, action (0: trace; `observe_flag` | pointer argument
-//! index << 16 | bytes to copy: observe; `deny_flag` | errno: refuse), the values (compared with
-//! the argument's low 32 bits). An observed syscall is reported to the policy with a copy of the
+//! index << 16 | bytes to copy: observe; `deny_flag` | errno: refuse; with `trace_otherwise_flag`
+//! a call whose argument has none of the values is traced rather than allowed), the values
+//! (compared with the argument's low 32 bits). An observed syscall is reported to the policy with a copy of the
 //! memory its pointer argument points at, and runs on without waiting for a reply.
 
 const std = @import("std");
@@ -25,6 +26,7 @@ pub const any_argument: u32 = 0xffff_ffff;
 pub const rules_words_max = 1 + rule_count_max * (4 + values_per_rule_max);
 pub const observe_flag: u32 = 0x8000_0000;
 pub const deny_flag: u32 = 0x4000_0000;
+pub const trace_otherwise_flag: u32 = 0x2000_0000;
 
 /// How the tracer treats an observed syscall: copy `length` bytes at pointer argument `argument`.
 pub const Observation = struct { argument: u8, length: u8 };
@@ -89,7 +91,8 @@ pub fn build(filter: *Filter, observations: *Observations, words: []const u32, o
         const nr = words[cursor];
         const argument = words[cursor + 1];
         const value_count = words[cursor + 2];
-        const action = words[cursor + 3];
+        const action = words[cursor + 3] & ~trace_otherwise_flag;
+        const otherwise_action = if (words[cursor + 3] & trace_otherwise_flag != 0) ret_trace else unselected;
         cursor += 4;
         if (nr >= syscall_number_max) return error.BadSyscall;
         var matched = ret_trace;
@@ -122,7 +125,7 @@ pub fn build(filter: *Filter, observations: *Observations, words: []const u32, o
             const to_trace: u8 = @intCast(value_count - i); // past the remaining JEQs and the ALLOW
             filter.emit(BPF.JMP | BPF.JEQ | BPF.K, to_trace, 0, value);
         }
-        filter.emit(BPF.RET | BPF.K, 0, 0, unselected);
+        filter.emit(BPF.RET | BPF.K, 0, 0, otherwise_action);
         filter.emit(BPF.RET | BPF.K, 0, 0, matched);
     }
     if (cursor != words.len) return error.RulesTruncated;
@@ -160,6 +163,16 @@ test "tracing everything else turns every allow into a trace" {
     try build(&filter, &observations, &.{ 1, 13, 0, 1, 0, 17 }, .trace);
     for (filter.instructions[6..filter.len]) |instruction| try std.testing.expect(instruction.k != ret_allow);
     try std.testing.expectEqual(ret_trace, filter.instructions[filter.len - 1].k);
+}
+
+test "a rule that traces otherwise refuses its values and traces the rest" {
+    var filter: Filter = .{};
+    var observations: Observations = undefined;
+    try build(&filter, &observations, &.{ 1, 16, 1, 1, deny_flag | trace_otherwise_flag | 1, 0x5412 }, .allow);
+    const block = filter.instructions[6..];
+    try std.testing.expectEqual(ret_trace, block[3].k);
+    try std.testing.expectEqual(ret_errno | 1, block[4].k);
+    try std.testing.expectEqual(ret_allow, filter.instructions[filter.len - 1].k);
 }
 
 test "a deny rule returns its errno on a listed value and allows otherwise" {

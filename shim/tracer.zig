@@ -147,15 +147,17 @@ fn publish(c: *Controller, message: Message) void {
     c.events.push_assume_capacity(stamped);
     c.published +%= 1;
     c.unflushed += 1;
-    if (awaits_reply(&stamped)) c.unflushed_awaiting = true;
+    if (awaits_reply(c, &stamped)) c.unflushed_awaiting = true;
 }
 
-/// Whether the thread of `message` stays stopped until the policy replies.
-fn awaits_reply(message: *const Message) bool {
+/// Whether the thread of `message` stays stopped until the policy replies. Under deterministic
+/// scheduling every stop of a program's thread does: the policy decides who runs.
+fn awaits_reply(c: *const Controller, message: *const Message) bool {
     return switch (message.kind) {
         Event.syscall, Event.signal => message.aux2 != protocol.observed,
-        Event.syscall_exit => true,
-        Event.exec => message.aux2 != 0,
+        Event.syscall_exit, Event.interrupted => true,
+        Event.exec => message.aux2 != 0 or c.options.deterministic,
+        Event.fork, Event.vfork, Event.clone, Event.continued => c.options.deterministic,
         else => false,
     };
 }
@@ -214,8 +216,9 @@ fn kill_and_release(pid: sys.pid_t) void {
 }
 
 /// The creator's fork event: the child belongs to the creator's host; it runs once it has
-/// stopped for the first time (now, if it already has).
-fn claim_child(c: *Controller, host: u16, child_tid: sys.pid_t) ?*Tracee {
+/// stopped for the first time (now, if it already has), unless `hold`: then it waits there for
+/// the policy's reply.
+fn claim_child(c: *Controller, host: u16, child_tid: sys.pid_t, hold: bool) ?*Tracee {
     const child = c.table.get(child_tid) orelse inserted: {
         const new = c.table.insert(child_tid) catch {
             publish_error(c, "more than {d} live traced threads; killing {d}", .{ tracees.count_max, child_tid });
@@ -226,7 +229,25 @@ fn claim_child(c: *Controller, host: u16, child_tid: sys.pid_t) ?*Tracee {
         break :inserted new;
     };
     child.host = host;
+    if (hold) return hold_first_stop(c, child);
     if (child.birth == .unclaimed) release_child(child);
+    return child;
+}
+
+/// Keeps a new child at its first stop (waiting for it if it has not come yet: it comes at
+/// once). Null when it died before it.
+fn hold_first_stop(c: *Controller, child: *Tracee) ?*Tracee {
+    if (child.birth == .claimed) {
+        var status: u32 = 0;
+        const rc = sys.wait4(child.tid, &status, wait_flags, null);
+        if (sys.failed(rc)) return null;
+        if (!linux.W.IFSTOPPED(status)) {
+            on_wait(c, child.tid, status);
+            return null;
+        }
+    }
+    child.birth = .born;
+    child.stop = .other;
     return child;
 }
 
@@ -255,8 +276,8 @@ fn on_creation(c: *Controller, creator: *Tracee, ptrace_event: u32) void {
         message.value = @bitCast(clone_flags(creator.tid, r));
     }
     publish(c, message);
-    _ = claim_child(c, creator.host, child_tid);
-    resume_tracee(creator, 0, 0);
+    _ = claim_child(c, creator.host, child_tid, c.options.deterministic);
+    if (!c.options.deterministic) resume_tracee(creator, 0, 0);
 }
 
 const clone3_nr = 435;
@@ -317,7 +338,8 @@ fn on_spawn(c: *Controller, init: *Tracee, host: *hosts.Host) void {
     const hold = request.hold_at_exec;
     c.release_slot(index);
     publish(c, message);
-    if (claim_child(c, init.host, child_tid)) |child| child.hold_at_exec = hold;
+    // Until its exec the child runs umbra's own set-up: no scheduling holds it.
+    if (claim_child(c, init.host, child_tid, false)) |child| child.hold_at_exec = hold;
 }
 
 /// A host's init is gone (killed from outside): so is every process of its namespace. Requests
@@ -384,7 +406,9 @@ fn on_stop(c: *Controller, tracee: *Tracee, status: u32) void {
     message.args[0] = tracee.registers.orig_rax;
     // A signal round trip through the policy costs tens of µs: most need no decision.
     const eintr: i64 = -@as(i64, @intFromEnum(linux.E.INTR));
-    if (signal == sys.SIGTRAP or tracee.debugged or message.value == eintr) return publish(c, message);
+    if (c.options.deterministic or signal == sys.SIGTRAP or tracee.debugged or message.value == eintr) {
+        return publish(c, message);
+    }
     message.aux2 = protocol.observed;
     publish(c, message);
     resume_tracee(tracee, @intCast(signal), 0);
@@ -475,7 +499,7 @@ fn on_exec(c: *Controller, tracee: *Tracee) void {
     }
     tracee.awaiting_random = message.aux2 == protocol.random;
     publish(c, message);
-    if (message.aux2 == 0) resume_tracee(tracee, 0, 0);
+    if (message.aux2 == 0 and !c.options.deterministic) resume_tracee(tracee, 0, 0);
 }
 
 /// readlink /proc/<tid>/exe into `out`: the length of the path (more than out.len: cut), or -errno.
@@ -507,6 +531,9 @@ fn on_event_stop(c: *Controller, tracee: *Tracee, signal: u32) void {
     if (tracee.listening) {
         tracee.listening = false;
         publish(c, event(Event.continued, tracee.tid));
+        if (c.options.deterministic) return;
+    } else if (c.options.deterministic) {
+        return publish(c, event(Event.interrupted, tracee.tid));
     }
     resume_tracee(tracee, 0, 0);
 }
@@ -515,6 +542,7 @@ const SIGTSTP = 20;
 const SIGTTIN = 21;
 const SIGTTOU = 22;
 const PTRACE_LISTEN = 0x4208;
+const PTRACE_INTERRUPT = 0x4207;
 
 fn event_message(tid: sys.pid_t) u64 {
     var value: u64 = 0;
@@ -550,6 +578,11 @@ fn apply(c: *Controller, reply: *const Message) void {
     // A tracee killed after its event was published is gone: its reply has nothing to do. (One
     // killed but not yet reaped is still in its stop here; the ptrace requests then fail.)
     const tracee = c.table.get(reply.tid) orelse return;
+    if (reply.kind == Reply.interrupt) {
+        // Stopped already (its event on the way): nothing to interrupt.
+        if (tracee.stop == .running) _ = sys.ptrace(PTRACE_INTERRUPT, tracee.tid, 0, 0);
+        return;
+    }
     if (tracee.stop == .running) {
         return publish_error(c, "reply kind {d} for thread {d}, which is not stopped", .{ reply.kind, reply.tid });
     }

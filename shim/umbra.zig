@@ -13,7 +13,7 @@ const memory = @import("memory.zig");
 const clock = @import("clock.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 14;
+const abi_version: u32 = 15;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -56,9 +56,9 @@ export fn umbra_clock_advance(controller: *Controller, time: u64) void {
 
 /// Copies up to `capacity` events into `out`, waiting up to `timeout_ms` for the first.
 /// Returns the count (0: timeout or interrupt), or -1 once the controller has closed.
-export fn umbra_next_events(controller: *Controller, out: [*]Message, capacity: u32, timeout_ms: u32) i32 {
+export fn umbra_next_events(controller: *Controller, out: [*]Message, capacity: u32, timeout_us: u32) i32 {
     std.debug.assert(capacity > 0);
-    return controller.next_events(out[0..capacity], @as(u64, timeout_ms) * std.time.ns_per_ms);
+    return controller.next_events(out[0..capacity], @as(u64, timeout_us) * std.time.ns_per_us);
 }
 
 /// Queues `count` replies and acknowledges every event delivered so far. Call it after each

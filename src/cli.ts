@@ -17,6 +17,8 @@ import { DataDirectoryError } from "./data_directory.ts";
 import { renderTimeline } from "./report/timeline.ts";
 import { announcePause } from "./debug/pause.ts";
 import { join } from "node:path";
+import { SCHEDULE_MODES, type ScheduleMode } from "./policy/scheduler.ts";
+
 import denoJson from "../deno.json" with { type: "json" };
 
 /** Exit code for bad usage. */
@@ -28,9 +30,11 @@ export const EXIT_FAILURE = 1;
 export interface ExecOptions {
   /** Time mode. @default "real" */
   time?: "real" | "virtual";
+  /** How threads take turns (deterministic and random need virtual time). @default "native" */
+  schedule?: ScheduleMode;
   /** Stop the program before its first instruction for gdb (see `src/debug/pause.ts`). */
   pauseForDebugging?: boolean;
-  /** Seeded randomness (see SandboxOptions.seed). @default undefined (1 in virtual time) */
+  /** Seeded randomness and the random schedule's order (see SandboxOptions.seed). @default undefined (1 in virtual time) */
   seed?: bigint;
 }
 
@@ -44,7 +48,11 @@ function parseSeed(text: string): bigint {
 
 /** `umbra exec`: runs one program with umbra's stdio; returns its shell-style exit code. */
 export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<number> {
-  await using sandbox = await Sandbox.create({ time: options.time ?? "real", seed: options.seed });
+  await using sandbox = await Sandbox.create({
+    time: options.time ?? "real",
+    schedule: options.schedule,
+    seed: options.seed,
+  });
   const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd(), pauseForDebugging: options.pauseForDebugging });
   if (options.pauseForDebugging) announcePause(process);
   // The program's session is its host's, not the terminal's: a terminal's Ctrl-C reaches umbra
@@ -157,13 +165,23 @@ function program(): Command {
         "--time <mode>",
         "real: the host's clocks; virtual: a simulated clock from 2000-01-01 that jumps over sleeps",
       )
-        .choices(["real", "virtual"])
-        .default("real"),
+        .choices(["real", "virtual"]),
     )
     .option(
       "--seed <n>",
-      "seeded randomness (getrandom, /dev/urandom, AT_RANDOM), fixed addresses; default 1 with --time=virtual",
+      "seeded randomness (getrandom, /dev/urandom, AT_RANDOM), fixed addresses, the random schedule's order; " +
+        "default 1 with --time=virtual",
       parseSeed,
+    )
+    .addOption(
+      new Option(
+        "--schedule <mode>",
+        "native: threads run at once; deterministic: one at a time in a fixed order (a run repeats exactly); " +
+          "random: one at a time in an order drawn from --seed (finds races, replays them). " +
+          "deterministic and random imply --time=virtual",
+      )
+        .choices([...SCHEDULE_MODES])
+        .default("native"),
     )
     .option("--pause-for-debugging", "stop the program before its first instruction and serve gdb for it")
     .passThroughOptions()
@@ -175,6 +193,7 @@ Examples:
   umbra exec -- ./static-binary
   umbra exec --time=virtual -- sleep 1000     # returns at once; date says 2000-01-01
   umbra exec --seed 7 -- python3 -c 'print(hash("a"))'   # the same number every run
+  umbra exec --schedule=random --seed=7 -- ./racy-test   # one interleaving; the same seed repeats it
   umbra exec --pause-for-debugging -- ./server   # prints the gdb command that attaches
 `,
     )
@@ -182,12 +201,16 @@ Examples:
       async (
         name: string,
         args: string[],
-        options: { time: "real" | "virtual"; pauseForDebugging?: boolean; seed?: bigint },
+        options: { time?: "real" | "virtual"; schedule: ScheduleMode; seed?: bigint; pauseForDebugging?: boolean },
       ) => {
+        if (options.schedule !== "native" && options.time === "real") {
+          throw new UsageError(`--schedule=${options.schedule} needs --time=virtual`);
+        }
         Deno.exitCode = await exec(name, args, {
-          time: options.time,
-          pauseForDebugging: options.pauseForDebugging,
+          time: options.time ?? (options.schedule === "native" ? "real" : "virtual"),
+          schedule: options.schedule,
           seed: options.seed,
+          pauseForDebugging: options.pauseForDebugging,
         });
       },
     );

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ScheduleMode } from "./policy/scheduler.ts";
 import { basename, join } from "node:path";
 import { type Config, type ExpectedFinalState, type ProcessConfig, processedConfigYaml } from "./config/config.ts";
 import type { SyscallRecord } from "./policy/messages.ts";
@@ -39,6 +40,8 @@ export interface RunReport {
   stopTime: string;
   /** general.seed: every random byte the run's programs got came from it (decimal string). */
   seed: string;
+  /** experimental.schedule: how the run's threads took turns (with `seed`, a run to replay). */
+  schedule: ScheduleMode;
   /** Every process of the run, configured or forked. */
   processes: ProcessReport[];
   /** One line per configured process whose end did not match its expected_final_state. */
@@ -133,6 +136,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
       dataDirectory,
       hosts: config.hosts.map((host) => host.name),
       time: config.experimental.timeMode,
+      schedule: config.experimental.schedule,
       seed: config.general.seed,
       maxProcesses: config.experimental.maxProcesses,
       unblockedSyscallLatency: config.general.modelUnblockedSyscallLatency
@@ -181,7 +185,17 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   const ordered = canonicalOrder(events, config.hosts.map((host) => host.name));
   const { processes, mismatches, events: reported } = await buildReport(started, ordered);
   const seed = String(config.general.seed);
-  const report = { dataDirectory, stopTime: String(stopTime), seed, processes, mismatches, events: reported, failure };
+  const schedule = config.experimental.schedule;
+  const report = {
+    dataDirectory,
+    stopTime: String(stopTime),
+    seed,
+    schedule,
+    processes,
+    mismatches,
+    events: reported,
+    failure,
+  };
   await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
   await Deno.writeTextFile(
     join(dataDirectory, "timeline.html"),

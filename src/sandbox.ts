@@ -4,6 +4,7 @@
  * @module
  */
 
+import { SCHEDULE_MODES, type ScheduleMode } from "./policy/scheduler.ts";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import type { ExitStatus } from "./kernel/exit_status.ts";
@@ -20,6 +21,7 @@ export type { ExitStatus } from "./kernel/exit_status.ts";
 export type { UmbraEvent } from "./report/events.ts";
 export type { SyscallRecord } from "./policy/messages.ts";
 export type { PausedProcess } from "./debug/relay.ts";
+export type { ScheduleMode } from "./policy/scheduler.ts";
 
 /** Options for {@linkcode Sandbox.create}. */
 export interface SandboxOptions {
@@ -55,6 +57,13 @@ export interface SandboxOptions {
    * @default undefined (1 in virtual time)
    */
   seed?: number | bigint;
+  /**
+   * How threads take turns. `native`: as the kernel schedules them, all at once. `deterministic`
+   * (virtual time only): one thread runs at a time and the turn passes only at calls umbra sees,
+   * so a run repeats exactly. `random`: the same, in an order drawn from `seed`, to find races
+   * and then replay one exactly. @default "native"
+   */
+  schedule?: ScheduleMode;
   /** Report events (start, fork, exec, signal, exit) to `events()`. @default false */
   events?: boolean;
   /** Receives every syscall with its result (strace logging; slower: every call stops twice). */
@@ -237,6 +246,11 @@ export class Sandbox implements AsyncDisposable {
 
   /** Starts the controller (tracer thread) and the policy Worker. */
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    const schedule = options.schedule ?? "native";
+    if (!SCHEDULE_MODES.includes(schedule)) throw new TypeError(`Unknown schedule: ${schedule}`);
+    if (schedule !== "native" && options.time !== "virtual") {
+      throw new TypeError(`schedule "${schedule}" needs time "virtual"`);
+    }
     const dataDirectory = options.dataDirectory ?? null;
     if (dataDirectory !== null) openDataDirectory(dataDirectory);
     const library = await loadLibrary();
@@ -247,6 +261,7 @@ export class Sandbox implements AsyncDisposable {
         maxProcesses: options.maxProcesses ?? 4096,
         unblockedSyscallLatency: String(options.unblockedSyscallLatency ?? 1000n),
         time: options.time ?? "real",
+        schedule,
         events: options.events ?? false,
         syscalls: options.onSyscall !== undefined,
         epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),

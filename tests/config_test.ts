@@ -65,6 +65,7 @@ Deno.test("a minimal configuration gets every default", () => {
     experimental: {
       straceLoggingMode: "off",
       timeMode: "virtual",
+      schedule: "deterministic",
       maxProcesses: 4096,
       unblockedSyscallLatency: 1_000n,
       useMemoryManager: false,
@@ -100,6 +101,7 @@ Deno.test("every general and experimental setting is read", () => {
   deepEqual(config.experimental, {
     straceLoggingMode: "deterministic",
     timeMode: "real",
+    schedule: "native",
     maxProcesses: 64,
     unblockedSyscallLatency: 2_000n,
     useMemoryManager: true,
@@ -329,6 +331,21 @@ Deno.test("an invalid duration names the file, line, column and key", () => {
   );
   fails("test.yaml:1:22: general.stop_time: expected a duration, found a list", "general: {stop_time: [1]}");
   fails("test.yaml:1:22: general.stop_time: must be greater than 0", "general: {stop_time: 0 s}");
+});
+
+Deno.test("a schedule is one of three, and one at a time needs virtual time", () => {
+  fails(
+    'test.yaml:1:26: experimental.schedule: expected one of native, deterministic, random, found "fair"',
+    "experimental: {schedule: fair}",
+    "general: {stop_time: 1}",
+  );
+  fails(
+    "test.yaml:1:43: experimental.schedule: schedule random needs time_mode virtual",
+    "experimental: {time_mode: real, schedule: random}",
+    "general: {stop_time: 1}",
+  );
+  const config = parse("experimental: {schedule: random}", "general: {stop_time: 1}", "hosts: {h: {processes: []}}");
+  equal(config.experimental.schedule, "random");
 });
 
 Deno.test("an unknown key is an error at the key", () => {
@@ -570,6 +587,7 @@ Deno.test("the processed configuration of a minimal file spells out every defaul
       "experimental:",
       "  strace_logging_mode: off",
       "  time_mode: virtual",
+      "  schedule: deterministic",
       "  max_processes: 4096",
       "  unblocked_syscall_latency: 1 us",
       "  use_memory_manager: false",

@@ -176,6 +176,8 @@ for (const isStatic of [false, true]) {
 umbraTest("pidof and pgrep find a sandboxed child by its virtual pid", async () => {
   const script = [
     "sleep 30 & child=$!",
+    // The child is bash until its exec: wait for it to be sleep (pidof would miss it otherwise).
+    'while [ "$(cat /proc/$child/comm)" != sleep ]; do sleep 0.01; done',
     '[ "$(pidof sleep)" = "$child" ] && echo "pidof: the child"',
     '[ "$(pgrep -x sleep)" = "$child" ] && echo "pgrep: the child"',
     'kill "$child"',

@@ -2,7 +2,7 @@
 // gives the same answer in real time.
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { Sandbox } from "../mod.ts";
-import { compile, markedEnv, runNative, UMBRA, umbraTest } from "./_util.ts";
+import { compile, markedEnv, runNative, runNativeWithin, UMBRA, umbraTest } from "./_util.ts";
 
 async function umbraVirtual(argv: string[]): Promise<{ code: number; stdout: string; stderr: string; millis: number }> {
   const started = performance.now();
@@ -31,6 +31,23 @@ umbraTest("date shows the virtual epoch, 2000-01-01", async () => {
   const result = await umbraVirtual(["/bin/date", "-u", "+%Y-%m-%dT%H:%M:%S"]);
   equal(result.stdout, "2000-01-01T00:00:00\n");
 });
+
+umbraTest(
+  "a loop with no calls at all lets virtual time move: timeout 1 ends it at virtual t=1 s, as natively",
+  async () => {
+    const script = 'timeout 1 sh -c "while :; do :; done"; echo $?';
+    const native = await runNativeWithin(["/bin/sh", "-c", script], { seconds: 10 });
+    equal(native.stdout, "124\n");
+    const umbra = await runNativeWithin(
+      [UMBRA, "exec", "--time=virtual", "--", "/bin/sh", "-c", `${script}; date +%s`],
+      {
+        seconds: 30,
+      },
+    );
+    // Virtual time starts at 946684800 (2000-01-01); the timer's deadline is where it ends.
+    equal(umbra.stdout, "124\n946684801\n");
+  },
+);
 
 umbraTest("sleep 1 & sleep 2; wait ends at virtual t=2 s", async () => {
   const result = await umbraVirtual(["/bin/sh", "-c", "date +%s.%N; sleep 1 & sleep 2; wait; date +%s.%N"]);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { SCHEDULE_MODES, type ScheduleMode } from "../policy/scheduler.ts";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from "npm:yaml@2.9.1";
 import { parseSignal, Signal, signalName } from "../abi/signals.ts";
 import { DurationError, formatDuration, parseDuration } from "./duration.ts";
@@ -47,6 +48,11 @@ export interface ExperimentalConfig {
   straceLoggingMode: StraceLoggingMode;
   /** `time_mode` (umbra's own key): the simulated clock, or the host's. @default "virtual" */
   timeMode: TimeMode;
+  /**
+   * `schedule` (umbra's own key): how threads take turns; `deterministic` and `random` need virtual
+   * time. @default "deterministic" in virtual time, "native" in real time
+   */
+  schedule: ScheduleMode;
   /** `max_processes` (umbra's own key): live processes at most; fork beyond fails with EAGAIN. @default 4096 */
   maxProcesses: number;
   /**
@@ -140,6 +146,7 @@ const GENERAL_KEYS = ["stop_time", "data_directory", "log_level", "seed", "model
 const EXPERIMENTAL_KEYS = [
   "strace_logging_mode",
   "time_mode",
+  "schedule",
   "max_processes",
   "unblocked_syscall_latency",
   "use_memory_manager",
@@ -490,9 +497,16 @@ function general(reader: Reader, at: At): GeneralConfig {
 
 function experimental(reader: Reader, at: At): ExperimentalConfig {
   const map = entries(reader, at, EXPERIMENTAL_KEYS);
+  const timeMode = oneOf(reader, entry(map, at, "time_mode"), TIME_MODES, "virtual");
+  const scheduleAt = entry(map, at, "schedule");
+  const schedule = oneOf(reader, scheduleAt, SCHEDULE_MODES, timeMode === "virtual" ? "deterministic" : "native");
+  if (schedule !== "native" && timeMode === "real") {
+    reader.failAt(scheduleAt, `schedule ${schedule} needs time_mode virtual`);
+  }
   return {
     straceLoggingMode: oneOf(reader, entry(map, at, "strace_logging_mode"), STRACE_MODES, "off"),
-    timeMode: oneOf(reader, entry(map, at, "time_mode"), TIME_MODES, "virtual"),
+    timeMode,
+    schedule,
     maxProcesses: integer(reader, entry(map, at, "max_processes"), 1, 16384, 4096),
     unblockedSyscallLatency: duration(reader, entry(map, at, "unblocked_syscall_latency"), 1_000n),
     useMemoryManager: memoryManager(reader, entry(map, at, "use_memory_manager")),
@@ -593,6 +607,7 @@ export function processedConfigYaml(config: Config): string {
     experimental: {
       strace_logging_mode: config.experimental.straceLoggingMode,
       time_mode: config.experimental.timeMode,
+      schedule: config.experimental.schedule,
       max_processes: config.experimental.maxProcesses,
       unblocked_syscall_latency: formatDuration(config.experimental.unblockedSyscallLatency),
       use_memory_manager: config.experimental.useMemoryManager,

@@ -4,7 +4,7 @@
  */
 
 /** Must match `abi_version` in shim/umbra.zig. */
-export const ABI_VERSION = 14;
+export const ABI_VERSION = 15;
 
 /** FFI declarations for every exported function. */
 export const symbols = {

@@ -38,6 +38,7 @@ export const EventKind = {
   protocolError: 14,
   continued: 15,
   hostOpened: 16,
+  interrupted: 17,
 } as const;
 
 /** Reply kinds, policy -> tracer. */
@@ -50,6 +51,7 @@ export const ReplyKind = {
   readRegisters: 8,
   writeRegisters: 9,
   openHost: 10,
+  interrupt: 11,
 } as const;
 
 /** aux2 of an exec event whose thread the tracer holds (spawned to pause for a debugger). */

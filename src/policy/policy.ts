@@ -37,6 +37,7 @@ import { type CapturedMemory, captureEnd, captureEntry, readObserved } from "./s
 import { recordedOutcome } from "./strace_record.ts";
 import type { Notice, SpawnCommand } from "./messages.ts";
 import { blockedSignals, unblockedPending, unblockedPendingSignals, wouldInterrupt } from "./signals.ts";
+import type { Scheduler } from "./scheduler.ts";
 
 /** Waits that return EINTR, not an ERESTART* code, when a signal wakes them. */
 const EINTR_WAITS: ReadonlySet<number> = new Set([
@@ -57,6 +58,12 @@ const NO_RETURN: ReadonlySet<number> = new Set([SYS.exit, SYS.exit_group]);
 
 /** Traced syscalls in a row without blocking after which a thread's time is charged. */
 const BUSY_SYSCALLS = 1000;
+
+/**
+ * Real time a quiet spell with a thread on the CPU must last before it moves the clock: long
+ * enough that ordinary bursts of work between calls (a program starting up) never do.
+ */
+const BUSY_SPELL_NS = 50_000_000n;
 
 /** What the policy needs from the native side. */
 export interface PolicyNative {
@@ -109,7 +116,12 @@ export interface PolicyOptions extends TableOptions {
   seed?: bigint;
   /** Virtual time (ns) one traced syscall that does not block costs a busy thread (0: nothing). */
   unblockedSyscallLatency: bigint;
+  /** Deterministic scheduling: every resume goes through it (the tracer resumes nobody itself). */
+  scheduler?: Scheduler;
 }
+
+/** Virtual time a thread preempted for spinning on the CPU is charged: the real slice it had. */
+export const PREEMPT_SLICE_MS = 50;
 
 /** Where a spawn request goes: the host's index for the tracer. */
 export interface SpawnTarget {
@@ -248,6 +260,7 @@ export class Policy implements KernelObserver {
 
   /** Handles one event, appending replies for stopped threads. */
   handle(event: RawEvent, replies: ReplyBatch): void {
+    this.options.scheduler?.noteEvent(event);
     this.#eventTime = event.time;
     try {
       this.#withReplies(replies, () => this.#dispatch(event));
@@ -284,18 +297,23 @@ export class Policy implements KernelObserver {
   }
 
   /**
-   * If every live thread waits, virtual time jumps to the next deadline. After a quiet spell
-   * (`quiet`: no event for a while) a thread asleep in the kernel counts as waiting (its /proc
-   * state says so); otherwise only what the model knows counts (parked, stopped), which needs no
-   * wait at all. Returns whether it jumped.
+   * If every live thread waits, virtual time jumps to the next deadline. After a quiet spell of
+   * `quietNs` real nanoseconds (no event meanwhile; 0: not quiet) a thread asleep in the kernel
+   * counts as waiting (its /proc state says so); otherwise only what the model knows counts
+   * (parked, stopped), which needs no wait at all. A thread that spent the quiet spell on the
+   * CPU, making no call umbra sees, is busy: once the spell has lasted `BUSY_SPELL_NS`, the
+   * clock moves as much as it lasted (not past the deadline), so a busy loop cannot hold a timer
+   * back for ever. Returns whether the clock moved.
    */
-  advanceIfIdle(replies: ReplyBatch, quiet: boolean): boolean {
+  advanceIfIdle(replies: ReplyBatch, quietNs: bigint): boolean {
     const next = this.nextDeadline();
     // A program on its way in (spawned, not yet exec'd) is not waiting.
-    if (next === undefined || this.#requests.size > 0 || this.#beforeExec.size > 0 || !this.#everyoneWaits(quiet)) {
-      return false;
-    }
-    this.#withReplies(replies, () => this.#advanceTo(next));
+    if (next === undefined || this.#requests.size > 0 || this.#beforeExec.size > 0) return false;
+    const activity = this.#activity(quietNs > 0n);
+    if (activity === "running" || (activity === "busy" && quietNs < BUSY_SPELL_NS)) return false;
+    const now = this.kernel.clock.now;
+    const to = activity === "waiting" || now + quietNs >= next ? next : now + quietNs;
+    this.#withReplies(replies, () => this.#advanceTo(to));
     return true;
   }
 
@@ -314,22 +332,28 @@ export class Policy implements KernelObserver {
     if (real >= 0n) this.kernel.fileTimes.mark(real, now);
   }
 
-  #everyoneWaits(quiet: boolean): boolean {
+  /**
+   * What the live threads do: all wait ("waiting"), all wait or spin on the CPU with at least
+   * one spinning ("busy", only after a quiet spell), or something else ("running").
+   */
+  #activity(quiet: boolean): "waiting" | "busy" | "running" {
+    let busy = false;
     for (const process of this.kernel.processes()) {
       for (const thread of process.threads.values()) {
         if (thread.waiting) continue;
-        if (!quiet) return false;
-        // Only a native sleep counts, and a leader that ended before its other threads (a
-        // zombie until they end too). Another thread that is gone or dying has its exit event on
-        // the way; one in a ptrace stop umbra does not hold has an event in flight; both are news.
+        if (!quiet) return "running";
+        // A native sleep counts, and a leader that ended before its other threads (a zombie
+        // until they end too). Another thread that is gone or dying has its exit event on the
+        // way; one in a ptrace stop umbra does not hold has an event in flight; both are news.
         const stat = this.native.readProc(`${process.common.nativePid}/task/${thread.nativeTid}/stat`);
-        if (stat === null) return false;
+        if (stat === null) return "running";
         const state = stat[stat.lastIndexOf(")") + 2];
         const endedLeader = state === "Z" && thread.nativeTid === process.common.nativePid;
-        if (state !== "S" && state !== "D" && !endedLeader) return false;
+        if (state === "R") busy = true;
+        else if (state !== "S" && state !== "D" && !endedLeader) return "running";
       }
     }
-    return true;
+    return busy ? "busy" : "waiting";
   }
 
   #advanceTo(time: bigint): void {
@@ -357,9 +381,20 @@ export class Policy implements KernelObserver {
     }
   }
 
-  #push(...args: Parameters<ReplyBatch["push"]>): Uint8Array {
-    if (!this.#replies) throw new Error("reply outside of a batch");
-    return this.#replies.push(...args);
+  /** Queues a reply; under deterministic scheduling a resume waits for its thread's turn. */
+  #push(kind: number, tid: number, fields: Parameters<ReplyBatch["push"]>[2] = {}): void {
+    const replies = this.#replies;
+    if (!replies) throw new Error("reply outside of a batch");
+    const scheduler = this.options.scheduler;
+    // A spawned program runs umbra's own set-up until its exec: no turn to wait for.
+    if (scheduler && !this.#beforeExec.has(tid)) {
+      scheduler.offer(kind, tid, fields, (k, t, f) => void replies.push(k, t, f));
+    } else replies.push(kind, tid, fields);
+  }
+
+  /** Whether programs are on their way in (spawned, not yet exec'd). */
+  arriving(): boolean {
+    return this.#requests.size > 0 || this.#beforeExec.size > 0;
   }
 
   #dispatch(event: RawEvent): void {
@@ -384,6 +419,8 @@ export class Policy implements KernelObserver {
         return this.#groupStop(event);
       case EventKind.continued:
         return this.#continued(event);
+      case EventKind.interrupted:
+        return this.#interrupted(event);
       case EventKind.spawned:
         return this.#spawned(event);
       case EventKind.spawnFailed:
@@ -533,8 +570,15 @@ export class Policy implements KernelObserver {
     this.#push(ReplyKind.setRegisters, event.tid, { aux: REGISTER_RESTART });
   }
 
-  /** A fork/vfork/clone event (informational: the tracer resumed the creator). */
+  /**
+   * A fork/vfork/clone event (informational: the tracer resumed the creator, except under
+   * deterministic scheduling: then creator and child wait at their stops for their turns).
+   */
   #creation(event: RawEvent): void {
+    if (this.options.scheduler) {
+      this.#push(ReplyKind.continue, event.tid);
+      this.#push(ReplyKind.continue, event.aux);
+    }
     const creator = this.kernel.thread(event.tid);
     if (!creator || creator.process.state.kind !== "runnable") return;
     const flags = BigInt.asUintN(64, event.value);
@@ -548,7 +592,18 @@ export class Policy implements KernelObserver {
   }
 
   /** An exec event (informational: the tracer resumed the thread, unless held for a debugger). */
+  /**
+   * An exec event: informational, unless the tracer holds the thread (seeded: for its AT_RANDOM
+   * bytes; deterministic scheduling: for its turn; a debugger's pause: for the debugger).
+   */
   #exec(event: RawEvent): void {
+    this.#recordExec(event);
+    const held = (event.aux2 & RANDOM) !== 0 || this.options.scheduler !== undefined;
+    // After #recordExec: a spawned program's first exec is where its turns begin.
+    if (held && (event.aux2 & HELD) === 0) this.#push(ReplyKind.continue, event.tid);
+  }
+
+  #recordExec(event: RawEvent): void {
     const thread = this.kernel.thread(event.aux);
     const process = thread?.process;
     // Seeded: the program's AT_RANDOM bytes come from the seed, written before it runs a single
@@ -557,7 +612,6 @@ export class Policy implements KernelObserver {
       if (process && this.kernel.random && event.args[1] !== 0n) {
         this.native.memory.write(event.tid, event.args[1], this.kernel.random.atRandom(process.common));
       }
-      if ((event.aux2 & HELD) === 0) this.#push(ReplyKind.continue, event.tid);
     }
     if (!process) return;
     const path = execPath(event) ?? this.native.readProcLink(`${event.tid}/exe`) ?? process.common.executable;
@@ -665,10 +719,22 @@ export class Policy implements KernelObserver {
     if (thread) this.kernel.groupStopped(thread, event.aux);
   }
 
-  /** SIGCONT woke a thread from its group stop. */
+  /** SIGCONT woke a thread from its group stop (under deterministic scheduling it waits for its turn). */
   #continued(event: RawEvent): void {
     const thread = this.kernel.thread(event.tid);
     if (thread) this.kernel.groupContinued(thread);
+    if (this.options.scheduler) this.#push(ReplyKind.continue, event.tid);
+  }
+
+  /**
+   * The scheduler interrupted a thread that ran a whole slice without a stop. Spinning on the
+   * CPU costs the slice in virtual time, so a busy loop lets timers fire.
+   */
+  #interrupted(event: RawEvent): void {
+    if (this.options.scheduler?.interrupted(event.tid)) {
+      this.#advanceTo(this.kernel.clock.now + BigInt(PREEMPT_SLICE_MS) * 1_000_000n);
+    }
+    this.#push(ReplyKind.continue, event.tid);
   }
 
   /**

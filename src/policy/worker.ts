@@ -17,7 +17,8 @@ import { encodeSpawnSpec, NO_ASLR, TRAP_TSC } from "../native/spawn_spec.ts";
 import { deviceKey } from "../kernel/random.ts";
 import { filterRules } from "../syscalls/table.ts";
 import type { Command, Notice, SpawnCommand } from "./messages.ts";
-import { Policy } from "./policy.ts";
+import { Policy, PREEMPT_SLICE_MS } from "./policy.ts";
+import { type ScheduleMode, Scheduler, SWITCH_POINTS } from "./scheduler.ts";
 import { Debugger } from "./debug.ts";
 import type { Process } from "../kernel/process.ts";
 import { CLOCK_READ_COST_NS, type ClockCell, MemoryCell, VirtualClock } from "../kernel/clock.ts";
@@ -28,14 +29,20 @@ const BATCH_MAX = 256;
 const WAIT_MS = 250;
 /** How long the event stream must be quiet before umbra checks whether everyone waits. */
 const IDLE_CHECK_MS = 2;
+/** How long (ms) a settling scheduler waits for a thread's event before it looks at /proc again. */
+const SETTLING_WAIT_MS = 0.1;
+/** Batches in a row it does so before it waits a millisecond each time (a long call in the kernel). */
+const SETTLING_SPINS = 1000;
 /** How often (ms) parked threads are checked for signals sent from outside umbra. */
 const OUTSIDE_CHECK_MS = 500;
 /** umbra_open option bit: virtual time (shared clock region, vDSO hidden at every exec). */
 const OPEN_VIRTUAL_TIME = 1;
-/** umbra_open option bit: trace every syscall (strace logging). */
+/** umbra_open option bit: trace every syscall (strace logging, deterministic scheduling). */
 const OPEN_TRACE_ALL = 2;
 /** umbra_open option bit: seeded randomness (AT_RANDOM at exec, the hosts' random devices). */
 const OPEN_SEEDED = 4;
+/** umbra_open option bit: deterministic scheduling (the tracer resumes nobody by itself). */
+const OPEN_DETERMINISTIC = 8;
 /** The descriptor of the clock region in every program (shim/clock.zig `program_fd`). */
 const CLOCK_FD = 1023;
 
@@ -86,13 +93,24 @@ async function main(): Promise<void> {
   // Seeded randomness: getrandom, the random devices, AT_RANDOM, fixed addresses, rdtsc (virtual time).
   const seed = workerData.seed === undefined ? undefined : BigInt(workerData.seed as string);
   const seeded = seed !== undefined;
-  const rules = filterRules({ virtualTime, seeded, observe: !logging });
+  // Deterministic scheduling: the calls that may sleep (which must not sleep unseen) and
+  // sched_yield are where the turn may pass.
+  const schedule = workerData.schedule as ScheduleMode;
+  const scheduler: Scheduler | undefined = schedule === "native" ? undefined : new Scheduler(schedule, seed ?? 1n, {
+    state: (tid) => {
+      const stat = readProc(`${tid}/stat`);
+      return stat === null ? null : stat[stat.lastIndexOf(")") + 2];
+    },
+    arriving: (): boolean => policy.arriving(),
+  });
+  const rules = filterRules({ virtualTime, seeded, observe: !logging, switchPoints: scheduler && SWITCH_POINTS });
   /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
   const duplicates: number[] = [];
   const handle = symbols.umbra_open(
     rules,
     rules.length,
-    (virtualTime ? OPEN_VIRTUAL_TIME : 0) | (logging ? OPEN_TRACE_ALL : 0) | (seeded ? OPEN_SEEDED : 0),
+    (virtualTime ? OPEN_VIRTUAL_TIME : 0) | (logging ? OPEN_TRACE_ALL : 0) | (seeded ? OPEN_SEEDED : 0) |
+      (scheduler ? OPEN_DETERMINISTIC : 0),
     epochNs,
     CLOCK_READ_COST_NS,
   );
@@ -128,7 +146,13 @@ async function main(): Promise<void> {
     { maxProcesses: workerData.maxProcesses as number },
     new VirtualClock(epochNs, cell),
     { events: workerData.events === true, syscalls: logging },
-    { virtualTime, seeded, seed, unblockedSyscallLatency: BigInt(workerData.unblockedSyscallLatency as string) },
+    {
+      virtualTime,
+      seeded,
+      seed,
+      unblockedSyscallLatency: BigInt(workerData.unblockedSyscallLatency as string),
+      scheduler,
+    },
   );
   // The first mark: what the kernel stamps from here on happens during the run.
   policy.markFileTimes(true);
@@ -200,11 +224,44 @@ async function main(): Promise<void> {
   library.close();
   notify({ type: "closed" });
 
+  /**
+   * Deterministic scheduling after a batch: a thread that ran a whole slice is interrupted; when
+   * none runs, timers that clock reads carried past their deadlines fire and the next thread
+   * goes; when none can, time jumps to the next deadline.
+   */
+  function takeTurns(scheduler: Scheduler): "running" | "settling" | "idle" {
+    const late = scheduler.overdue(PREEMPT_SLICE_MS, policy.nextDeadline() !== undefined);
+    if (late !== null) replies.push(ReplyKind.interrupt, late);
+    const push = (kind: number, tid: number, fields: Parameters<ReplyBatch["push"]>[2]) =>
+      void replies.push(kind, tid, fields);
+    while (true) {
+      const state = scheduler.step(push, () => policy.settle(replies));
+      // Everything settled and nothing can run: every thread waits (no quiet spell needed). Work
+      // a deadline scheduled (a spawn, a signal) comes first.
+      if (state !== "idle" || later.length > 0 || !policy.advanceIfIdle(replies, 1n)) return state;
+    }
+  }
+
   async function loop(): Promise<void> {
+    /** When the last event came or the clock last moved (performance.now()). */
+    let quietSince = performance.now();
+    /** The scheduler's state after the last batch, and how many batches in a row it settled. */
+    let turn: "running" | "settling" | "idle" = "idle";
+    let settlingSpins = 0;
     while (!closing) {
+      settlingSpins = turn === "settling" ? settlingSpins + 1 : 0;
       // With deadlines pending, look for idleness soon; a quiet spell is when time may jump.
-      const wait = policy.nextDeadline() === undefined ? WAIT_MS : IDLE_CHECK_MS;
-      const count = symbols.umbra_next_events(handle, events, BATCH_MAX, wait);
+      // A thread on its way back from the kernel comes within microseconds, or is asleep by then.
+      const wait = turn === "settling"
+        ? (settlingSpins < SETTLING_SPINS ? SETTLING_WAIT_MS : 1)
+        : turn === "running"
+        ? PREEMPT_SLICE_MS
+        : policy.nextDeadline() === undefined
+        ? WAIT_MS
+        : IDLE_CHECK_MS;
+      const count = symbols.umbra_next_events(handle, events, BATCH_MAX, Math.round(wait * 1000));
+      if (count !== 0) quietSince = performance.now();
+      const quietNs = count === 0 ? BigInt(Math.round((performance.now() - quietSince) * 1e6)) : 0n;
       if (count < 0) break;
       replies.count = 0;
       for (let i = 0; i < count; i++) {
@@ -214,18 +271,28 @@ async function main(): Promise<void> {
         }
         policy.handle(event, replies);
       }
-      // Clock reads (here, or in the programs' shim) may have carried time past deadlines.
-      policy.settle(replies);
       if (performance.now() - outsideChecked >= OUTSIDE_CHECK_MS) {
         outsideChecked = performance.now();
         policy.noticeOutsideSignals(replies);
       }
-      // After a quiet spell, or at once when every thread waits in a way umbra itself knows.
-      const jumped = policy.advanceIfIdle(replies, count === 0);
-      policy.markFileTimes(jumped || replies.count > 0);
-      symbols.umbra_submit(handle, replies.bytes, replies.count);
+      if (scheduler) {
+        // Every program thread is stopped (none is current) while a turn is chosen: a file-time
+        // mark then splits stamps by the programs' order, never by real timing.
+        const stopped = scheduler.current === null;
+        turn = takeTurns(scheduler);
+        policy.markFileTimes(stopped && replies.count > 0);
+      } else {
+        // Clock reads (here, or in the programs' shim) may have carried time past deadlines.
+        policy.settle(replies);
+        // After a quiet spell, or at once when every thread waits in a way umbra itself knows.
+        const jumped = policy.advanceIfIdle(replies, quietNs);
+        if (jumped) quietSince = performance.now();
+        policy.markFileTimes(jumped || replies.count > 0);
+      }
+      // An empty batch with nothing to acknowledge would only wake the tracer for nothing.
+      if (count > 0 || replies.count > 0) symbols.umbra_submit(handle, replies.bytes, replies.count);
       for (const work of later.splice(0)) work();
-      if (count > 0 && Atomics.load(posted, 0) === received) continue;
+      if ((count > 0 || turn === "settling") && Atomics.load(posted, 0) === received) continue;
       // Let queued messages in: wait until every command the sandbox posted has arrived.
       do await new Promise((resolve) => setTimeout(resolve, 0)); while (Atomics.load(posted, 0) !== received);
       for (const command of commands.splice(0)) {

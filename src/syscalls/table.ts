@@ -149,6 +149,8 @@ const ANY_ARGUMENT = 0xffffffff;
 const OBSERVE_FLAG = 0x80000000;
 /** A rule's action word for a refusal: DENY_FLAG | errno (shim/seccomp.zig `deny_flag`). */
 const DENY_FLAG = 0x40000000;
+/** Action bit: a call whose argument misses the rule's values is traced, not allowed. */
+const TRACE_OTHERWISE_FLAG = 0x20000000;
 
 /** What the traced set depends on. */
 export interface TableOptions {
@@ -161,6 +163,11 @@ export interface TableOptions {
    * policy round trip, so that their results can be seen (strace logging).
    */
   observe?: boolean;
+  /**
+   * Syscalls traced whatever their arguments, with no handler (deterministic scheduling: where
+   * the turn may pass, and calls that may sleep). @default none
+   */
+  switchPoints?: ReadonlySet<number>;
 }
 
 /**
@@ -183,15 +190,19 @@ function included(row: SyscallEntry, options: TableOptions): boolean {
 /** The seccomp rules libumbra's umbra_open takes (shim/seccomp.zig gives the encoding). */
 export function filterRules(options: TableOptions): Uint32Array<ArrayBuffer> {
   const rows = ROWS.filter((row) => included(row, options));
-  const words = [rows.length];
+  const switchPoints = options.switchPoints ?? new Set<number>();
+  const unruled = [...switchPoints].filter((nr) => !rows.some((row) => SYS[row.name] === nr));
+  const words = [rows.length + unruled.length];
   for (const row of rows) {
     const values = row.when?.values ?? [];
     const observe = row.observe && options.observe !== false
       ? (OBSERVE_FLAG | (row.observe.arg << 16) | row.observe.length) >>> 0
       : 0;
     const action = row.deny !== undefined ? (DENY_FLAG | row.deny) >>> 0 : observe;
-    words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, action);
+    const otherwise = row.when && switchPoints.has(SYS[row.name]) ? TRACE_OTHERWISE_FLAG : 0;
+    words.push(SYS[row.name], row.when ? row.when.arg : ANY_ARGUMENT, values.length, (action | otherwise) >>> 0);
     words.push(...values.map((v) => v >>> 0));
   }
+  for (const nr of unruled) words.push(nr, ANY_ARGUMENT, 0, 0);
   return new Uint32Array(words);
 }
