@@ -90,13 +90,15 @@ async function main(): Promise<void> {
   // Deterministic scheduling: the calls that may sleep (which must not sleep unseen) and
   // sched_yield are where the turn may pass.
   const schedule = workerData.schedule as ScheduleMode;
-  const scheduler = schedule === "native" ? undefined : new Scheduler(schedule, workerData.seed as number, {
-    state: (tid) => {
-      const stat = readProc(`${tid}/stat`);
-      return stat === null ? null : stat[stat.lastIndexOf(")") + 2];
-    },
-    arriving: () => policy.arriving(),
-  });
+  const scheduler: Scheduler | undefined = schedule === "native"
+    ? undefined
+    : new Scheduler(schedule, workerData.seed as number, {
+      state: (tid) => {
+        const stat = readProc(`${tid}/stat`);
+        return stat === null ? null : stat[stat.lastIndexOf(")") + 2];
+      },
+      arriving: (): boolean => policy.arriving(),
+    });
   const rules = filterRules({ virtualTime, observe: !logging, switchPoints: scheduler && SWITCH_POINTS });
   /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
   const duplicates: number[] = [];
