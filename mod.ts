@@ -17,6 +17,7 @@ export {
   type PausedProcess,
   Sandbox,
   type SandboxOptions,
+  type ScheduleMode,
   SandboxProcess,
   type ScheduleMode,
   type SpawnOptions,
