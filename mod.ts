@@ -19,7 +19,6 @@ export {
   type SandboxOptions,
   type ScheduleMode,
   SandboxProcess,
-  type ScheduleMode,
   type SpawnOptions,
   type StartedProcess,
 } from "./src/sandbox.ts";
