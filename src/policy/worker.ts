@@ -201,6 +201,8 @@ async function main(): Promise<void> {
   const view = new DataView(events.buffer);
   const replies = new ReplyBatch(BATCH_MAX);
   let closing = false;
+  /** Deterministic scheduling: the virtual time of the last choice of a thread. */
+  let turnBegan = 0n;
   let failure: unknown = null;
   let outsideChecked = performance.now();
   try {
@@ -232,8 +234,10 @@ async function main(): Promise<void> {
   function takeTurns(scheduler: Scheduler): "running" | "settling" | "idle" {
     const late = scheduler.overdue(PREEMPT_SLICE_MS, policy.nextDeadline() !== undefined);
     if (late !== null) replies.push(ReplyKind.interrupt, late);
-    const push = (kind: number, tid: number, fields: Parameters<ReplyBatch["push"]>[2]) =>
-      void replies.push(kind, tid, fields);
+    const push = (kind: number, tid: number, fields: Parameters<ReplyBatch["push"]>[2]) => {
+      turnBegan = clock.now;
+      replies.push(kind, tid, fields);
+    };
     while (true) {
       const state = scheduler.step(push, () => policy.settle(replies));
       // Everything settled and nothing can run: every thread waits (no quiet spell needed). Work
@@ -269,6 +273,10 @@ async function main(): Promise<void> {
         if (fault && event.kind === EventKind.syscall && fault === `syscall:${syscallName(Number(event.value))}`) {
           throw new Error(`injected fault at ${fault} (UMBRA_FAULT)`);
         }
+        // Deterministic scheduling: a thread other than the current one (back from the kernel,
+        // killed) stopped at a moment that depends on real timing, while the current one read the
+        // clock; it is stamped with the time its turn-giver began, which does not.
+        if (scheduler && event.tid !== scheduler.current) event.time = turnBegan;
         policy.handle(event, replies);
       }
       if (performance.now() - outsideChecked >= OUTSIDE_CHECK_MS) {

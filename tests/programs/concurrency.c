@@ -55,14 +55,18 @@ int main(int argc, char **argv) {
     }
   }
   close(fds[1]);
+  /* What the pipe carried, in the order the writes reached it, and how many reads took it. */
   char buffer[4096];
+  size_t length = 0;
+  int reads = 0;
   ssize_t n;
-  printf("pipe:");
-  while ((n = read(fds[0], buffer, sizeof buffer - 1)) > 0) {
-    buffer[n] = 0;
-    printf(" [%s]", buffer);
+  while (length < sizeof buffer - 1 && (n = read(fds[0], buffer + length, sizeof buffer - 1 - length)) > 0) {
+    length += (size_t)n;
+    reads++;
   }
-  printf("\n");
+  buffer[length] = 0;
+  printf("pipe: %s\n", buffer);
+  fprintf(stderr, "pipe reads: %d\n", reads);
   while (wait(NULL) > 0) {}
 
   signal(SIGUSR1, on_usr1);
