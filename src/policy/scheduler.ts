@@ -143,6 +143,11 @@ export class Scheduler {
     this.#random = splitmix32(Number(BigInt.asUintN(32, seed ^ (seed >> 32n))));
   }
 
+  /** Whether thread `tid` was resumed into a call that may sleep and has not stopped since. */
+  inKernel(tid: number): boolean {
+    return this.#inKernel.has(tid);
+  }
+
   /** The thread running user code now, if any. */
   get current(): number | null {
     return this.#current;

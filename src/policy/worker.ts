@@ -273,10 +273,10 @@ async function main(): Promise<void> {
         if (fault && event.kind === EventKind.syscall && fault === `syscall:${syscallName(Number(event.value))}`) {
           throw new Error(`injected fault at ${fault} (UMBRA_FAULT)`);
         }
-        // Deterministic scheduling: a thread other than the current one (back from the kernel,
-        // killed) stopped at a moment that depends on real timing, while the current one read the
-        // clock; it is stamped with the time its turn-giver began, which does not.
-        if (scheduler && event.tid !== scheduler.current) event.time = turnBegan;
+        // Deterministic scheduling: a thread back from the kernel stopped at a moment that
+        // depends on real timing, while the current one read the clock; it is stamped with the
+        // time of the last choice, which does not.
+        if (scheduler?.inKernel(event.tid)) event.time = turnBegan;
         policy.handle(event, replies);
       }
       if (performance.now() - outsideChecked >= OUTSIDE_CHECK_MS) {
