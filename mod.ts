@@ -17,8 +17,8 @@ export {
   type PausedProcess,
   Sandbox,
   type SandboxOptions,
-  type ScheduleMode,
   SandboxProcess,
+  type ScheduleMode,
   type SpawnOptions,
   type StartedProcess,
 } from "./src/sandbox.ts";
