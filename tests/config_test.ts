@@ -65,7 +65,7 @@ Deno.test("a minimal configuration gets every default", () => {
     experimental: {
       straceLoggingMode: "off",
       timeMode: "virtual",
-      schedule: "native",
+      schedule: "deterministic",
       maxProcesses: 4096,
       unblockedSyscallLatency: 1_000n,
       useMemoryManager: false,
@@ -587,7 +587,7 @@ Deno.test("the processed configuration of a minimal file spells out every defaul
       "experimental:",
       "  strace_logging_mode: off",
       "  time_mode: virtual",
-      "  schedule: native",
+      "  schedule: deterministic",
       "  max_processes: 4096",
       "  unblocked_syscall_latency: 1 us",
       "  use_memory_manager: false",

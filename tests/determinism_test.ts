@@ -95,9 +95,7 @@ umbraTest("--schedule needs virtual time, and a bad seed is a usage error", asyn
   equal(bad.stderr.trim().split("\n").length <= 2, true, bad.stderr);
 });
 
-// examples/concurrency.yaml does not repeat byte for byte yet (its strace logs and times vary
-// between some runs): it joins this list once it does.
-for (const example of ["basic"]) {
+for (const example of ["basic", "concurrency"]) {
   umbraTest(
     `twenty runs of examples/${example}.yaml give byte-identical outputs, strace logs and reports`,
     async () => {

@@ -50,7 +50,7 @@ export interface ExperimentalConfig {
   timeMode: TimeMode;
   /**
    * `schedule` (umbra's own key): how threads take turns; `deterministic` and `random` need virtual
-   * time. @default "native"
+   * time. @default "deterministic" in virtual time, "native" in real time
    */
   schedule: ScheduleMode;
   /** `max_processes` (umbra's own key): live processes at most; fork beyond fails with EAGAIN. @default 4096 */
@@ -499,7 +499,7 @@ function experimental(reader: Reader, at: At): ExperimentalConfig {
   const map = entries(reader, at, EXPERIMENTAL_KEYS);
   const timeMode = oneOf(reader, entry(map, at, "time_mode"), TIME_MODES, "virtual");
   const scheduleAt = entry(map, at, "schedule");
-  const schedule = oneOf(reader, scheduleAt, SCHEDULE_MODES, "native");
+  const schedule = oneOf(reader, scheduleAt, SCHEDULE_MODES, timeMode === "virtual" ? "deterministic" : "native");
   if (schedule !== "native" && timeMode === "real") {
     reader.failAt(scheduleAt, `schedule ${schedule} needs time_mode virtual`);
   }

@@ -392,6 +392,17 @@ export class Policy implements KernelObserver {
     } else replies.push(kind, tid, fields);
   }
 
+  /**
+   * Where the thread at native tid `tid` stands in a deterministic order: its host's index,
+   * then its virtual tid. Native tids across hosts depend on how the machine interleaved their
+   * creation; these do not. Unknown threads come last.
+   */
+  threadRank(tid: number): number {
+    const thread = this.kernel.thread(tid);
+    if (!thread) return Number.MAX_SAFE_INTEGER;
+    return this.kernel.host(thread.process.common.host).index * 2 ** 32 + thread.id;
+  }
+
   /** Whether programs are on their way in (spawned, not yet exec'd). */
   arriving(): boolean {
     return this.#requests.size > 0 || this.#beforeExec.size > 0;

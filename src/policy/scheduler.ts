@@ -100,6 +100,8 @@ export interface SchedulerWorld {
   state(tid: number): string | null;
   /** Whether programs are on their way in (spawned, not yet exec'd): their first stop decides too. */
   arriving(): boolean;
+  /** A thread's place in an order that does not depend on real timing (host, then virtual tid). */
+  rank(tid: number): number;
 }
 
 /** The output of one scheduling step. */
@@ -327,11 +329,13 @@ export class Scheduler {
   /**
    * Threads whose resumes arrived since the last choice join the queue: the thread that just
    * stopped first (it keeps the CPU, as a thread does until it blocks or its slice ends), the
-   * rest by thread id, so their order never depends on when their events came.
+   * rest by host and virtual thread id, so their order never depends on when their events came
+   * (nor on the native tids the machine happened to give).
    */
   #enqueueArrived(): void {
     const last = this.#last;
-    const others = [...this.#arrived.keys()].filter((tid) => tid !== last).sort((a, b) => a - b);
+    const rank = (tid: number) => this.world.rank(tid);
+    const others = [...this.#arrived.keys()].filter((tid) => tid !== last).sort((a, b) => rank(a) - rank(b));
     if (last !== null && this.#arrived.has(last)) {
       this.#resumes.set(last, this.#arrived.get(last)!);
       if (++this.#streak < QUANTUM) this.#ready.unshift(last);
