@@ -5,6 +5,7 @@
 #   gdb        the debugger tests drive gdb (tests/debug_test.ts)
 #   libc6-dev  gcc -static links libc.a (static test programs)
 #   procps     pgrep and ps run inside the sandbox (tests/procfs_test.ts)
+#   strace     strace logs are compared with strace -f's own (tests/run_test.ts)
 set -euo pipefail
 missing=()
 command -v "${CHROMIUM:-chromium}" >/dev/null || missing+=(chromium)
@@ -12,6 +13,7 @@ command -v gdb >/dev/null || missing+=(gdb)
 # gcc prints the bare name when it finds no libc.a.
 [[ "$(gcc -print-file-name=libc.a 2>/dev/null)" == /* ]] || missing+=(libc6-dev)
 command -v pgrep >/dev/null || missing+=(procps)
+command -v strace >/dev/null || missing+=(strace)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then

@@ -10,10 +10,8 @@
 import type { ScheduleMode } from "./policy/scheduler.ts";
 import { basename, join } from "node:path";
 import { type Config, type ExpectedFinalState, type ProcessConfig, processedConfigYaml } from "./config/config.ts";
-import type { SyscallRecord } from "./policy/messages.ts";
 import type { UmbraEvent } from "./report/events.ts";
 import { type ProcessEntry, processesFromEvents } from "./report/report.ts";
-import { formatSyscall, straceFileName } from "./report/strace.ts";
 import { renderTimeline } from "./report/timeline.ts";
 import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { resolveProgram } from "./program.ts";
@@ -128,7 +126,6 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   const stopTime = config.general.stopTime;
   const started: { entry: (typeof plan)[number]; handle: SandboxProcess }[] = [];
   const events: UmbraEvent[] = [];
-  const syscalls = new Map<string, SyscallRecord[]>(); // by "<host>/<root pid>"
   const straceMode = config.experimental.straceLoggingMode;
   let failure: string | null = null;
   {
@@ -143,11 +140,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
         ? config.experimental.unblockedSyscallLatency
         : 0n,
       events: true,
-      onSyscall: straceMode === "off" ? undefined : (host, root, record) => {
-        const key = `${host}/${root}`;
-        if (!syscalls.has(key)) syscalls.set(key, []);
-        syscalls.get(key)!.push(record);
-      },
+      strace: straceMode === "off" ? undefined : straceMode,
     });
     const collecting = (async () => {
       let alive = 0;
@@ -158,6 +151,8 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
         options.onProgress?.(BigInt(event.time), alive);
       }
     })();
+    // Before any spawn: a program that waits at once must not let the clock jump past the stop time.
+    const stopped = sandbox.at(stopTime);
     for (const entry of plan) {
       const { host, process, path } = entry;
       const handle = sandbox.spawn({
@@ -176,7 +171,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
       started.push({ entry, handle });
     }
     const allDone = Promise.all(started.map(({ handle }) => handle.exited));
-    await Promise.race([allDone, sandbox.at(stopTime)]);
+    await Promise.race([allDone, stopped]);
     await sandbox.close(); // kills what still runs: recorded as "running"
     await collecting;
     failure = sandbox.failure;
@@ -201,7 +196,6 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
     join(dataDirectory, "timeline.html"),
     renderTimeline({ title: `umbra run: ${dataDirectory}`, stopTime: String(stopTime), events: ordered }),
   );
-  if (straceMode !== "off") await writeStraceLogs(dataDirectory, report, syscalls, straceMode);
   return report;
 }
 
@@ -270,32 +264,4 @@ async function buildReport(
   const hosts = [...new Set(started.map(({ entry }) => entry.host.name))];
   processes.sort((a, b) => hosts.indexOf(a.host) - hosts.indexOf(b.host) || (a.pid ?? Infinity) - (b.pid ?? Infinity));
   return { processes, mismatches, events: [...events] };
-}
-
-/** Writes hosts/<host>/<exe>.<pid>.strace per top-level process (its forked children log there too). */
-/**
- * The records as they came, or in deterministic mode by virtual time and then thread: threads
- * that run at once interleave natively in any order, each thread's own calls keep theirs.
- */
-function logOrder(records: SyscallRecord[], mode: "standard" | "deterministic"): SyscallRecord[] {
-  if (mode === "standard") return records;
-  return records.toSorted((a, b) => {
-    const time = BigInt(a.time) - BigInt(b.time);
-    return time !== 0n ? (time < 0n ? -1 : 1) : a.tid - b.tid;
-  });
-}
-
-async function writeStraceLogs(
-  dataDirectory: string,
-  report: RunReport,
-  syscalls: Map<string, SyscallRecord[]>,
-  mode: "standard" | "deterministic",
-): Promise<void> {
-  for (const process of report.processes) {
-    if (process.argv === null || process.pid === null) continue; // a forked child logs to its root's file
-    const records = syscalls.get(`${process.host}/${process.pid}`) ?? [];
-    const lines = logOrder(records, mode).map((record) => formatSyscall(record, mode)).join("\n");
-    const file = join(dataDirectory, "hosts", process.host, straceFileName(basename(process.argv[0]), process.pid));
-    await Deno.writeTextFile(file, lines.length > 0 ? lines + "\n" : "");
-  }
 }

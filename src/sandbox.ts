@@ -11,6 +11,7 @@ import type { ExitStatus } from "./kernel/exit_status.ts";
 import { loadLibrary } from "./native/loader.ts";
 import type { Command, Notice, SyscallRecord } from "./policy/messages.ts";
 import type { UmbraEvent } from "./report/events.ts";
+import type { StraceMode } from "./report/strace.ts";
 import { parseSignal } from "./abi/signals.ts";
 import { resolveProgram } from "./program.ts";
 import { DEFAULT_EPOCH_NS } from "./kernel/clock.ts";
@@ -22,6 +23,7 @@ export type { UmbraEvent } from "./report/events.ts";
 export type { SyscallRecord } from "./policy/messages.ts";
 export type { PausedProcess } from "./debug/relay.ts";
 export type { ScheduleMode } from "./policy/scheduler.ts";
+export type { StraceMode } from "./report/strace.ts";
 
 /** Options for {@linkcode Sandbox.create}. */
 export interface SandboxOptions {
@@ -68,6 +70,13 @@ export interface SandboxOptions {
   events?: boolean;
   /** Receives every syscall with its result (strace logging; slower: every call stops twice). */
   onSyscall?: (host: string, root: number, record: SyscallRecord) => void;
+  /**
+   * strace logging to files (needs `dataDirectory`): every syscall, signal and exit of each
+   * top-level process and its descendants goes to `<dataDirectory>/hosts/<host>/<exe>.<pid>.strace`
+   * as the run goes. `deterministic` prints addresses as `0x…` and orders lines by virtual time,
+   * then thread, so that runs under the deterministic schedule repeat byte for byte.
+   */
+  strace?: StraceMode;
   /**
    * Hosts to make at once: each is a pid namespace (with mount, UTS, IPC and user namespaces)
    * whose pid 1 is umbra's init; `create` fails with a NamespaceError when they cannot be made.
@@ -221,6 +230,8 @@ export class Sandbox implements AsyncDisposable {
   readonly #subscribers = new Set<(event: UmbraEvent | null) => void>();
   readonly #debug = new DebugRelay((command) => this._post(command));
   #onSyscall: SandboxOptions["onSyscall"] | null = null;
+  /** strace logging to files is on. */
+  #strace = false;
   readonly #dataDirectory: string | null;
   #nextId = 1;
   #closed: Promise<void> | null = null;
@@ -252,6 +263,10 @@ export class Sandbox implements AsyncDisposable {
       throw new TypeError(`schedule "${schedule}" needs time "virtual"`);
     }
     const dataDirectory = options.dataDirectory ?? null;
+    if (options.strace !== undefined && options.strace !== "standard" && options.strace !== "deterministic") {
+      throw new TypeError(`Unknown strace mode: ${options.strace}`);
+    }
+    if (options.strace !== undefined && dataDirectory === null) throw new TypeError("strace needs a dataDirectory");
     if (dataDirectory !== null) openDataDirectory(dataDirectory);
     const library = await loadLibrary();
     const counter = new SharedArrayBuffer(4);
@@ -264,6 +279,7 @@ export class Sandbox implements AsyncDisposable {
         schedule,
         events: options.events ?? false,
         syscalls: options.onSyscall !== undefined,
+        strace: options.strace,
         epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),
         seed: sandboxSeed(options),
       },
@@ -281,6 +297,7 @@ export class Sandbox implements AsyncDisposable {
     const interrupt = () => library.symbols.umbra_interrupt(handle);
     const sandbox = new Sandbox(worker, new Int32Array(counter), interrupt, () => library.close(), dataDirectory);
     sandbox.#onSyscall = options.onSyscall ?? null;
+    sandbox.#strace = options.strace !== undefined;
     try {
       for (const host of options.hosts ?? ["localhost"]) await sandbox.openHost(host);
     } catch (error) {
@@ -326,6 +343,10 @@ export class Sandbox implements AsyncDisposable {
     }
     const id = this.#nextId++;
     const process = new SandboxProcess(this, host);
+    const logDirectory = this.#strace && this.#dataDirectory !== null
+      ? join(Deno.realPathSync(this.#dataDirectory), "hosts", host)
+      : null;
+    if (logDirectory !== null) Deno.mkdirSync(logDirectory, { recursive: true });
     this.#processes.set(id, process);
     this._post({
       type: "spawn",
@@ -337,6 +358,7 @@ export class Sandbox implements AsyncDisposable {
       cwd,
       stdio: stdio === "files" ? ["/dev/null", "", ""] : ["", "", ""],
       outputDirectory,
+      logDirectory,
       at: options.startTime === undefined ? undefined : String(options.startTime),
       pause: options.pauseForDebugging === true,
     });

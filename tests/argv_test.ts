@@ -185,6 +185,7 @@ Deno.test("a spawn the tracer cannot start ends its process (exit 126), so nothi
     cwd: "",
     stdio: ["", "", ""],
     outputDirectory: null,
+    logDirectory: null,
   });
   const failed: RawEvent = {
     kind: EventKind.spawnFailed,

@@ -238,6 +238,77 @@ umbraTest(
   },
 );
 
+/** A script whose children end in every way: killed by SIGKILL, exit 3, and by a SIGTERM it sent itself. */
+const ENDINGS = `sh -c 'kill -KILL $$'; (exit 3); sh -c 'kill -TERM $$'; echo done`;
+
+/** The signal and end lines of an strace -f style log, without pids, times and CPU times, sorted. */
+function endings(log: string): string[] {
+  return log.split("\n").filter((line) => / (---|\+\+\+) /.test(line))
+    .map((line) =>
+      line.replace(/^.*?(---|\+\+\+) /, "$1 ").replace(/si_pid=\d+/, "si_pid=P")
+        .replace(/si_([us])time=[^,}]+/g, "si_$1time=T")
+    )
+    .sort();
+}
+
+umbraTest(
+  "strace logs: execve with its path and argv, signals and ends in strace's notation, as strace -f writes them",
+  async () => {
+    await withDirectory(async (directory) => {
+      await Deno.writeTextFile(
+        `${directory}/run.yaml`,
+        `general:\n  stop_time: 10s\nexperimental:\n  strace_logging_mode: standard\nhosts:\n  h:\n    processes:\n      - path: /bin/sh\n        args: ["-c", ${
+          JSON.stringify(ENDINGS)
+        }]\n`,
+      );
+      equal((await umbraRun(["run.yaml", "--data-directory", "out"], directory)).code, 0);
+      const log = await Deno.readTextFile(`${directory}/out/hosts/h/sh.1000.strace`);
+      match(
+        log,
+        /^\d\d:\d\d:\d\d\.\d{9} \[1000\] execve\("\/bin\/sh", \["\/bin\/sh", "-c", "sh -c 'kill -KILL \$\$'; /m,
+      );
+      match(log, /\[1000\] execve\(.*\], 0x[0-9a-f]+ \/\* \d+ vars? \*\/\) = 0$/m);
+      match(log, /\[1000\] \+\+\+ exited with 0 \+\+\+$/m);
+      const native = await Deno.makeTempFile();
+      try {
+        const traced = await new Deno.Command("strace", { args: ["-f", "-o", native, "/bin/sh", "-c", ENDINGS] })
+          .output();
+        equal(traced.code, 0);
+        const expected = endings(await Deno.readTextFile(native));
+        equal(expected.some((line) => line === "+++ killed by SIGKILL +++"), true, expected.join("\n"));
+        deepEqual(endings(log), expected);
+      } finally {
+        await Deno.remove(native);
+      }
+    });
+  },
+);
+
+umbraTest("strace logs are written as the run goes: a run cut by SIGKILL keeps every line up to the cut", async () => {
+  await withDirectory(async (directory) => {
+    await Deno.writeTextFile(
+      `${directory}/run.yaml`,
+      `general:\n  stop_time: 1h\nexperimental:\n  strace_logging_mode: deterministic\n  schedule: native\nhosts:\n  h:\n    processes:\n      - path: /bin/sh\n        args: -c 'echo started; while :; do :; done'\n`,
+    );
+    const child = new Deno.Command(UMBRA, {
+      args: ["run", "run.yaml", "--data-directory", "out"],
+      cwd: directory,
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const stdout = `${directory}/out/hosts/h/sh.1000.stdout`;
+    for (let tries = 0; tries < 200; tries++) {
+      if ((await Deno.readTextFile(stdout).catch(() => "")) === "started\n") break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill("SIGKILL");
+    await child.status;
+    const log = await Deno.readTextFile(`${directory}/out/hosts/h/sh.1000.strace`);
+    match(log, /\[1000\] execve\("\/bin\/sh", /);
+    match(log, /\[1000\] write\(1, 0x\S+, 8\) = 8$/m); // "started\n"
+  });
+});
+
 umbraTest("umbra report prints one line per process and rewrites the timeline", async () => {
   await withDirectory(async (directory) => {
     await Deno.writeTextFile(`${directory}/run.yaml`, SCHEDULE);

@@ -28,6 +28,8 @@ export interface SpawnCommand {
    * named after the virtual pid the policy reserves for the process.
    */
   outputDirectory: string | null;
+  /** strace logging to files: the directory of `<exe>.<pid>.strace` (null: no file for this process). */
+  logDirectory: string | null;
   /** Virtual time (ns, decimal) to start at; absent: now. */
   at?: string;
   /** Stop before the program's first instruction and serve a gdb remote stub for it. */

@@ -14,6 +14,7 @@ import { VirtualClock } from "../kernel/clock.ts";
 import { INIT_PID, type Process, type ProcessId, type TimerFd } from "../kernel/process.ts";
 import type { Thread } from "../kernel/thread.ts";
 import type { UmbraEvent } from "../report/events.ts";
+import type { SyscallRecord } from "../report/strace.ts";
 import type { TraceeMemory } from "../native/memory.ts";
 import {
   EventKind,
@@ -106,8 +107,22 @@ export interface DebugObserver {
 export interface Reporting {
   /** Emit UmbraEvents (start, fork, exec, signal, exit). */
   events: boolean;
-  /** Emit a SyscallRecord per intercepted syscall (strace logging; forces exit stops). */
+  /** Make a SyscallRecord per syscall for `log` (strace logging; forces exit stops). */
   syscalls: boolean;
+  /** Where strace logging goes (with `syscalls`). */
+  log?: CallLog;
+}
+
+/**
+ * strace logging's stream: every call with its result, every signal on its way to a thread,
+ * every end of a process. `root` is the top-level process whose log it joins.
+ */
+export interface CallLog {
+  syscall(host: string, root: ProcessId, record: SyscallRecord): void;
+  /** Signal `signal` with siginfo `info` is delivered to virtual thread `tid`. */
+  signal(host: string, root: ProcessId, time: string, tid: number, signal: number, info: Uint8Array): void;
+  /** Process `pid` ended. */
+  exit(host: string, root: ProcessId, time: string, pid: ProcessId, status: ExitStatus): void;
 }
 
 /** How the policy models the sandbox: what it traces and what busy threads cost. */
@@ -119,9 +134,6 @@ export interface PolicyOptions extends TableOptions {
   /** Deterministic scheduling: every resume goes through it (the tracer resumes nobody itself). */
   scheduler?: Scheduler;
 }
-
-/** Virtual time a thread preempted for spinning on the CPU is charged: the real slice it had. */
-export const PREEMPT_SLICE_MS = 50;
 
 /** Where a spawn request goes: the host's index for the tracer. */
 export interface SpawnTarget {
@@ -222,6 +234,7 @@ export class Policy implements KernelObserver {
   exited(process: Process, status: ExitStatus): void {
     const time = this.#now();
     this.#emit({ kind: "exit", time, host: process.common.host, pid: process.id, status });
+    this.reporting.log?.exit(process.common.host, process.common.logRoot, time, process.id, status);
     this.#argv.delete(process);
     const id = this.#topLevel.get(process);
     if (id === undefined) return;
@@ -282,7 +295,26 @@ export class Policy implements KernelObserver {
    * ended wake.
    */
   settle(replies: ReplyBatch): void {
-    this.#withReplies(replies, () => this.#advanceTo(this.kernel.clock.now));
+    this.#withReplies(replies, () => {
+      this.#advanceTo(this.kernel.clock.now);
+      this.#endDueWaits();
+    });
+  }
+
+  /**
+   * Deterministic scheduling (where timed waits run unsliced): a native wait whose virtual
+   * deadline has come is interrupted now, while no thread runs, and times out.
+   */
+  #endDueWaits(): void {
+    const scheduler = this.options.scheduler;
+    if (!scheduler) return;
+    const now = this.kernel.clock.now;
+    for (const thread of this.kernel.timedWaits()) {
+      const deadline = thread.timedWait?.deadline;
+      if (deadline !== undefined && deadline <= now && scheduler.wake(thread.nativeTid)) {
+        this.#replies!.push(ReplyKind.interrupt, thread.nativeTid);
+      }
+    }
   }
 
   /** The earliest virtual time something waits for (a timer, a sleep, a timeout), if any. */
@@ -523,18 +555,13 @@ export class Policy implements KernelObserver {
       const memory = result !== null
         ? captureEnd(this.native.memory, thread.nativeTid, nr, args, result, captured)
         : captured;
-      this.notify({
-        type: "syscall",
-        host: process.common.host,
-        root: process.common.logRoot,
-        record: {
-          time: this.#now(),
-          tid: thread.id,
-          nr,
-          args: args.map((arg) => String(arg)),
-          result: result === null ? null : String(result),
-          ...(memory && { memory }),
-        },
+      this.reporting.log?.syscall(process.common.host, process.common.logRoot, {
+        time: this.#now(),
+        tid: thread.id,
+        nr,
+        args: args.map((arg) => String(arg)),
+        result: result === null ? null : String(result),
+        ...(memory && { memory }),
       });
     };
     return recordedOutcome(outcome, record, atEntry);
@@ -700,6 +727,8 @@ export class Policy implements KernelObserver {
   #delivered(event: RawEvent, thread: Thread | undefined): void {
     if (!thread) return;
     this.kernel.delivering(thread.process, event.aux);
+    const { host, logRoot } = thread.process.common;
+    this.reporting.log?.signal(host, logRoot, this.#now(), thread.id, event.aux, event.payload.subarray(0, 128));
     if (!this.reporting.events) return;
     const code = siginfoCode(event.payload);
     const sender = carriesPid(event.payload) || code === SiCode.SI_QUEUE ? siginfoPid(event.payload) : 0;
@@ -742,9 +771,8 @@ export class Policy implements KernelObserver {
    * CPU costs the slice in virtual time, so a busy loop lets timers fire.
    */
   #interrupted(event: RawEvent): void {
-    if (this.options.scheduler?.interrupted(event.tid)) {
-      this.#advanceTo(this.kernel.clock.now + BigInt(PREEMPT_SLICE_MS) * 1_000_000n);
-    }
+    const ms = this.options.scheduler?.interrupted(event.tid) ?? 0;
+    if (ms > 0) this.#advanceTo(this.kernel.clock.now + BigInt(ms) * 1_000_000n);
     this.#push(ReplyKind.continue, event.tid);
   }
 

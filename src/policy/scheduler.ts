@@ -83,6 +83,12 @@ export const SWITCH_POINTS: ReadonlySet<number> = new Set([...BLOCKING, SYS.sche
  */
 const QUANTUM = 64;
 
+/** Real time (ms) a thread may spin on the CPU while another waits for the turn; it costs as much virtual time. */
+export const PREEMPT_SLICE_MS = 50;
+
+/** Real time (ms) a thread alone may spin while only the clock waits; it costs as much virtual time. */
+export const CLOCK_SLICE_MS = 250;
+
 /** How long (ms) nothing may happen before threads in the kernel count as waiting for good. */
 const IDLE_GRACE_MS = 2;
 
@@ -115,6 +121,8 @@ export class Scheduler {
   #since = 0;
   /** An interrupt was sent to the current thread. */
   #interrupting = false;
+  /** The slice (ms) the last interrupt ended. */
+  #slice = PREEMPT_SLICE_MS;
   /** The thread that was current at its last stop. */
   #last: number | null = null;
   /** The thread chosen last, and how many choices in a row it won. */
@@ -122,6 +130,8 @@ export class Scheduler {
   #streak = 0;
   /** Threads resumed into a call that may sleep (exit stop asked for). */
   readonly #inKernel = new Set<number>();
+  /** Threads in the kernel interrupted at their wait's deadline: no choice until they are back. */
+  readonly #waking = new Set<number>();
   /** Threads that restart a call (no user code before they are back in the kernel). */
   readonly #restarting = new Set<number>();
   /** Ready threads in the order they will be chosen (deterministic mode). */
@@ -148,6 +158,18 @@ export class Scheduler {
   /** Whether thread `tid` was resumed into a call that may sleep and has not stopped since. */
   inKernel(tid: number): boolean {
     return this.#inKernel.has(tid);
+  }
+
+  /**
+   * Thread `tid`, asleep in the kernel, is being interrupted because its wait's virtual deadline
+   * came: the next choice waits for its stop, so that it leaves the wait while no thread runs.
+   * Returns false (nothing to do) when it is not in the kernel.
+   */
+  wake(tid: number): boolean {
+    if (!this.#inKernel.has(tid) || this.#waking.has(tid)) return false;
+    this.#waking.add(tid);
+    this.#slept.add(tid); // its interrupt stop costs no slice
+    return true;
   }
 
   /** The thread running user code now, if any. */
@@ -199,6 +221,7 @@ export class Scheduler {
       this.#last = tid;
     }
     this.#inKernel.delete(tid);
+    this.#waking.delete(tid);
     this.#blockingNext.set(tid, blockingNext);
   }
 
@@ -209,6 +232,7 @@ export class Scheduler {
     }
     if (this.#last === tid) this.#last = null;
     this.#inKernel.delete(tid);
+    this.#waking.delete(tid);
     this.#restarting.delete(tid);
     this.#arrived.delete(tid);
     this.#resumes.delete(tid);
@@ -253,6 +277,7 @@ export class Scheduler {
     if (this.#current !== null) return "running";
     if (!this.#settled()) return "settling";
     beforeChoice();
+    if (this.#waking.size > 0) return "settling";
     this.#enqueueArrived();
     const tid = this.#choose();
     if (tid === undefined) return this.#idle();
@@ -274,17 +299,21 @@ export class Scheduler {
   }
 
   /**
-   * The current thread, if it has gone `sliceMs` of real time without a stop and is not being
+   * The current thread, if it has run a whole slice of real time without a stop and is not being
    * interrupted yet: it spins on the CPU, or sleeps in a call not known to block. Either way it
-   * is to be interrupted, if that makes a difference: another thread waits for the turn, or
-   * `timeWaits` (something waits for the clock, which a spinning thread's slice moves).
-   * Where a slice ends depends on real speed, so an interrupt is never deterministic: a thread
-   * alone with nothing waiting for time is left alone.
+   * is to be interrupted, if that makes a difference: after PREEMPT_SLICE_MS when another thread
+   * waits for the turn (or it sleeps), after CLOCK_SLICE_MS when only `timeWaits` (something
+   * waits for the clock, which a spinning thread's slice moves). Where a slice ends depends on
+   * real speed, so an interrupt is never deterministic: the longer clock slice keeps ordinary
+   * stretches of computation (a start-up, a compile) well clear of it.
    */
-  overdue(sliceMs: number, timeWaits: boolean): number | null {
+  overdue(timeWaits: boolean): number | null {
     const tid = this.#current;
-    if (tid === null || this.#interrupting || performance.now() - this.#since < sliceMs) return null;
-    const contended = timeWaits || this.#ready.length > 0 || this.#arrived.size > 0;
+    if (tid === null || this.#interrupting) return null;
+    const ran = performance.now() - this.#since;
+    if (ran < PREEMPT_SLICE_MS) return null;
+    const waiting = this.#ready.length > 0 || this.#arrived.size > 0;
+    const slice = waiting ? PREEMPT_SLICE_MS : CLOCK_SLICE_MS;
     const state = this.world.state(tid);
     if (state === "Z") {
       // A leader that ended before its other threads: no event comes until they end too.
@@ -292,18 +321,20 @@ export class Scheduler {
       return null;
     }
     if (state === "S" || state === "D") this.#slept.add(tid);
-    else if (state !== "R" || !contended) return null; // stopped or gone: its event is on the way
+    else if (state !== "R" || !(waiting || timeWaits) || ran < slice) return null; // stopped or gone: its event is on the way
     this.#interrupting = true;
+    this.#slice = slice;
     return tid;
   }
 
   /**
-   * The current thread stopped for an interrupt: it goes to the back of the queue. Returns
-   * whether it had been spinning on the CPU (rather than asleep in a call).
+   * The current thread stopped for an interrupt: it goes to the back of the queue. Returns the
+   * virtual time (ms) its slice costs: the slice, had it been spinning on the CPU; 0, had it been
+   * asleep in a call.
    */
-  interrupted(tid: number): boolean {
+  interrupted(tid: number): number {
     if (this.#last === tid) this.#streak = QUANTUM;
-    return !this.#slept.has(tid);
+    return this.#slept.has(tid) ? 0 : this.#slice;
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 
 import type { TraceeMemory } from "../native/memory.ts";
-import { captureApplies, memoryCaptures } from "../report/strace.ts";
+import { captureApplies, memoryCaptures, STRING_MAX, STRINGS_MAX_COUNT } from "../report/strace.ts";
 
 /** Memory for a SyscallRecord: lowercase hex by argument index. */
 export type CapturedMemory = Record<number, string>;
@@ -31,6 +31,11 @@ export function captureEntry(
   let captured: CapturedMemory | undefined;
   for (const capture of memoryCaptures(nr)) {
     if (capture.at !== "entry" || args[capture.arg] === 0n) continue;
+    if (capture.kind === "strings") {
+      const bytes = readStrings(memory, nativeTid, args[capture.arg], capture.size);
+      if (bytes !== null) (captured ??= {})[capture.arg] = toHex(bytes);
+      continue;
+    }
     const bytes = observed?.arg === capture.arg
       ? observed.bytes
       : capture.kind === "string"
@@ -41,6 +46,51 @@ export function captureEntry(
     else if (bytes.length >= capture.size) (captured ??= {})[capture.arg] = toHex(bytes.subarray(0, capture.size));
   }
   return captured;
+}
+
+/**
+ * A NULL-terminated array of string pointers at `address` (argv, envp), as a `strings` capture: a u32 count of its
+ * pointers (at most STRINGS_MAX_COUNT), then the first `keep` strings, each NUL-terminated and cut at STRING_MAX
+ * bytes. Null when the array itself cannot be read.
+ */
+function readStrings(memory: TraceeMemory, nativeTid: number, address: bigint, keep: number): Uint8Array | null {
+  const pointers: bigint[] = [];
+  let at = address;
+  while (pointers.length < STRINGS_MAX_COUNT) {
+    // One page at a time: the array may end just before an unmapped page.
+    const chunk = Math.min(4096 - Number(at % 4096n), 8 * (STRINGS_MAX_COUNT - pointers.length)) & ~7;
+    const bytes = chunk >= 8 ? memory.read(nativeTid, at, chunk) : memory.read(nativeTid, at, 8);
+    if (typeof bytes === "number") return pointers.length === 0 ? null : pack(memory, nativeTid, pointers, keep);
+    const words = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let offset = 0; offset + 8 <= bytes.length; offset += 8) {
+      const pointer = words.getBigUint64(offset, true);
+      if (pointer === 0n) return pack(memory, nativeTid, pointers, keep);
+      pointers.push(pointer);
+    }
+    at += BigInt(bytes.length);
+  }
+  return pack(memory, nativeTid, pointers, keep);
+}
+
+function pack(memory: TraceeMemory, nativeTid: number, pointers: readonly bigint[], keep: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const count = new Uint8Array(4);
+  new DataView(count.buffer).setUint32(0, pointers.length, true);
+  parts.push(count);
+  for (const pointer of pointers.slice(0, keep)) {
+    let text = memory.readCString(nativeTid, pointer, STRING_MAX + 1);
+    // ENAMETOOLONG: longer than kept, so its head is kept.
+    if (text === -36) text = memory.read(nativeTid, pointer, STRING_MAX);
+    if (typeof text === "number") break; // an unreadable string ends what is shown
+    parts.push(text, new Uint8Array(1));
+  }
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 
 import { parentPort, workerData } from "node:worker_threads";
+import { basename } from "node:path";
 import { Errno } from "../abi/errno.ts";
 import { TraceeMemory } from "../native/memory.ts";
 import { loadLibrary, preloadLibrary } from "../native/loader.ts";
@@ -17,8 +18,10 @@ import { encodeSpawnSpec, NO_ASLR, TRAP_TSC } from "../native/spawn_spec.ts";
 import { deviceKey } from "../kernel/random.ts";
 import { filterRules } from "../syscalls/table.ts";
 import type { Command, Notice, SpawnCommand } from "./messages.ts";
-import { Policy, PREEMPT_SLICE_MS } from "./policy.ts";
-import { type ScheduleMode, Scheduler, SWITCH_POINTS } from "./scheduler.ts";
+import { type CallLog, Policy } from "./policy.ts";
+import { StraceLog } from "./strace_log.ts";
+import { formatCall, formatExit, formatSignal, straceFileName, type StraceMode } from "../report/strace.ts";
+import { PREEMPT_SLICE_MS, type ScheduleMode, Scheduler, SWITCH_POINTS } from "./scheduler.ts";
 import { Debugger } from "./debug.ts";
 import type { Process } from "../kernel/process.ts";
 import { CLOCK_READ_COST_NS, type ClockCell, MemoryCell, VirtualClock } from "../kernel/clock.ts";
@@ -43,6 +46,8 @@ const OPEN_TRACE_ALL = 2;
 const OPEN_SEEDED = 4;
 /** umbra_open option bit: deterministic scheduling (the tracer resumes nobody by itself). */
 const OPEN_DETERMINISTIC = 8;
+/** A timed wait's real slice under deterministic scheduling: longer than any run (about 11 days). */
+const UNSLICED_WAIT_NS = 1_000_000_000_000_000n;
 /** The descriptor of the clock region in every program (shim/clock.zig `program_fd`). */
 const CLOCK_FD = 1023;
 
@@ -89,7 +94,11 @@ async function main(): Promise<void> {
   const virtualTime = workerData.time === "virtual";
   const epochNs = BigInt(workerData.epochNs as string);
   // strace logging wants every call and its result: everything is traced, nothing only observed.
-  const logging = workerData.syscalls === true;
+  // Records go to the library's onSyscall, to log files written here as the run goes, or both.
+  const records = workerData.syscalls === true;
+  const straceMode = workerData.strace as StraceMode | undefined;
+  const straceLog = straceMode === undefined ? null : new StraceLog(straceMode);
+  const logging = records || straceLog !== null;
   // Seeded randomness: getrandom, the random devices, AT_RANDOM, fixed addresses, rdtsc (virtual time).
   const seed = workerData.seed === undefined ? undefined : BigInt(workerData.seed as string);
   const seeded = seed !== undefined;
@@ -128,6 +137,18 @@ async function main(): Promise<void> {
   // Virtual time: a memfd of umbra's whose stamps mark the kernel's file times (see markFileTimes).
   const marker = virtualTime ? symbols.umbra_file_time_marker() : -1;
   const fault = Deno.env.get("UMBRA_FAULT");
+  /** Spawn requests whose strace log goes to a file in `directory`, by request id. */
+  const logFiles = new Map<number, { host: string; directory: string; exe: string }>();
+  const policyNotify = (notice: Notice) => {
+    if (notice.type === "started" || notice.type === "spawn-failed") {
+      const file = logFiles.get(notice.id);
+      logFiles.delete(notice.id);
+      if (file && notice.type === "started") {
+        straceLog?.open(file.host, notice.pid, `${file.directory}/${straceFileName(file.exe, notice.pid)}`);
+      }
+    }
+    notify(notice);
+  };
   const policy = new Policy(
     {
       memory: new TraceeMemory(library),
@@ -143,10 +164,12 @@ async function main(): Promise<void> {
       armTimerfd: (fd, ns) => void symbols.umbra_timerfd_arm(fd, ns),
       fileTimeMark: marker >= 0 ? () => symbols.umbra_file_time_mark(marker) : undefined,
     },
-    notify,
-    { maxProcesses: workerData.maxProcesses as number },
+    policyNotify,
+    // Deterministic scheduling: timed waits end at their deadlines by umbra's interrupt, never
+    // when a real slice runs out (see src/syscalls/timeouts.ts).
+    { maxProcesses: workerData.maxProcesses as number, waitSliceNs: scheduler ? UNSLICED_WAIT_NS : undefined },
     new VirtualClock(epochNs, cell),
-    { events: workerData.events === true, syscalls: logging },
+    { events: workerData.events === true, syscalls: logging, log: logging ? callLog() : undefined },
     {
       virtualTime,
       seeded,
@@ -173,6 +196,10 @@ async function main(): Promise<void> {
   const hostKey = (host: string) => seed === undefined ? 0n : deviceKey(seed, host);
   const specFlags = (seeded ? NO_ASLR : 0) | (seeded && virtualTime ? TRAP_TSC : 0);
   const spawn = (command: SpawnCommand) => {
+    // Its strace log sits next to its output: <exe>.<pid>.strace, opened when its pid is known.
+    if (straceLog && command.logDirectory !== null) {
+      logFiles.set(command.id, { host: command.host, directory: command.logDirectory, exe: basename(command.path) });
+    }
     const spec = encodeSpawnSpec(preload ? withShim(command, preload) : command, specFlags);
     if (spec === null) return policy.refused(command.id, Errno.E2BIG);
     const target = policy.requested(command);
@@ -213,6 +240,7 @@ async function main(): Promise<void> {
     failure = error;
   }
   const finalTime = String(clock.now); // the clock's memory goes with the controller
+  straceLog?.close();
   symbols.umbra_close(handle);
   for (const fd of duplicates) symbols.umbra_close_fd(fd);
   if (marker >= 0) symbols.umbra_close_fd(marker);
@@ -227,13 +255,30 @@ async function main(): Promise<void> {
   library.close();
   notify({ type: "closed" });
 
+  /** strace logging's stream: to the library (onSyscall) and/or to the log files. */
+  function callLog(): CallLog {
+    const mode = straceMode ?? "standard";
+    return {
+      syscall(host, root, record) {
+        if (records) notify({ type: "syscall", host, root, record });
+        straceLog?.add(host, root, BigInt(record.time), record.tid, formatCall(record, mode));
+      },
+      signal(host, root, time, tid, signal, info) {
+        straceLog?.add(host, root, BigInt(time), tid, formatSignal(signal, info, mode));
+      },
+      exit(host, root, time, pid, status) {
+        if (status.kind !== "running") straceLog?.add(host, root, BigInt(time), pid, formatExit(status));
+      },
+    };
+  }
+
   /**
    * Deterministic scheduling after a batch: a thread that ran a whole slice is interrupted; when
    * none runs, timers that clock reads carried past their deadlines fire and the next thread
    * goes; when none can, time jumps to the next deadline.
    */
   function takeTurns(scheduler: Scheduler): "running" | "settling" | "idle" {
-    const late = scheduler.overdue(PREEMPT_SLICE_MS, policy.nextDeadline() !== undefined);
+    const late = scheduler.overdue(policy.nextDeadline() !== undefined);
     if (late !== null) replies.push(ReplyKind.interrupt, late);
     const push = (kind: number, tid: number, fields: Parameters<ReplyBatch["push"]>[2]) => {
       turnBegan = clock.now;
@@ -300,6 +345,9 @@ async function main(): Promise<void> {
       }
       // An empty batch with nothing to acknowledge would only wake the tracer for nothing.
       if (count > 0 || replies.count > 0) symbols.umbra_submit(handle, replies.bytes, replies.count);
+      // Deterministic scheduling: nothing can be logged earlier than the last choice's time.
+      // Natively threads interleave as they will, and the log goes out as far as the clock.
+      straceLog?.flush(scheduler ? turnBegan : clock.now + 1n);
       for (const work of later.splice(0)) work();
       if ((count > 0 || turn === "settling") && Atomics.load(posted, 0) === received) continue;
       // Let queued messages in: wait until every command the sandbox posted has arrived.

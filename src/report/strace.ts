@@ -91,6 +91,33 @@ export function formatVirtualTime(ns: string | bigint): string {
  * argument or the result is not a decimal integer.
  */
 export function formatSyscall(record: SyscallRecord, mode: StraceMode): string {
+  return `${formatVirtualTime(record.time)} [${record.tid}] ${formatCall(record, mode)}`;
+}
+
+/**
+ * strace's line for a signal on its way to a thread (no time or thread):
+ * `--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, ...} ---`, from its 128-byte siginfo.
+ */
+export function formatSignal(signal: number, info: Uint8Array, mode: StraceMode): string {
+  const call: Call = { registers: [], result: null, d: mode === "deterministic", memory: new Map() };
+  const name = signalName(signal) ?? String(signal);
+  return `--- ${name} ${info.length >= SIGINFO_SIZE ? siginfo(info, call) : "{}"} ---`;
+}
+
+/**
+ * strace's line for the end of a process (no time or thread): `+++ exited with 0 +++`, or
+ * `+++ killed by SIGKILL +++` (`(core dumped)` when it did).
+ */
+export function formatExit(
+  status: { kind: "exited"; code: number } | { kind: "signaled"; signal: string; coreDumped: boolean },
+): string {
+  return status.kind === "exited"
+    ? `+++ exited with ${status.code} +++`
+    : `+++ killed by ${status.signal}${status.coreDumped ? " (core dumped)" : ""} +++`;
+}
+
+/** {@linkcode formatSyscall} without the time and thread: `<name>(<args>) = <result>`. */
+export function formatCall(record: Omit<SyscallRecord, "time" | "tid">, mode: StraceMode): string {
   const deterministic = mode === "deterministic";
   const registers: bigint[] = [];
   for (let i = 0; i < 6; i++) {
@@ -102,9 +129,7 @@ export function formatSyscall(record: SyscallRecord, mode: StraceMode): string {
   const decoder = DECODERS.get(name) ?? generic;
   const args = decoder(registers, deterministic);
   decodeStructs(name, args, { registers, result, d: deterministic, memory: parseMemory(record.memory) });
-  return `${formatVirtualTime(record.time)} [${record.tid}] ${name}(${args.join(", ")}) = ${
-    formatResult(name, registers, result, deterministic)
-  }`;
+  return `${name}(${args.join(", ")}) = ${formatResult(name, registers, result, deterministic)}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -931,9 +956,11 @@ export interface MemoryCapture {
   readonly at: CaptureTime;
   /**
    * Absent: `size` bytes. `string`: a NUL-terminated string, without its NUL (at most `size` bytes with it).
-   * `result`: as many bytes as the call's result says it wrote (readlink's buffer).
+   * `result`: as many bytes as the call's result says it wrote (readlink's buffer). `strings`: a NULL-terminated
+   * array of string pointers (execve's argv and envp): a u32 count of its pointers, then the first `size` strings,
+   * each NUL-terminated (see {@linkcode STRINGS_MAX_COUNT} and {@linkcode STRING_MAX}).
    */
-  readonly kind?: "string" | "result";
+  readonly kind?: "string" | "result" | "strings";
 }
 
 /** Whether a capture at `at` applies to a call that ended with `result` (null: not ended). */
@@ -1213,6 +1240,42 @@ const whenInterrupted = (arg: number, size: number, format: StructFormat): Struc
   format,
 });
 const pathAt = (arg: number): StructArg => ({ arg, size: PATH_MAX, at: "entry", kind: "string", format: path });
+
+/** The most pointers of a `strings` capture counted (a longer array prints as that many). */
+export const STRINGS_MAX_COUNT = 65536;
+/** The most bytes of one string of a `strings` capture (longer ones are cut, as strace cuts with `...`). */
+export const STRING_MAX = 4096;
+/** Strings execve's argv prints in full before `...` (strace prints them all; a bound keeps lines sane). */
+const ARGV_SHOWN = 64;
+
+/** A `strings` capture: the count of pointers, and the strings copied. */
+function strings(bytes: Uint8Array): { count: number; texts: Uint8Array[] } | undefined {
+  if (bytes.length < 4) return undefined;
+  const count = view(bytes).getUint32(0, true);
+  const texts: Uint8Array[] = [];
+  for (let at = 4; at < bytes.length;) {
+    const end = bytes.indexOf(0, at);
+    if (end < 0) break;
+    texts.push(bytes.subarray(at, end));
+    at = end + 1;
+  }
+  return { count, texts };
+}
+/** argv as strace prints it: `["sh", "-c", "echo hi"]` (more than were copied: `...` at the end). */
+const argvList: StructFormat = (bytes) => {
+  const list = strings(bytes);
+  if (!list) return undefined;
+  const items = list.texts.map(quote);
+  return `[${items.join(", ")}${list.count > items.length ? (items.length > 0 ? ", ..." : "...") : ""}]`;
+};
+/** envp (argument `arg`) as strace prints it: the address, and how many variables. */
+const envCount = (arg: number): StructFormat => (bytes, call) => {
+  const list = strings(bytes);
+  if (!list) return undefined;
+  return `${raw(call.registers[arg], call.d)} /* ${list.count} var${list.count === 1 ? "" : "s"} */`;
+};
+const argvAt = (arg: number): StructArg => ({ arg, size: ARGV_SHOWN, at: "entry", kind: "strings", format: argvList });
+const envAt = (arg: number): StructArg => ({ arg, size: 0, at: "entry", kind: "strings", format: envCount(arg) });
 const linkAt = (arg: number): StructArg => ({ arg, size: PATH_MAX, at: "exit", kind: "result", format: written });
 
 /** The structs behind pointer arguments, by syscall name. */
@@ -1252,6 +1315,8 @@ const STRUCT_ARGS = new Map<string, readonly StructArg[]>(Object.entries({
   epoll_pwait: [atEntry(4, SIGSET_SIZE, sigsetArg)],
   epoll_pwait2: [atEntry(3, TIMESPEC_SIZE, timespec), atEntry(4, SIGSET_SIZE, sigsetArg)],
   futex: [atEntry(3, TIMESPEC_SIZE, futexTimeout)],
+  execve: [pathAt(0), argvAt(1), envAt(2)],
+  execveat: [pathAt(1), argvAt(2), envAt(3)],
   open: [pathAt(0)],
   openat: [pathAt(1)],
   openat2: [pathAt(1)],

@@ -31,6 +31,13 @@ export type { Blocked } from "../kernel/thread.ts";
 export interface Limits {
   /** Live processes at most; fork/clone beyond it fail with EAGAIN. */
   maxProcesses: number;
+  /**
+   * Timed waits run natively in real slices of at most 10 ms and restart until the virtual
+   * deadline. Under deterministic scheduling a slice must never run out at a moment real timing
+   * picks: there every native wait lasts this long (ns, longer than any run) and umbra
+   * interrupts it at its deadline. @default undefined (sliced)
+   */
+  waitSliceNs?: bigint;
 }
 
 /** The calling thread and everything a handler may use. Handlers keep no state of their own. */

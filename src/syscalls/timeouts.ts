@@ -13,8 +13,12 @@ import { decodeTimespec, encodeTimespec } from "../abi/timespec.ts";
 import { int, native, type Outcome, type SyscallContext } from "./context.ts";
 import type { Handler } from "./context.ts";
 
-/** Real time one native slice of a timed wait lasts at most. */
+/** Real time one native slice of a timed wait lasts at most (unless Limits.waitSliceNs says otherwise). */
 const SLICE_NS = 10_000_000n;
+/** The kernel's "interrupted, to be restarted" results. */
+const RESTARTS: ReadonlySet<bigint> = new Set(
+  [Errno.ERESTARTSYS, Errno.ERESTARTNOINTR, Errno.ERESTARTNOHAND, Errno.ERESTART_RESTARTBLOCK].map(BigInt),
+);
 const NS_PER_MS = 1_000_000n;
 
 /** How one syscall's timeout is replaced by a slice, and what its "timed out" looks like. */
@@ -38,13 +42,19 @@ function sliced(context: SyscallContext, timeoutNs: bigint, slicing: Slicing): O
   const clock = context.kernel.clock;
   const deadline = thread.timedWait?.nr === nr ? thread.timedWait.deadline : clock.now + timeoutNs;
   const left = deadline - clock.now;
-  const slice = left <= 0n ? 0n : left < SLICE_NS ? left : SLICE_NS;
+  // Unsliced (deterministic scheduling): the native wait never ends by itself before umbra
+  // interrupts it at the deadline, however short the virtual time left.
+  const unsliced = context.limits.waitSliceNs;
+  const slice = left <= 0n ? 0n : unsliced ?? (left < SLICE_NS ? left : SLICE_NS);
   context.kernel.timedWait(thread, { nr, deadline });
   return {
     kind: "rewrite",
     args: slicing.args(slice),
     restore: true,
-    exit: (result) => {
+    exit: (ended) => {
+      // Interrupted at or after its deadline (umbra's interrupt, under deterministic scheduling):
+      // the wait timed out, as it would have natively by then.
+      const result = RESTARTS.has(-ended) && clock.now >= deadline ? slicing.timedOut : ended;
       const restarting = result === slicing.timedOut && clock.now < deadline;
       slicing.restore?.(restarting);
       if (restarting) return { restart: true };

@@ -1,0 +1,93 @@
+/**
+ * strace logs written as a run goes: one file per top-level process (its descendants log there
+ * too), in the policy worker, so memory stays bounded and a cut run keeps every line up to the
+ * moment it was cut.
+ *
+ * In `standard` mode lines go out in the order umbra saw the calls end. In `deterministic` mode
+ * they go out by virtual time, then thread: a line waits until nothing earlier can come (the
+ * worker says when, see {@linkcode StraceLog.flush}), so that threads which ran at once still
+ * give one order.
+ * @module
+ */
+
+import { formatVirtualTime, type StraceMode } from "../report/strace.ts";
+
+/** One line waiting for its place. */
+interface Line {
+  time: bigint;
+  tid: number;
+  text: string;
+}
+
+/** Lines kept back for a root not opened yet (its spawn has not been seen to start), at most. */
+const PENDING_MAX = 4096;
+
+/** One top-level process's log. */
+interface LogFile {
+  file: Deno.FsFile | null;
+  /** Lines not written yet (deterministic mode: waiting for their turn; else: for the next flush). */
+  lines: Line[];
+}
+
+/** The strace logs of one sandbox. */
+export class StraceLog {
+  readonly #files = new Map<string, LogFile>();
+  readonly #encoder = new TextEncoder();
+
+  constructor(readonly mode: StraceMode) {}
+
+  /** The log of top-level process `root` of `host` goes to `path` (created, or truncated). */
+  open(host: string, root: number, path: string): void {
+    const log = this.#log(host, root);
+    if (log.file === null) log.file = Deno.openSync(path, { write: true, create: true, truncate: true });
+  }
+
+  /** A line of the log of `root`: `text` by thread `tid` at virtual time `time` (ns). */
+  add(host: string, root: number, time: bigint, tid: number, text: string): void {
+    const log = this.#log(host, root);
+    if (log.file === null && log.lines.length >= PENDING_MAX) return; // a root never opened: no file for it
+    log.lines.push({ time, tid, text });
+  }
+
+  /**
+   * Writes what may be written: every line in standard mode; in deterministic mode the lines
+   * earlier than `floor`, the virtual time below which no line can come any more.
+   */
+  flush(floor: bigint): void {
+    for (const log of this.#files.values()) {
+      if (log.file === null || log.lines.length === 0) continue;
+      let ready = log.lines;
+      if (this.mode === "deterministic") {
+        // Stable: one thread's lines at one time keep their order.
+        const sorted = log.lines.toSorted((a, b) => a.time < b.time ? -1 : a.time > b.time ? 1 : a.tid - b.tid);
+        const cut = sorted.findIndex((line) => line.time >= floor);
+        ready = cut < 0 ? sorted : sorted.slice(0, cut);
+        log.lines = cut < 0 ? [] : sorted.slice(cut);
+      } else log.lines = [];
+      if (ready.length === 0) continue;
+      const text = ready.map((line) => `${formatVirtualTime(line.time)} [${line.tid}] ${line.text}\n`).join("");
+      writeAll(log.file, this.#encoder.encode(text));
+    }
+  }
+
+  /** Writes everything left and closes the files. */
+  close(): void {
+    this.flush(BigInt(Number.MAX_SAFE_INTEGER) ** 2n);
+    for (const log of this.#files.values()) log.file?.close();
+    this.#files.clear();
+  }
+
+  #log(host: string, root: number): LogFile {
+    const key = `${host}/${root}`;
+    let log = this.#files.get(key);
+    if (!log) {
+      log = { file: null, lines: [] };
+      this.#files.set(key, log);
+    }
+    return log;
+  }
+}
+
+function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+}
