@@ -384,7 +384,8 @@ h1 { font-size: 15px; margin: 0; max-width: 40vw; overflow: hidden; text-overflo
 .tog { display: inline-block; width: 14px; margin-left: -14px; color: #557; cursor: pointer; font-weight: normal; }
 .tog::before { content: "▾"; }
 .row.closed .tog::before { content: "▸"; }
-.row.closed .tog::after { content: attr(data-kids); position: absolute; right: 4px; color: #557; font-size: 10px; }
+.row.closed .tog { width: auto; margin-right: 4px; }
+.row.closed .tog::after { content: "+" attr(data-kids); font-size: 10px; }
 .track { height: var(--row); }
 .lifeline { position: absolute; top: 7px; height: 6px; min-width: 2px; border-radius: 3px; background: var(--line); }
 .lifeline:hover, .row.hl .lifeline { background: #2b5a8c; box-shadow: 0 0 0 2px #fff3c4; }
