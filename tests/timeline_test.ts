@@ -408,6 +408,11 @@ Deno.test("a real 1,000-process run: timeline.html stays readable in headless Ch
       deepEqual(summaryOf(dom.stdout).visible, "19");
       const pid = await chromium(["--dump-dom", "--virtual-time-budget=5000", `file://${page}#filter=1001`]);
       deepEqual(visibleRows(pid.stdout).map((row) => row.split(" ")[0]), ["1000", "1001"]);
+      // A number is a pid, or text in an argv: not the digits of every name (`box.dash.1002`).
+      const digits = await chromium(["--dump-dom", "--virtual-time-budget=5000", `file://${page}#filter=100`]);
+      const found = visibleRows(digits.stdout);
+      deepEqual(found.length, 11, found.join("\n"));
+      ok(found.every((row) => row.includes("100")), found.join("\n"));
     });
 
     await t.step("#collapse= hides the subtrees of the collapsed processes", async () => {

@@ -13,6 +13,7 @@ export interface Program {
   time: number;
   /** The same time as the event wrote it (decimal ns). */
   text: string;
+  /** The program's file. */
   path: string;
   /** As the program saw it; null when the report predates recorded argv. */
   argv: string[] | null;
@@ -20,33 +21,51 @@ export interface Program {
 
 /** One process as it is drawn. */
 export interface Proc {
+  /** The host it runs on. */
   host: string;
+  /** Virtual pid. */
   pid: number;
+  /** The parent's virtual pid as the event named it (1 for a configured process). */
   parentPid: number;
+  /** umbra's name for it (`<host>.<exe>.<pid>`). */
   name: string;
   /** argv of a started (configured or top-level) process, else null. */
   argv: string[] | null;
   /** The parent's argv when this process was forked: it runs its parent's program until it execs. */
   inherited: string[] | null;
+  /** How it appeared: started, forked, or first seen in another event. */
   origin: "start" | "fork" | "unknown";
+  /** Virtual time it appeared, ns. */
   start: number;
+  /** `start` as the event wrote it. */
   startText: string;
+  /** Its parent, when that is a process of the run. */
   parent: Proc | null;
+  /** In the order they appeared. */
   children: Proc[];
+  /** The programs it exec'd, in order. */
   execs: Program[];
+  /** Its exit event (status "running" for one still running at the stop), or null. */
   exit: { time: number; text: string; status: EventExitStatus } | null;
   /** Position in the drawing: host headers and processes share one row sequence. */
   row: number;
+  /** Nesting: 0 for a process without a parent in the run. */
   depth: number;
 }
 
 /** A signal between two processes (or from outside: `fromPid` null). */
 export interface Sig {
+  /** Virtual time, ns. */
   time: number;
+  /** `time` as the event wrote it. */
   text: string;
+  /** Its name (`SIGCHLD`). */
   signal: string;
+  /** The sender's virtual pid; null for a signal from outside the sandbox. */
   fromPid: number | null;
+  /** The sender, when it is a process of the run. */
   from: Proc | null;
+  /** The receiver. */
   to: Proc;
 }
 
@@ -54,10 +73,15 @@ export interface Sig {
 export interface Model {
   /** The end of the time axis: the last event, or the stop time when nothing happened. */
   end: number;
+  /** The run's stop time, ns. */
   stop: number;
+  /** Hosts in order of appearance, each with its header row and its processes in row order. */
   hosts: { name: string; row: number; procs: Proc[] }[];
+  /** Every process in row order. */
   procs: Proc[];
+  /** Every signal in time order. */
   signals: Sig[];
+  /** How many rows there are (host headers included). */
   rows: number;
 }
 

@@ -223,13 +223,13 @@ function renderHeader(title: string, model: Model): string {
 
 function renderRows(model: Model): string {
   const parts: string[] = [];
+  const signals = signalsByTarget(model);
   for (const host of model.hosts) {
     const count = `${host.procs.length} process${host.procs.length === 1 ? "" : "es"}`;
     parts.push(
       `<div class="row host" id="r${host.row}" data-host="${escapeHtml(host.name)}"><div class="lab">` +
         `${escapeHtml(host.name)} <span class="pid">${count}</span></div><div class="track plotw"></div></div>`,
     );
-    const signals = signalsByTarget(model);
     for (const proc of host.procs) parts.push(renderRow(proc, model, signals.get(proc) ?? []));
   }
   return parts.join("\n");
@@ -504,7 +504,9 @@ ${niceTickStep.toString()}
     procs.forEach(function (row) {
       byId[row.id] = row;
       var tip = row.getAttribute("data-tip") || "";
-      row.searchText = (tip.split("\\n")[0] + " " + row.getAttribute("data-name")).toLowerCase();
+      // The name without its trailing pid: a number finds that pid, not every name holding its digits.
+      var name = (row.getAttribute("data-name") || "").replace(/\\.\\d+$/, "");
+      row.searchText = (tip.split("\\n")[0] + " " + name).toLowerCase();
     });
     function matches(row, query) {
       if (/^\\d+$/.test(query) && row.getAttribute("data-pid") === query) return true;

@@ -21,12 +21,15 @@ import {
 
 /** One event of the format (the fields umbra uses). */
 export interface TraceEvent {
+  /** What the event is (shown on its slice or marker). */
   name: string;
   /** Phase: "M" metadata, "X" complete, "i" instant, "s"/"f" flow start/end. */
   ph: "M" | "X" | "i" | "s" | "f";
   /** µs. */
   ts: number;
+  /** The trace process: a host. */
   pid: number;
+  /** The thread: a process of the host, by virtual pid (0 for a process's metadata). */
   tid: number;
   /** µs; "X" only. */
   dur?: number;
@@ -36,14 +39,19 @@ export interface TraceEvent {
   id?: number;
   /** Flow end binding: "e" binds to the enclosing slice. */
   bp?: "e";
+  /** Category: process, fork, exec, signal or exit. */
   cat?: string;
+  /** Details shown when the event is selected. */
   args?: Record<string, unknown>;
 }
 
 /** The whole document. */
 export interface TraceDocument {
+  /** Metadata first per host and process, then each process's events. */
   traceEvents: TraceEvent[];
+  /** Show ns: virtual time has them. */
   displayTimeUnit: "ns";
+  /** The run's title and stop time. */
   otherData: Record<string, string>;
 }
 
