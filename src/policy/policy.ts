@@ -820,7 +820,6 @@ export class Policy implements KernelObserver {
   }
 }
 
-/** The program's path an exec event carries, unless it did not fit (or could not be read). */
 /** The longest argv text an exec event keeps (a bound on report.json), in characters. */
 const ARGV_TEXT_MAX = 4096;
 
@@ -836,6 +835,7 @@ function cmdline(text: string | null): string[] | null {
   return argv;
 }
 
+/** The program's path an exec event carries, unless it did not fit (or could not be read). */
 function execPath(event: RawEvent): string | null {
   const length = Number(BigInt.asIntN(64, event.args[0]));
   if (length <= 0 || length >= event.payload.length) return null;
