@@ -14,7 +14,7 @@ import { NamespaceError, Sandbox } from "./sandbox.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { runConfig, type RunReport, UsageError } from "./run.ts";
 import { DataDirectoryError } from "./data_directory.ts";
-import { renderTimeline } from "./report/timeline.ts";
+import { writeViews } from "./report/views.ts";
 import { announcePause } from "./debug/pause.ts";
 import { join } from "node:path";
 import { SCHEDULE_MODES, type ScheduleMode } from "./policy/scheduler.ts";
@@ -115,7 +115,7 @@ export async function run(path: string, dataDirectory?: string, pauseForDebuggin
   return report.mismatches.length === 0 ? 0 : EXIT_MISMATCH;
 }
 
-/** `umbra report`: prints one line per process and rewrites timeline.html; returns the exit code. */
+/** `umbra report`: prints one line per process and rewrites timeline.html and trace.json; returns the exit code. */
 export async function report(directory: string): Promise<number> {
   let saved: RunReport;
   try {
@@ -136,11 +136,12 @@ export async function report(directory: string): Promise<number> {
   const header = ["process", "pid", "ppid", "start", "end", "status", "expected"];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
-  await Deno.writeTextFile(
-    join(directory, "timeline.html"),
-    renderTimeline({ title: `umbra run: ${directory}`, stopTime: saved.stopTime, events: saved.events }),
-  );
-  console.error(`umbra: wrote ${join(directory, "timeline.html")}`);
+  const written = await writeViews(directory, {
+    title: `umbra run: ${directory}`,
+    stopTime: saved.stopTime,
+    events: saved.events,
+  });
+  console.error(`umbra: wrote ${written.join(" and ")}`);
   return saved.mismatches.length === 0 ? 0 : EXIT_MISMATCH;
 }
 
@@ -229,7 +230,8 @@ Examples:
       "after",
       `
 Outputs: <data>/processed-config.yaml, <data>/report.json, <data>/timeline.html,
-  <data>/hosts/<host>/<exe>.<pid>.stdout|.stderr; a re-run replaces these and keeps other files
+  <data>/trace.json (for Perfetto), <data>/hosts/<host>/<exe>.<pid>.stdout|.stderr;
+  a re-run replaces these and keeps other files
 Examples:
   umbra run examples/basic.yaml
   umbra run --pause-for-debugging server examples/basic.yaml   # then: gdb -ex 'target remote ...'
@@ -239,7 +241,7 @@ Examples:
       Deno.exitCode = await run(path, options.dataDirectory, options.pauseForDebugging);
     });
   cli.command("report")
-    .description("Summarise a run's data directory and regenerate its timeline.html.")
+    .description("Summarise a run's data directory and regenerate its timeline.html and trace.json.")
     .argument("<data-directory>", "the data directory of an earlier `umbra run`")
     .action(async (directory: string) => {
       Deno.exitCode = await report(directory);

@@ -30,6 +30,7 @@ const OUTPUTS: ReadonlyMap<string, "file" | "directory"> = new Map([
   ["processed-config.yaml", "file"],
   ["report.json", "file"],
   ["timeline.html", "file"],
+  ["trace.json", "file"],
   ["hosts", "directory"],
 ]);
 

@@ -3,7 +3,7 @@
  * start_time, gets its shutdown_signal at its shutdown_time, and whatever still runs at the
  * run's stop_time is killed and recorded as "running". Each process's end is checked against its
  * expected_final_state. Outputs land in the data directory: processed-config.yaml, report.json,
- * timeline.html, and hosts/<host>/<exe>.<pid>.stdout|.stderr|.strace (strace logging on).
+ * timeline.html, trace.json, and hosts/<host>/<exe>.<pid>.stdout|.stderr|.strace (strace logging on).
  * @module
  */
 
@@ -12,7 +12,7 @@ import { basename, join } from "node:path";
 import { type Config, type ExpectedFinalState, type ProcessConfig, processedConfigYaml } from "./config/config.ts";
 import type { UmbraEvent } from "./report/events.ts";
 import { type ProcessEntry, processesFromEvents } from "./report/report.ts";
-import { renderTimeline } from "./report/timeline.ts";
+import { writeViews } from "./report/views.ts";
 import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { resolveProgram } from "./program.ts";
 import { Sandbox, type SandboxProcess } from "./sandbox.ts";
@@ -192,10 +192,11 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
     failure,
   };
   await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
-  await Deno.writeTextFile(
-    join(dataDirectory, "timeline.html"),
-    renderTimeline({ title: `umbra run: ${dataDirectory}`, stopTime: String(stopTime), events: ordered }),
-  );
+  await writeViews(dataDirectory, {
+    title: `umbra run: ${dataDirectory}`,
+    stopTime: String(stopTime),
+    events: ordered,
+  });
   return report;
 }
 

@@ -181,6 +181,7 @@ umbraTest(
         "processed-config.yaml",
         "report.json",
         "timeline.html",
+        "trace.json",
       ]);
       equal(await Deno.readTextFile(`${out}/hosts/g/echo.1000.stdout`), text("second"));
       equal(await Deno.readTextFile(`${out}/notes.txt`), "mine");

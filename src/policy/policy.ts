@@ -658,7 +658,8 @@ export class Policy implements KernelObserver {
     const host = process.common.host;
     const time = this.#now();
     if (request === undefined) {
-      this.#emit({ kind: "exec", time, host, pid: process.id, path });
+      const argv = cmdline(this.native.readProc(`${event.tid}/cmdline`)) ?? [path];
+      this.#emit({ kind: "exec", time, host, pid: process.id, path, argv });
       return;
     }
     const argv = this.#argv.get(process) ?? [path];
@@ -845,6 +846,21 @@ export class Policy implements KernelObserver {
     this.#requests.delete(id);
     this.notify({ type: "spawn-failed", id, errno, message: spawnFailure(errno, what) });
   }
+}
+
+/** The longest argv text an exec event keeps (a bound on report.json), in characters. */
+const ARGV_TEXT_MAX = 4096;
+
+/**
+ * argv from /proc/<tid>/cmdline as it reads at the exec stop, before the program can rewrite it;
+ * cut at {@linkcode ARGV_TEXT_MAX} characters, a cut list ending in "…". Null when unreadable.
+ */
+function cmdline(text: string | null): string[] | null {
+  if (text === null || text === "") return null;
+  const cut = text.length > ARGV_TEXT_MAX;
+  const argv = (cut ? text.slice(0, ARGV_TEXT_MAX) : text).replace(/\0$/, "").split("\0");
+  if (cut) argv.push("…");
+  return argv;
 }
 
 /** The program's path an exec event carries, unless it did not fit (or could not be read). */

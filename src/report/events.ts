@@ -16,7 +16,8 @@ export type UmbraEvent =
   | { kind: "start"; time: string; host: string; pid: number; parent: number; name: string; argv: string[] }
   /** A process created by fork or clone (parent: its virtual parent). */
   | { kind: "fork"; time: string; host: string; pid: number; parent: number; name: string }
-  | { kind: "exec"; time: string; host: string; pid: number; path: string }
+  /** A process exec'd `path` with `argv` (absent in reports of older umbra versions). */
+  | { kind: "exec"; time: string; host: string; pid: number; path: string; argv?: string[] }
   /** A signal delivered to `to`; `from` is the sender, null for one from outside the sandbox. */
   | { kind: "signal"; time: string; host: string; from: number | null; to: number; signal: string }
   | { kind: "exit"; time: string; host: string; pid: number; status: EventExitStatus };

@@ -1,64 +1,52 @@
 /**
- * The timeline of a run as one self-contained HTML document: a lifeline per process on a virtual-time
- * axis, grouped by host and nested by parent, with marks for forks, execs, signals and exits. The page
- * needs no network; its inline script draws the time axis, zooms (buttons, Ctrl+wheel) and shows
- * details on hover.
+ * The timeline of a run as one self-contained HTML document: a row per process with its lifeline
+ * on a virtual-time axis, grouped by host and nested by parent, with marks for starts, forks,
+ * execs, signals and exits. Built to stay readable at thousands of processes: no line crosses
+ * rows (a row's hover lights its parent and a signal's sender instead), a parent's forks and the
+ * signals of one kind a process receives close together fold into one mark with a count
+ * (SIGCHLD above all), subtrees collapse, and a filter box keeps the rows whose pid, name or argv
+ * match. The page needs no network; its inline script draws the time axis, zooms (buttons,
+ * Ctrl+wheel), filters, collapses and shows details on hover. The address's fragment sets the
+ * state on load: `#filter=echo&collapse=1000,1002` (or `collapse=all`).
  * @module
  */
 
-import type { EventExitStatus, TimelineInput, UmbraEvent } from "./events.ts";
+import type { TimelineInput } from "./events.ts";
+import {
+  buildModel,
+  describeEnd,
+  endOf,
+  type Model,
+  type Proc,
+  programArgv,
+  quoteArgv,
+  type Sig,
+  who,
+} from "./lifelines.ts";
 
 /** Height of one row (a process or a host's header), in CSS pixels. */
 const ROW = 20;
 /** Width of the label column, in CSS pixels. */
-const LABELS = 280;
+const LABELS = 320;
 /** Indentation per nesting level, and the deepest level that still indents. */
-const INDENT = 12;
-const MAX_INDENT_DEPTH = 14;
-
-/** One process as the timeline draws it. */
-interface Proc {
-  host: string;
-  pid: number;
-  parentPid: number;
-  name: string;
-  argv: string[] | null;
-  origin: "start" | "fork" | "unknown";
-  start: number;
-  startText: string;
-  parent: Proc | null;
-  children: Proc[];
-  execs: { time: number; text: string; path: string }[];
-  exit: { time: number; text: string; status: EventExitStatus } | null;
-  row: number;
-  depth: number;
-}
-
-/** A signal between two processes (or from outside: `from` null). */
-interface Sig {
-  time: number;
-  text: string;
-  signal: string;
-  fromPid: number | null;
-  from: Proc | null;
-  to: Proc;
-}
-
-/** Everything the page shows, with rows assigned (`procs` in row order). */
-interface Model {
-  end: number;
-  stop: number;
-  hosts: { name: string; row: number; procs: Proc[] }[];
-  procs: Proc[];
-  signals: Sig[];
-  rows: number;
-}
+const INDENT = 10;
+const MAX_INDENT_DEPTH = 16;
+/** Label text beyond this many characters is cut (the hover shows all of it). */
+const LABEL_MAX = 100;
+/**
+ * Marks of one kind on one row closer than 1/FOLD_BINS of the axis fold into one: a shell's
+ * thousand SIGCHLDs become a few marks with counts, and the page stays small.
+ */
+const FOLD_BINS = 400;
+/** A folded mark's hover names this many of its events, then counts the rest. */
+const FOLD_NAMED = 8;
 
 /**
  * Renders a run's timeline as one HTML document (inline CSS and script, no external resources).
- * Every process gets exactly one element with class `lifeline` and `data-pid`/`data-host`; the
- * element `#summary` gets `data-lifelines`, `data-errors` and `data-rendered="yes"` once the page's
- * script has run.
+ * Every process gets one element with class `row` (`data-pid`, `data-host`, `data-depth`) holding
+ * exactly one `lifeline`; the element `#summary` gets `data-rows` (processes), `data-visible`
+ * (rows shown after filter and collapse), `data-errors` and `data-rendered="yes"` once the
+ * page's script has run.
  */
 export function renderTimeline(input: TimelineInput): string {
   const model = buildModel(input);
@@ -70,16 +58,14 @@ export function renderTimeline(input: TimelineInput): string {
     `<style>${CSS}</style></head>`,
     `<body><div id="timeline" data-end="${model.end}" data-labels="${LABELS}">`,
     renderHeader(input.title, model),
-    '<div id="scroller"><div class="head"><div class="corner">process <span class="pid">pid</span></div>',
+    '<div id="scroller"><div class="head"><div class="corner">pid · argv</div>',
     '<div id="axis" class="plotw"></div></div>',
-    `<div class="body"><div class="labels">${renderLabels(model)}</div>`,
-    `<div id="plot" class="plotw" style="height:${model.rows * ROW}px">`,
-    '<div id="grid"></div>',
-    renderPlot(model),
-    "</div></div></div>",
+    '<div id="rows"><div id="grid" class="plotw"></div>',
+    renderRows(model),
+    "</div></div>",
     '<div id="tip" hidden></div>',
-    `<div id="summary" hidden data-processes="${model.procs.length}" data-lifelines="" data-errors="0"`,
-    ' data-rendered="no"></div>',
+    `<div id="summary" hidden data-processes="${model.procs.length}" data-lifelines="" data-visible=""`,
+    ' data-errors="0" data-rendered="no"></div>',
     `</div><script>${clientScript()}</script></body></html>`,
   ].join("\n");
 }
@@ -135,164 +121,76 @@ export function niceTickStep(minimum: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The model: processes, their nesting and their rows.
-
-function buildModel(input: TimelineInput): Model {
-  const stop = toNs(input.stopTime);
-  const events = input.events.map((event, index) => ({ event, index, time: toNs(event.time) }))
-    .sort((a, b) => a.time - b.time || a.index - b.index);
-  const procs: Proc[] = [];
-  const signals: Sig[] = [];
-  const current = new Map<string, Proc>();
-  for (const { event, time } of events) applyEvent(event, time, current, procs, signals);
-  const end = events.reduce((max, e) => Math.max(max, e.time), Math.max(1, stop));
-  const { hosts, rows } = assignRows(procs);
-  return { end, stop, hosts, procs: hosts.flatMap((host) => host.procs), signals, rows };
-}
-
-function toNs(text: string): number {
-  const value = Number(text);
-  return Number.isFinite(value) && value > 0 ? value : 0;
-}
-
-function applyEvent(event: UmbraEvent, time: number, current: Map<string, Proc>, procs: Proc[], sigs: Sig[]): void {
-  const find = (pid: number) => current.get(`${event.host}/${pid}`) ?? null;
-  const need = (pid: number) => find(pid) ?? create(current, procs, unknownProc(event.host, pid, time, event.time));
-  switch (event.kind) {
-    case "start":
-    case "fork": {
-      const proc = newProc(event, time, find(event.parent));
-      create(current, procs, proc);
-      break;
-    }
-    case "exec":
-      need(event.pid).execs.push({ time, text: event.time, path: event.path });
-      break;
-    case "exit":
-      need(event.pid).exit = { time, text: event.time, status: event.status };
-      break;
-    case "signal": {
-      const from = event.from === null ? null : find(event.from);
-      sigs.push({ time, text: event.time, signal: event.signal, fromPid: event.from, from, to: need(event.to) });
-      break;
-    }
-  }
-}
-
-function create(current: Map<string, Proc>, procs: Proc[], proc: Proc): Proc {
-  current.set(`${proc.host}/${proc.pid}`, proc);
-  procs.push(proc);
-  proc.parent?.children.push(proc);
-  return proc;
-}
-
-function newProc(event: UmbraEvent & { kind: "start" | "fork" }, time: number, parent: Proc | null): Proc {
-  return {
-    host: event.host,
-    pid: event.pid,
-    parentPid: event.parent,
-    name: event.name,
-    argv: event.kind === "start" ? event.argv : null,
-    origin: event.kind,
-    start: time,
-    startText: event.time,
-    parent,
-    children: [],
-    execs: [],
-    exit: null,
-    row: 0,
-    depth: 0,
-  };
-}
-
-function unknownProc(host: string, pid: number, time: number, text: string): Proc {
-  const proc = newProc({ kind: "fork", time: text, host, pid, parent: 0, name: `pid ${pid}` }, time, null);
-  proc.origin = "unknown";
-  return proc;
-}
-
-/** Hosts in order of appearance, each a header row then its process trees depth first, siblings by pid. */
-function assignRows(procs: Proc[]): { hosts: Model["hosts"]; rows: number } {
-  const hosts: Model["hosts"] = [];
-  const byHost = new Map<string, Proc[]>();
-  for (const proc of procs) {
-    if (!byHost.has(proc.host)) byHost.set(proc.host, []);
-    byHost.get(proc.host)!.push(proc);
-  }
-  let row = 0;
-  for (const [name, members] of byHost) {
-    const group = { name, row: row++, procs: [] as Proc[] };
-    const visit = (proc: Proc, depth: number) => {
-      proc.row = row++;
-      proc.depth = depth;
-      group.procs.push(proc);
-      for (const child of sortByPid(proc.children)) visit(child, depth + 1);
-    };
-    for (const root of sortByPid(members.filter((p) => !p.parent))) visit(root, 0);
-    hosts.push(group);
-  }
-  return { hosts, rows: row };
-}
-
-function sortByPid(procs: Proc[]): Proc[] {
-  return [...procs].sort((a, b) => a.pid - b.pid || a.start - b.start);
-}
-
-// ---------------------------------------------------------------------------------------------
 // Text: labels and hover details.
-
-function label(proc: Proc): string {
-  const last = proc.execs.at(-1);
-  const program = last ? basename(last.path) : null;
-  return program && program !== proc.name ? `${proc.name} → ${program}` : proc.name;
-}
-
-function basename(path: string): string {
-  return path.slice(path.lastIndexOf("/") + 1) || path;
-}
-
-function who(proc: Proc): string {
-  return `${proc.name} (pid ${proc.pid})`;
-}
 
 function at(time: number, text: string): string {
   return `${formatTime(time)} (${text} ns)`;
 }
 
-function quoteArgv(argv: string[]): string {
-  return argv.map((arg) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : JSON.stringify(arg)).join(" ");
+/** The argv a row shows, whole (the label cuts it). */
+function labelText(proc: Proc): string {
+  return quoteArgv(programArgv(proc)).replaceAll("\n", "↵");
 }
 
-function describeStatus(proc: Proc, stop: number): string {
+function describeStatus(proc: Proc, model: Model): string {
   const exit = proc.exit;
-  if (!exit || exit.status.kind === "running") return `still running at stop (${formatTime(stop)})`;
-  const status = exit.status;
-  const how = status.kind === "exited"
-    ? `exited with code ${status.code}`
-    : `killed by ${status.signal} (${status.number})${status.coreDumped ? ", core dumped" : ""}`;
-  return `${how} at ${at(exit.time, exit.text)}`;
+  const running = !exit || exit.status.kind === "running";
+  return running
+    ? `${describeEnd(proc)} (${formatTime(model.stop)})`
+    : `${describeEnd(proc)} at ${at(exit.time, exit.text)}`;
 }
 
-function procDetails(proc: Proc, stop: number): string {
-  const lines = [`${who(proc)} on ${proc.host}`];
+/** A row's hover: its argv first (what the filter searches), then the rest. */
+function procDetails(proc: Proc, model: Model): string {
+  const lines = [labelText(proc), `${who(proc)} on ${proc.host}`];
   if (proc.parent) lines.push(`parent: ${who(proc.parent)}`);
   else if (proc.origin !== "unknown") lines.push(`parent: pid ${proc.parentPid}`);
-  if (proc.argv) lines.push(`argv: ${quoteArgv(proc.argv)}`);
   const how = { start: "started", fork: "forked", unknown: "first seen" }[proc.origin];
   lines.push(`${how} at ${at(proc.start, proc.startText)}`);
   for (const exec of proc.execs) lines.push(`exec ${exec.path} at ${at(exec.time, exec.text)}`);
-  lines.push(describeStatus(proc, stop));
+  lines.push(describeStatus(proc, model));
+  if (proc.children.length > 0) lines.push(`children: ${proc.children.length}`);
   return lines.join("\n");
 }
 
-function signalDetails(sig: Sig): string {
-  const from = sig.fromPid === null
-    ? "outside the sandbox"
-    : sig.from
-    ? who(sig.from)
-    : `pid ${sig.fromPid} (not a traced process)`;
-  return [`${sig.signal} on ${sig.to.host}`, `from ${from}`, `to ${who(sig.to)}`, `at ${at(sig.time, sig.text)}`]
-    .join("\n");
+function sender(sig: Sig): string {
+  if (sig.fromPid === null) return "outside the sandbox";
+  return sig.from ? who(sig.from) : `pid ${sig.fromPid} (not a traced process)`;
+}
+
+function signalDetails(group: Sig[]): string {
+  const first = group[0];
+  const last = group[group.length - 1];
+  if (group.length === 1) {
+    return [
+      `${first.signal} on ${first.to.host}`,
+      `from ${sender(first)}`,
+      `to ${who(first.to)}`,
+      `at ${at(first.time, first.text)}`,
+    ]
+      .join("\n");
+  }
+  return [
+    `${first.signal} ×${group.length} on ${first.to.host}`,
+    `to ${who(first.to)}`,
+    `from ${named(group.map(sender))}`,
+    `between ${at(first.time, first.text)} and ${at(last.time, last.text)}`,
+  ].join("\n");
+}
+
+function forkDetails(parent: Proc, group: Proc[]): string {
+  const first = group[0];
+  const last = group[group.length - 1];
+  const children = named(group.map((child) => `${child.pid}`));
+  if (group.length === 1) return `fork: ${who(parent)} → pid ${first.pid}\nat ${at(first.start, first.startText)}`;
+  return `fork ×${group.length}: ${who(parent)} → pids ${children}\n` +
+    `between ${at(first.start, first.startText)} and ${at(last.start, last.startText)}`;
+}
+
+/** The first FOLD_NAMED of a list, then how many more. */
+function named(items: string[]): string {
+  const shown = items.slice(0, FOLD_NAMED).join(", ");
+  return items.length > FOLD_NAMED ? `${shown} and ${items.length - FOLD_NAMED} more` : shown;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,9 +201,10 @@ function renderHeader(title: string, model: Model): string {
     ` · stop at ${formatTime(model.stop)} · ${model.signals.length} signals`;
   const legend = [
     ["start", "start"],
-    ["fork-sample", "fork"],
+    ["forks", "fork"],
     ["exec", "exec"],
-    ["sig-sample", "signal"],
+    ["sig", "signal"],
+    ["sig chld", "SIGCHLD"],
     ["exit ok", "exit 0"],
     ["exit fail", "exit ≠ 0"],
     ["exit killed", "killed"],
@@ -314,51 +213,56 @@ function renderHeader(title: string, model: Model): string {
   return [
     `<header><h1>${escapeHtml(title)}</h1><span class="stats">${escapeHtml(stats)}</span>`,
     `<span class="legend">${legend.join("")}</span>`,
-    '<span class="zoom"><button id="zoom-out" title="zoom out">−</button><button id="zoom-fit">fit</button>',
+    '<input id="filter" type="search" placeholder="filter: pid, name or argv" autocomplete="off">',
+    '<span class="zoom"><button id="collapse-all" title="collapse every subtree">collapse</button>',
+    '<button id="expand-all" title="expand every subtree">expand</button> ',
+    '<button id="zoom-out" title="zoom out">−</button><button id="zoom-fit">fit</button>',
     '<button id="zoom-in" title="zoom in">+</button><span class="hint">Ctrl+wheel zooms</span></span></header>',
   ].join("");
 }
 
-function renderLabels(model: Model): string {
+function renderRows(model: Model): string {
   const parts: string[] = [];
+  const signals = signalsByTarget(model);
   for (const host of model.hosts) {
+    const count = `${host.procs.length} process${host.procs.length === 1 ? "" : "es"}`;
     parts.push(
-      `<div class="lab host" id="row-${host.row}">${escapeHtml(host.name)} <span class="pid">${host.procs.length}` +
-        ` process${host.procs.length === 1 ? "" : "es"}</span></div>`,
+      `<div class="row host" id="r${host.row}" data-host="${escapeHtml(host.name)}"><div class="lab">` +
+        `${escapeHtml(host.name)} <span class="pid">${count}</span></div><div class="track plotw"></div></div>`,
     );
-    for (const proc of host.procs) {
-      const indent = 6 + Math.min(proc.depth, MAX_INDENT_DEPTH) * INDENT;
-      parts.push(
-        `<div class="lab" id="row-${proc.row}" style="padding-left:${indent}px" data-tip="${
-          escapeHtml(procDetails(proc, model.stop))
-        }"><span class="name">${escapeHtml(label(proc))}</span> <span class="pid">${proc.pid}</span></div>`,
-      );
-    }
+    for (const proc of host.procs) parts.push(renderRow(proc, model, signals.get(proc) ?? []));
   }
-  return parts.join("");
+  return parts.join("\n");
 }
 
-function renderPlot(model: Model): string {
-  const bands = model.hosts.map((host) => `<div class="band" style="top:${host.row * ROW}px"></div>`);
-  const lifelines = model.procs.map((proc) => renderLifeline(proc, model));
-  const forks = model.procs.filter((p) => p.parent).map((proc) => renderFork(proc, model));
-  const signals = model.signals.map((sig) => renderSignal(sig, model));
-  const marks = model.procs.flatMap((proc) => renderMarks(proc, model));
-  return [...bands, ...lifelines, ...forks, ...signals, ...marks].join("\n");
+function signalsByTarget(model: Model): Map<Proc, Sig[]> {
+  const byTarget = new Map<Proc, Sig[]>();
+  for (const sig of model.signals) {
+    if (!byTarget.has(sig.to)) byTarget.set(sig.to, []);
+    byTarget.get(sig.to)!.push(sig);
+  }
+  return byTarget;
 }
 
+function renderRow(proc: Proc, model: Model, signals: Sig[]): string {
+  const indent = 18 + Math.min(proc.depth, MAX_INDENT_DEPTH) * INDENT;
+  const text = labelText(proc);
+  const shown = text.length > LABEL_MAX ? `${text.slice(0, LABEL_MAX)}…` : text;
+  const toggle = proc.children.length > 0 ? `<b class="tog" data-kids="${proc.children.length}"></b>` : "";
+  const attributes = [
+    `class="row" id="r${proc.row}" data-pid="${proc.pid}" data-host="${escapeHtml(proc.host)}"`,
+    `data-depth="${proc.depth}"`,
+    ...(proc.parent ? [`data-parent="r${proc.parent.row}"`] : []),
+    `data-name="${escapeHtml(proc.name)}" data-tip="${escapeHtml(procDetails(proc, model))}"`,
+  ];
+  return `<div ${attributes.join(" ")}><div class="lab" style="padding-left:${indent}px">${toggle}` +
+    `<span class="pid">${proc.pid}</span> <span class="name">${escapeHtml(shown)}</span></div>` +
+    `<div class="track plotw">${renderLifeline(proc, model)}${renderMarks(proc, model, signals)}</div></div>`;
+}
+
+/** A percentage of the axis, short: 5 decimals keep a mark within 2 px at the deepest zoom. */
 function x(time: number, model: Model): string {
-  return `${(time / model.end * 100).toFixed(6)}%`;
-}
-
-function center(row: number): number {
-  return row * ROW + ROW / 2;
-}
-
-function endOf(proc: Proc, model: Model): number {
-  const exit = proc.exit;
-  if (exit && exit.status.kind !== "running") return exit.time;
-  return Math.max(proc.start, model.stop, exit?.time ?? 0);
+  return `${Number((time / model.end * 100).toFixed(5))}%`;
 }
 
 function statusClass(proc: Proc): string {
@@ -369,63 +273,76 @@ function statusClass(proc: Proc): string {
 }
 
 function renderLifeline(proc: Proc, model: Model): string {
-  const width = ((endOf(proc, model) - proc.start) / model.end * 100).toFixed(6);
-  return `<div class="lifeline st-${statusClass(proc)}" data-pid="${proc.pid}" data-host="${escapeHtml(proc.host)}"` +
-    ` data-depth="${proc.depth}" data-row="${proc.row}" data-tip="${escapeHtml(procDetails(proc, model.stop))}"` +
-    ` style="left:${x(proc.start, model)};width:${width}%;top:${center(proc.row) - 3}px"></div>`;
+  const width = Number(((endOf(proc, model) - proc.start) / model.end * 100).toFixed(5));
+  return `<div class="lifeline st-${statusClass(proc)}" style="left:${x(proc.start, model)};width:${width}%"></div>`;
 }
 
-function renderFork(proc: Proc, model: Model): string {
-  const parent = proc.parent!;
-  const top = center(parent.row);
-  const tip = `fork: ${who(parent)} → ${who(proc)}\nat ${at(proc.start, proc.startText)}`;
-  return `<div class="fork" data-row="${proc.row}" data-tip="${escapeHtml(tip)}" style="left:${x(proc.start, model)};` +
-    `top:${top}px;height:${center(proc.row) - top}px"></div>`;
-}
-
-function renderSignal(sig: Sig, model: Model): string {
-  const tip = escapeHtml(signalDetails(sig));
-  const left = x(sig.time, model);
-  const to = center(sig.to.row);
-  if (sig.from === sig.to) {
-    return `<i class="mark sig self" data-row="${sig.to.row}" data-tip="${tip}" style="left:${left};top:${to}px"></i>`;
+/**
+ * Groups time-sorted items whose times lie within 1/FOLD_BINS of the axis of the group's first.
+ * Linear; the groups keep the items' order.
+ */
+function fold<T>(items: readonly T[], time: (item: T) => number, span: number): T[][] {
+  const gap = span / FOLD_BINS;
+  const groups: T[][] = [];
+  for (const item of items) {
+    const group = groups.at(-1);
+    if (group && time(item) - time(group[0]) <= gap) group.push(item);
+    else groups.push([item]);
   }
-  const from = sig.from ? center(sig.from.row) : 0;
-  const kind = `${sig.from ? "" : " outside"} ${from < to ? "down" : "up"}`;
-  return `<div class="sig${kind}" data-row="${sig.to.row}" data-tip="${tip}" style="left:${left};` +
-    `top:${Math.min(from, to)}px;height:${Math.abs(to - from)}px"></div>`;
+  return groups;
 }
 
-function renderMarks(proc: Proc, model: Model): string[] {
-  const mark = (cls: string, time: number, tip: string) =>
-    `<i class="mark ${cls}" data-row="${proc.row}" data-tip="${escapeHtml(tip)}" style="left:${x(time, model)};top:${
-      center(proc.row)
-    }px"></i>`;
+/** Start, exec and exit marks (their hover is the row's), folded forks and signals (their own). */
+function renderMarks(proc: Proc, model: Model, signals: Sig[]): string {
   const marks: string[] = [];
-  if (proc.origin === "start") {
-    marks.push(
-      mark(
-        "start",
-        proc.start,
-        `start: ${who(proc)}\nargv: ${quoteArgv(proc.argv ?? [])}\nat ${at(proc.start, proc.startText)}`,
-      ),
-    );
+  const mark = (cls: string, time: number, extra = "") =>
+    marks.push(`<i class="mark ${cls}"${extra} style="left:${x(time, model)}"></i>`);
+  if (proc.origin === "start") mark("start", proc.start);
+  for (const exec of proc.execs) mark("exec", exec.time);
+  const children = [...proc.children].sort((a, b) => a.start - b.start);
+  for (const group of fold(children, (child) => child.start, model.end)) {
+    // No count drawn: the children's rows show them.
+    mark("forks", group[0].start, ` data-tip="${escapeHtml(forkDetails(proc, group))}"`);
   }
-  for (const exec of proc.execs) {
-    marks.push(mark("exec", exec.time, `exec: ${who(proc)}\npath: ${exec.path}\nat ${at(exec.time, exec.text)}`));
+  const byKind = new Map<string, Sig[]>();
+  for (const sig of signals) {
+    const kind = `${sig.signal}${sig.from === sig.to ? " self" : ""}`;
+    if (!byKind.has(kind)) byKind.set(kind, []);
+    byKind.get(kind)!.push(sig);
   }
-  const status = statusClass(proc);
-  const time = status === "running" ? endOf(proc, model) : proc.exit!.time;
-  marks.push(mark(`exit ${status}`, time, `${who(proc)}\n${describeStatus(proc, model.stop)}`));
-  return marks;
+  for (const [kind, list] of byKind) {
+    for (const group of fold(list, (sig) => sig.time, model.end)) {
+      mark(signalClass(kind, group), group[0].time, signalExtra(group));
+    }
+  }
+  mark(`exit ${statusClass(proc)}`, endOf(proc, model));
+  return marks.join("");
+}
+
+function folded(count: number, tip: string): string {
+  return `${count > 1 ? ` data-n="×${count}"` : ""} data-tip="${escapeHtml(tip)}"`;
+}
+
+function signalClass(kind: string, group: Sig[]): string {
+  const [signal, self] = kind.split(" ");
+  const outside = group.every((sig) => sig.fromPid === null);
+  return `sig${signal === "SIGCHLD" ? " chld" : ""}${self ? " self" : ""}${outside ? " out" : ""}`;
+}
+
+/** The sender's row, for the hover to light, when one traced process sent them all. */
+function signalExtra(group: Sig[]): string {
+  const from = group[0].from;
+  const one = from !== null && from !== group[0].to && group.every((sig) => sig.from === from);
+  return `${one ? ` data-from="r${from.row}"` : ""}${folded(group.length, signalDetails(group))}`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Style and script.
 
 const CSS = `
-:root { --row: ${ROW}px; --labels: ${LABELS}px; --line: #5b7fa6; --sig: #8e44ad; --ok: #2e9d4f; --fail: #e07b00;
-  --killed: #d62d20; --running: #7a7a7a; --exec: #e0a800; --fork: #8aa4c0; --band: #eef2f7; --grid: #e6e6e6; }
+:root { --row: ${ROW}px; --labels: ${LABELS}px; --line: #5b7fa6; --sig: #8e44ad; --chld: #b9a3cc; --ok: #2e9d4f;
+  --fail: #e07b00; --killed: #d62d20; --running: #7a7a7a; --exec: #e0a800; --fork: #7d98b8; --band: #eef2f7;
+  --grid: #e6e6e6; }
 * { box-sizing: border-box; }
 html, body { margin: 0; height: 100%; }
 body { font: 12px/1.3 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #222; }
@@ -437,7 +354,8 @@ h1 { font-size: 15px; margin: 0; max-width: 40vw; overflow: hidden; text-overflo
 .legend { display: flex; flex-wrap: wrap; gap: 4px 12px; }
 .key { display: inline-flex; align-items: center; gap: 4px; }
 .swatch { position: relative; display: inline-block; width: 14px; height: 14px; }
-.swatch .mark { top: 7px; left: 7px; }
+.swatch .mark { top: 7px !important; left: 7px; }
+#filter { font: inherit; width: 220px; padding: 2px 6px; }
 .zoom button { font: inherit; min-width: 28px; margin-right: 2px; cursor: pointer; }
 .zoom .hint { margin-left: 6px; }
 #scroller { flex: 1; overflow: auto; position: relative; }
@@ -448,37 +366,35 @@ h1 { font-size: 15px; margin: 0; max-width: 40vw; overflow: hidden; text-overflo
 .plotw { width: var(--plot-w); flex: none; position: relative; margin-right: 48px; }
 #axis .tick { position: absolute; top: 0; height: 100%; border-left: 1px solid #999; }
 #axis .tick span { position: absolute; left: 3px; top: 6px; white-space: nowrap; color: #444; }
-.body { display: flex; width: max-content; }
-.labels { position: sticky; left: 0; z-index: 4; width: var(--labels); flex: none; background: #fff;
-  border-right: 1px solid #bbb; }
-.lab { height: var(--row); line-height: var(--row); padding-right: 6px; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; cursor: default; }
-.lab:nth-child(even) { background: #fbfbfb; }
-.lab.host { background: var(--band); font-weight: 600; padding-left: 6px; border-top: 1px solid #d5dde8; }
-.lab.hl { background: #fff3c4; }
-.pid { color: #888; font-variant-numeric: tabular-nums; font-weight: normal; }
-#plot { background: repeating-linear-gradient(#fff 0 var(--row), #fbfbfb var(--row) calc(2 * var(--row))); }
+#rows { position: relative; width: max-content; }
+#grid { position: absolute; top: 0; bottom: 0; left: var(--labels); }
 #grid .gl { position: absolute; top: 0; bottom: 0; border-left: 1px solid var(--grid); }
-.band { position: absolute; left: 0; right: 0; height: var(--row); background: var(--band);
-  border-top: 1px solid #d5dde8; }
-.lifeline { position: absolute; height: 6px; min-width: 2px; border-radius: 3px; background: var(--line); }
-.lifeline:hover, .lifeline.hl { background: #2b5a8c; box-shadow: 0 0 0 2px #fff3c4; }
+.row { display: flex; height: var(--row); }
+.row[hidden] { display: none; }
+.row:nth-child(odd) .lab { background: #fbfbfb; }
+.lab { position: sticky; left: 0; z-index: 4; width: var(--labels); flex: none; height: var(--row);
+  line-height: var(--row); padding-right: 6px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  cursor: default; background: #fff; border-right: 1px solid #bbb; }
+.row.host .lab { background: var(--band); font-weight: 600; padding-left: 6px; border-top: 1px solid #d5dde8; }
+.row.host .track { background: var(--band); border-top: 1px solid #d5dde8; }
+.row.hl .lab { background: #fff3c4; }
+.row.hl-peer .lab { background: #e8f0fb; }
+.row.context .lab { color: #999; }
+.pid { color: #888; font-variant-numeric: tabular-nums; font-weight: normal; }
+.tog { display: inline-block; width: 14px; margin-left: -14px; color: #557; cursor: pointer; font-weight: normal; }
+.tog::before { content: "▾"; }
+.row.closed .tog::before { content: "▸"; }
+.row.closed .tog { width: auto; margin-right: 4px; }
+.row.closed .tog::after { content: "+" attr(data-kids); font-size: 10px; }
+.track { height: var(--row); }
+.lifeline { position: absolute; top: 7px; height: 6px; min-width: 2px; border-radius: 3px; background: var(--line); }
+.lifeline:hover, .row.hl .lifeline { background: #2b5a8c; box-shadow: 0 0 0 2px #fff3c4; }
 .lifeline.st-killed { background: linear-gradient(90deg, var(--line) 80%, #c0605a); }
-.fork { position: absolute; width: 7px; margin-left: -3px; }
-.fork::before { content: ""; position: absolute; left: 3px; top: 0; bottom: 0; border-left: 1px solid var(--fork); }
-.fork::after { content: ""; position: absolute; left: 1px; top: -2px; width: 5px; height: 5px; border-radius: 50%;
-  background: var(--fork); }
-.sig { position: absolute; width: 9px; margin-left: -4px; z-index: 2; }
-.sig::before { content: ""; position: absolute; left: 4px; top: 0; bottom: 0; border-left: 1.5px solid var(--sig); }
-.sig.outside { background: linear-gradient(var(--sig), var(--sig)) no-repeat 4px 100% / 1.5px calc(1.2 * var(--row)); }
-.sig.outside::before { border-left: 1px dashed var(--sig); opacity: .3; }
-.sig::after { content: ""; position: absolute; left: 0; border: 4.5px solid transparent; }
-.sig.down::after { bottom: -4px; border-top: 7px solid var(--sig); border-bottom-width: 0; }
-.sig.up::after { top: -4px; border-bottom: 7px solid var(--sig); border-top-width: 0; }
-.sig:hover::before { border-left-width: 3px; left: 3px; }
-.mark { position: absolute; z-index: 3; display: block; transform: translate(-50%, -50%); }
+.mark { position: absolute; z-index: 3; display: block; top: 10px; transform: translate(-50%, -50%); }
+.mark[data-n]::after { content: attr(data-n); position: absolute; left: 8px; top: -3px; font-size: 9px;
+  line-height: 9px; color: #555; white-space: nowrap; }
 .mark.start { width: 3px; height: 14px; background: #1d3f66; }
-.mark.fork-sample { width: 1px; height: 14px; background: var(--fork); }
+.mark.forks { top: 15px; width: 3px; height: 9px; background: var(--fork); }
 .mark.exec { width: 9px; height: 9px; background: var(--exec); border: 1px solid #8a6800;
   transform: translate(-50%, -50%) rotate(45deg); }
 .mark.exit { width: 10px; height: 10px; }
@@ -490,15 +406,21 @@ h1 { font-size: 15px; margin: 0; max-width: 40vw; overflow: hidden; text-overflo
 .mark.exit.killed::after { transform: rotate(-45deg); }
 .mark.exit.running { width: 0; height: 0; border: 6px solid transparent; border-left: 9px solid var(--running);
   border-right-width: 0; transform: translate(-2px, -50%); }
-.mark.sig.self { width: 10px; height: 10px; margin: 0; border-radius: 50%; border: 2px solid var(--sig); }
-.mark.sig-sample { width: 3px; height: 14px; background: var(--sig); }
-.mark:hover { outline: 2px solid #fff3c4; }
+.mark.sig { top: 4px; width: 0; height: 0; border: 5px solid transparent; border-top: 8px solid var(--sig);
+  border-bottom-width: 0; }
+.mark.sig.out { border-top-color: #c9a3de; }
+.mark.sig.chld { top: 4px; width: 2px; height: 7px; border: 0; background: var(--chld); }
+.mark.sig.self { top: 10px; width: 10px; height: 10px; border: 2px solid var(--sig); border-radius: 50%; }
+.mark:hover { outline: 2px solid #e0b400; }
 #tip { position: fixed; z-index: 10; max-width: 560px; padding: 6px 8px; white-space: pre-wrap; word-break: break-all;
   pointer-events: none; background: #222; color: #fff; border-radius: 4px; box-shadow: 0 2px 8px rgba(0,0,0,.3);
   font: 12px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
 `;
 
-/** The page's script: axis ticks for the visible range, zoom, hover details; records errors in #summary. */
+/**
+ * The page's script: axis ticks for the visible range, zoom, filter, collapse, hover details;
+ * records errors in #summary.
+ */
 function clientScript(): string {
   return `"use strict";
 ${formatTime.toString()}
@@ -515,11 +437,18 @@ ${niceTickStep.toString()}
   function main() {
     var root = document.getElementById("timeline");
     var scroller = document.getElementById("scroller");
-    var axis = document.getElementById("axis");
-    var grid = document.getElementById("grid");
-    var tip = document.getElementById("tip");
     var end = Number(root.getAttribute("data-end"));
     var labels = Number(root.getAttribute("data-labels"));
+    var rows = Array.prototype.slice.call(document.querySelectorAll("#rows > .row"));
+    var zoom = setupZoom(scroller, root, end, labels);
+    setupRows(rows);
+    setupHover(scroller);
+    zoom();
+  }
+
+  function setupZoom(scroller, root, end, labels) {
+    var axis = document.getElementById("axis");
+    var grid = document.getElementById("grid");
     var zoom = 1;
     var pending = false;
     function base() { return Math.max(200, scroller.clientWidth - labels - 48); }
@@ -562,15 +491,103 @@ ${niceTickStep.toString()}
     document.getElementById("zoom-in").addEventListener("click", function () { zoomBy(2); });
     document.getElementById("zoom-out").addEventListener("click", function () { zoomBy(0.5); });
     document.getElementById("zoom-fit").addEventListener("click", function () { zoom = 1; apply(); });
+    return apply;
+  }
+
+  // Filter and collapse. Rows are in depth-first order, so a subtree is the run of rows after
+  // its root that are deeper than it. While a filter is set it alone decides: the rows that match
+  // and, greyed, their ancestors; otherwise collapsed subtrees hide.
+  function setupRows(rows) {
+    var input = document.getElementById("filter");
+    var byId = {};
+    var procs = rows.filter(function (row) { return !row.classList.contains("host"); });
+    procs.forEach(function (row) {
+      byId[row.id] = row;
+      var tip = row.getAttribute("data-tip") || "";
+      // The name without its trailing pid: a number finds that pid, not every name holding its digits.
+      var name = (row.getAttribute("data-name") || "").replace(/\\.\\d+$/, "");
+      row.searchText = (tip.split("\\n")[0] + " " + name).toLowerCase();
+    });
+    function matches(row, query) {
+      if (/^\\d+$/.test(query) && row.getAttribute("data-pid") === query) return true;
+      return row.searchText.indexOf(query) >= 0;
+    }
+    function refresh() {
+      var query = input.value.trim().toLowerCase();
+      var shown = {};
+      if (query) {
+        procs.forEach(function (row) {
+          if (!matches(row, query)) return;
+          shown[row.id] = "match";
+          for (var up = byId[row.getAttribute("data-parent")]; up && !shown[up.id]; up = byId[up.getAttribute("data-parent")]) {
+            shown[up.id] = "context";
+          }
+        });
+      }
+      var hideDeeperThan = Infinity;
+      var visible = 0;
+      rows.forEach(function (row) {
+        if (row.classList.contains("host")) { hideDeeperThan = Infinity; return; }
+        var depth = Number(row.getAttribute("data-depth"));
+        if (depth <= hideDeeperThan) hideDeeperThan = Infinity;
+        var hide = query ? !shown[row.id] : depth > hideDeeperThan;
+        if (!query && !hide && row.classList.contains("closed")) hideDeeperThan = depth;
+        row.hidden = hide;
+        row.classList.toggle("context", shown[row.id] === "context");
+        if (!hide) visible++;
+      });
+      summary.setAttribute("data-visible", String(visible));
+    }
+    function saveState() {
+      var params = new URLSearchParams();
+      if (input.value) params.set("filter", input.value);
+      var closed = procs.filter(function (row) { return row.classList.contains("closed"); });
+      if (closed.length) params.set("collapse", closed.map(function (row) { return row.getAttribute("data-pid"); }).join(","));
+      history.replaceState(null, "", params.toString() ? "#" + params.toString() : location.pathname + location.search);
+    }
+    function loadState() {
+      var params = new URLSearchParams(location.hash.slice(1));
+      input.value = params.get("filter") || "";
+      var collapse = (params.get("collapse") || "").split(",");
+      procs.forEach(function (row) {
+        var close = row.querySelector(".tog") && (collapse[0] === "all" || collapse.indexOf(row.getAttribute("data-pid")) >= 0);
+        row.classList.toggle("closed", Boolean(close));
+      });
+      refresh();
+    }
+    function setAll(closed) {
+      procs.forEach(function (row) { if (row.querySelector(".tog")) row.classList.toggle("closed", closed); });
+      refresh();
+      saveState();
+    }
+    input.addEventListener("input", function () { refresh(); saveState(); });
+    document.getElementById("rows").addEventListener("click", function (e) {
+      if (!e.target.classList.contains("tog")) return;
+      e.target.closest(".row").classList.toggle("closed");
+      refresh();
+      saveState();
+    });
+    document.getElementById("collapse-all").addEventListener("click", function () { setAll(true); });
+    document.getElementById("expand-all").addEventListener("click", function () { setAll(false); });
+    window.addEventListener("hashchange", loadState);
+    loadState();
+  }
+
+  // Hover: the details of the mark or row under the pointer; lights the row, its parent and a
+  // signal's sender.
+  function setupHover(scroller) {
+    var tip = document.getElementById("tip");
     var lit = [];
+    function light(el, cls) { if (el) { el.classList.add(cls); lit.push([el, cls]); } }
     function highlight(target) {
-      lit.forEach(function (el) { el.classList.remove("hl"); });
+      lit.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
       lit = [];
-      var row = target && target.getAttribute("data-row");
+      if (!target) return;
+      var row = target.closest(".row");
       if (!row) return;
-      var lab = document.getElementById("row-" + row);
-      var line = document.querySelector('.lifeline[data-row="' + row + '"]');
-      [lab, line].forEach(function (el) { if (el) { el.classList.add("hl"); lit.push(el); } });
+      light(row, "hl");
+      light(document.getElementById(row.getAttribute("data-parent")), "hl-peer");
+      light(document.getElementById(target.getAttribute("data-from")), "hl-peer");
     }
     function place(e) {
       var x = e.clientX + 14, y = e.clientY + 14;
@@ -584,13 +601,11 @@ ${niceTickStep.toString()}
       if (!target) { tip.hidden = true; highlight(null); return; }
       tip.textContent = target.getAttribute("data-tip");
       tip.hidden = false;
-      highlight(target.classList.contains("lab") ? document.querySelector('.lifeline[data-row="' +
-        target.id.slice(4) + '"]') : target);
+      highlight(target);
       place(e);
     });
     scroller.addEventListener("mousemove", function (e) { if (!tip.hidden) place(e); });
     scroller.addEventListener("mouseleave", function () { tip.hidden = true; highlight(null); });
-    apply();
   }
 })();`;
 }
