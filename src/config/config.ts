@@ -432,7 +432,8 @@ function processConfig(reader: Reader, at: At): ProcessConfig {
   };
 }
 
-function isHostname(name: string): boolean {
+/** Whether `name` is a valid host name: dot-separated labels of letters, digits and inner hyphens, 253 characters at most. */
+export function isHostname(name: string): boolean {
   return name.length <= 253 && name.split(".").every((label) => HOST_LABEL.test(label));
 }
 
