@@ -30,4 +30,12 @@ export { type ProcessReport, runConfig, type RunOptions, type RunReport, UsageEr
 export { DataDirectoryError } from "./src/data_directory.ts";
 export { describeExitStatus, type ExitStatus, shellExitCode } from "./src/kernel/exit_status.ts";
 export { ProgramError } from "./src/program.ts";
+export {
+  EventsNotEnabledError,
+  InvalidOptionError,
+  NotPausedError,
+  SandboxClosedError,
+  SandboxFailedError,
+  SpawnError,
+} from "./src/errors.ts";
 export { LibraryError } from "./src/native/loader.ts";

@@ -4,8 +4,8 @@
 //! Spec format (made by src/native/spawn_spec.ts): u32 argc, u32 envc, u32 flags, then
 //! NUL-terminated strings: path, cwd, stdin, stdout, stderr, argv[argc], envp[envc]. An empty
 //! stdio path means "inherit umbra's"; stdin opens read-only, stdout/stderr are created or
-//! truncated. With `flag_output_pid`, stdout and stderr are prefixes that get ".<pid>.stdout"
-//! and ".<pid>.stderr" (the pid is the kernel's, known only in the child).
+//! truncated. With `flag_output_pid_stdout` (`_stderr`), stdout (stderr) is a prefix that gets
+//! ".<pid>.stdout" (".<pid>.stderr"); the pid is the kernel's, known only in the child.
 
 const std = @import("std");
 const assert = std.debug.assert;
@@ -16,14 +16,16 @@ const clock = @import("clock.zig");
 
 /// Spec flag: hold the program at its first exec stop (the tracer reads it).
 pub const flag_hold_at_exec: u32 = 1;
-/// Spec flag: stdout and stderr are prefixes of per-pid file names.
-pub const flag_output_pid: u32 = 2;
+/// Spec flag: stdout is the prefix of a per-pid file name.
+pub const flag_output_pid_stdout: u32 = 2;
 /// Spec flag: address-space layout randomisation off (personality ADDR_NO_RANDOMIZE, which
 /// fork and exec keep; a set-user-ID exec drops it, as the kernel does).
 pub const flag_no_aslr: u32 = 4;
 /// Spec flag: rdtsc and rdtscp fault (PR_SET_TSC PR_TSC_SIGSEGV, kept across fork and exec),
 /// and the tracer answers them from the virtual clock.
 pub const flag_trap_tsc: u32 = 8;
+/// Spec flag: stderr is the prefix of a per-pid file name (apart from stdout's: one may be piped).
+pub const flag_output_pid_stderr: u32 = 16;
 pub const header_size = 12;
 
 pub const SpecError = error{ SpecTruncated, OutOfMemory };
@@ -130,7 +132,8 @@ fn open_stdio(prepared: *const Prepared) void {
     var name: [4096 + 32]u8 = undefined;
     for (prepared.stdio, 0..) |path, fd| {
         if (path[0] == 0) continue;
-        const target: [*:0]const u8 = if (fd > 0 and prepared.flags & flag_output_pid != 0)
+        const per_pid = if (fd == 1) flag_output_pid_stdout else flag_output_pid_stderr;
+        const target: [*:0]const u8 = if (fd > 0 and prepared.flags & per_pid != 0)
             output_name(&name, std.mem.span(path), if (fd == 1) "stdout" else "stderr") orelse sys.exit_group(@intFromEnum(linux.E.NAMETOOLONG))
         else
             path;
@@ -176,6 +179,6 @@ test "a spec parses into its strings, argv and envp" {
     try std.testing.expectEqualStrings("-c", std.mem.span(prepared.argv[1].?));
     try std.testing.expect(prepared.argv[2] == null);
     try std.testing.expectEqualStrings("A=1", std.mem.span(prepared.envp[0].?));
-    try std.testing.expectEqual(flag_output_pid, prepared.flags);
+    try std.testing.expectEqual(flag_output_pid_stdout, prepared.flags);
     try std.testing.expectError(error.SpecTruncated, prepare(spec[0 .. spec.len - 4]));
 }

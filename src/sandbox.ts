@@ -4,19 +4,28 @@
  * @module
  */
 
-import { SCHEDULE_MODES, type ScheduleMode } from "./policy/scheduler.ts";
+import type { ScheduleMode } from "./policy/scheduler.ts";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import type { ExitStatus } from "./kernel/exit_status.ts";
 import { loadLibrary } from "./native/loader.ts";
-import type { Command, Notice, SyscallRecord } from "./policy/messages.ts";
+import type { Command, Notice, SpawnCommand, SyscallRecord } from "./policy/messages.ts";
 import type { UmbraEvent } from "./report/events.ts";
 import type { StraceMode } from "./report/strace.ts";
-import { parseSignal } from "./abi/signals.ts";
 import { resolveProgram } from "./program.ts";
 import { DEFAULT_EPOCH_NS } from "./kernel/clock.ts";
 import { DebugRelay, type PausedProcess } from "./debug/relay.ts";
 import { openDataDirectory } from "./data_directory.ts";
+import {
+  EventsNotEnabledError,
+  InvalidOptionError,
+  NotPausedError,
+  SandboxClosedError,
+  SandboxFailedError,
+  SpawnError,
+} from "./errors.ts";
+import { checkSandboxOptions, checkSignal, checkSpawnOptions, type StreamMode } from "./sandbox_options.ts";
+import { StdioPipes } from "./pipes.ts";
 
 export type { ExitStatus } from "./kernel/exit_status.ts";
 export type { UmbraEvent } from "./report/events.ts";
@@ -25,7 +34,10 @@ export type { PausedProcess } from "./debug/relay.ts";
 export type { ScheduleMode } from "./policy/scheduler.ts";
 export type { StraceMode } from "./report/strace.ts";
 
-/** Options for {@linkcode Sandbox.create}. */
+/**
+ * Options for {@linkcode Sandbox.create}. Every one is checked before anything starts: a bad one
+ * throws an {@linkcode InvalidOptionError} naming it.
+ */
 export interface SandboxOptions {
   /**
    * Where per-process output goes: `<dataDirectory>/hosts/<host>/<exe>.<pid>.stdout|.stderr`.
@@ -34,7 +46,10 @@ export interface SandboxOptions {
    * directory is refused with a DataDirectoryError. A sandbox never removes anything there.
    */
   dataDirectory?: string;
-  /** Live processes at most; fork and clone fail with EAGAIN inside the sandbox beyond it. @default 4096 */
+  /**
+   * Live processes at most (1 to 16384); fork and clone fail with EAGAIN inside the sandbox
+   * beyond it. @default 4096
+   */
   maxProcesses?: number;
   /**
    * Virtual time (ns) a traced syscall that does not block costs a thread, charged by the
@@ -47,7 +62,7 @@ export interface SandboxOptions {
    * per sandbox; sleeps fast-forward when every process waits. @default "real"
    */
   time?: "real" | "virtual";
-  /** CLOCK_REALTIME at the start of a virtual-time sandbox. @default 2000-01-01T00:00:00Z */
+  /** CLOCK_REALTIME at the start of a virtual-time sandbox (1970 or later). @default 2000-01-01T00:00:00Z */
   epoch?: Date;
   /**
    * Seeded randomness (an integer from 0 to 2^64 - 1): getrandom, /dev/urandom and /dev/random,
@@ -66,7 +81,10 @@ export interface SandboxOptions {
    * and then replay one exactly. @default "native"
    */
   schedule?: ScheduleMode;
-  /** Report events (start, fork, exec, signal, exit) to `events()`. @default false */
+  /**
+   * Report events (start, fork, exec, signal, exit) to `events()`; without it `events()` throws
+   * an {@linkcode EventsNotEnabledError}. @default false
+   */
   events?: boolean;
   /** Receives every syscall with its result (strace logging; slower: every call stops twice). */
   onSyscall?: (host: string, root: number, record: SyscallRecord) => void;
@@ -95,7 +113,10 @@ export class NamespaceError extends Error {
   override name = "NamespaceError";
 }
 
-/** Options for {@linkcode Sandbox.spawn}. */
+/**
+ * Options for {@linkcode Sandbox.spawn}. Every one is checked before anything starts: a bad one
+ * throws an {@linkcode InvalidOptionError} naming it, and no process is made.
+ */
 export interface SpawnOptions {
   /** The program: an absolute or relative path, or a name looked up in PATH. */
   path: string;
@@ -109,17 +130,40 @@ export interface SpawnOptions {
   cwd?: string;
   /**
    * `inherit`: umbra's stdin, stdout, stderr. `files`: stdin /dev/null, output to the data
-   * directory. @default "files" with a data directory, else "inherit"
+   * directory. `stdin`, `stdout` and `stderr` override it stream by stream.
+   * @default "files" with a data directory, else "inherit"
    */
   stdio?: "inherit" | "files";
-  /** The host (pid namespace) to start in. @default "localhost" */
+  /**
+   * `inherit`: umbra's stdin; `null`: /dev/null; `piped`: {@linkcode SandboxProcess.stdin} is a
+   * WritableStream to it (close it to give the program end-of-file).
+   * @default "null" with `stdio: "files"`, else "inherit"
+   */
+  stdin?: "inherit" | "null" | "piped";
+  /**
+   * `inherit`: umbra's stdout; `null`: /dev/null; `piped`: {@linkcode SandboxProcess.stdout} is a
+   * ReadableStream of it, as with `Deno.Command` (it ends when every process holding the pipe
+   * has closed it; unread, a full pipe blocks the writer, as natively). Pipes are named pipes
+   * in a temporary directory, so `piped` needs write access there.
+   * @default the data directory's file with `stdio: "files"`, else "inherit"
+   */
+  stdout?: "inherit" | "null" | "piped";
+  /** As `stdout`, for stderr ({@linkcode SandboxProcess.stderr}). @default as `stdout` */
+  stderr?: "inherit" | "null" | "piped";
+  /** The host (pid namespace) to start in: a valid host name. @default "localhost" */
   host?: string;
-  /** Virtual time (ns since the sandbox started) to start at. @default now */
+  /** Virtual time (ns since the sandbox started, not negative) to start at. @default now */
   startTime?: bigint;
-  /** Virtual time (ns) at which the process gets `shutdownSignal`, if it still runs. */
+  /** Virtual time (ns, after `startTime`) at which the process gets `shutdownSignal`, if it still runs. */
   shutdownTime?: bigint;
-  /** The signal sent at `shutdownTime`. @default "SIGTERM" */
+  /** The signal sent at `shutdownTime`: a name (`SIGTERM`, `TERM`, `SIGRTMIN+1`) or 1 to 64. @default "SIGTERM" */
   shutdownSignal?: string | number;
+  /**
+   * Aborting it sends the process SIGTERM (as `Deno.Command` does), if it still runs. A signal
+   * aborted already makes `spawn` throw its reason and start nothing (`Deno.Command` would
+   * start the program and not kill it).
+   */
+  signal?: AbortSignal;
   /**
    * Stop the program before its first instruction and serve gdb's remote protocol for it
    * (see {@linkcode SandboxProcess.paused}); it runs on when gdb continues or detaches, or on
@@ -140,13 +184,17 @@ export interface StartedProcess {
 
 /** A process started with {@linkcode Sandbox.spawn}. */
 export class SandboxProcess {
-  /** Resolves once the program runs (its execve succeeded), with its virtual pid; rejects if it could not start. */
+  /**
+   * Resolves once the program runs (its execve succeeded), with its virtual pid; rejects with a
+   * {@linkcode SpawnError} if it could not start.
+   */
   readonly started: Promise<StartedProcess>;
   /** Resolves when the process has ended (it never rejects). */
   readonly exited: Promise<ExitStatus>;
   /**
    * With `pauseForDebugging`: resolves once the process is stopped before its first
-   * instruction, saying where gdb can attach; rejects if it ends without having paused.
+   * instruction, saying where gdb can attach; rejects with a {@linkcode NotPausedError} if it
+   * ends without having paused.
    */
   readonly paused: Promise<PausedProcess>;
   /** Why the program could not be started, if it could not (set before `exited` resolves). */
@@ -159,9 +207,13 @@ export class SandboxProcess {
   #resolvePaused!: (paused: PausedProcess) => void;
   #rejectPaused!: (error: Error) => void;
   #pid = 0;
+  readonly #pipes: StdioPipes | null;
+  readonly #stdin: WritableStream<Uint8Array> | null;
+  readonly #stdout: ReadableStream<Uint8Array> | null;
+  readonly #stderr: ReadableStream<Uint8Array> | null;
 
   /** @internal */
-  constructor(private readonly sandbox: Sandbox, private readonly host: string) {
+  constructor(private readonly sandbox: Sandbox, private readonly host: string, pipes: StdioPipes | null = null) {
     this.started = new Promise((resolve, reject) => {
       this.#resolveStarted = resolve;
       this.#rejectStarted = reject;
@@ -173,16 +225,35 @@ export class SandboxProcess {
       this.#rejectPaused = reject;
     });
     this.paused.catch(() => {});
+    this.#pipes = pipes;
+    this.#stdin = pipes?.writable() ?? null;
+    this.#stdout = pipes?.readable(1) ?? null;
+    this.#stderr = pipes?.readable(2) ?? null;
+  }
+
+  /** The program's stdin, with `stdin: "piped"`; otherwise a getter that throws an {@linkcode InvalidOptionError}. */
+  get stdin(): WritableStream<Uint8Array> {
+    return this.#stdin ?? notPiped("stdin");
+  }
+
+  /** The program's stdout, with `stdout: "piped"`; otherwise a getter that throws an {@linkcode InvalidOptionError}. */
+  get stdout(): ReadableStream<Uint8Array> {
+    return this.#stdout ?? notPiped("stdout");
+  }
+
+  /** The program's stderr, with `stderr: "piped"`; otherwise a getter that throws an {@linkcode InvalidOptionError}. */
+  get stderr(): ReadableStream<Uint8Array> {
+    return this.#stderr ?? notPiped("stderr");
   }
 
   /**
    * Sends `signal` (name or number) to the process, as a host-side `kill`; with `group`, to every
    * process of its process group, as a terminal signals its foreground job (the sandbox's
-   * programs have no terminal of their own: their session is the host's).
+   * programs have no terminal of their own: their session is the host's). An unknown signal
+   * throws an {@linkcode InvalidOptionError}.
    */
   async kill(signal: string | number = "SIGTERM", options: { group?: boolean } = {}): Promise<void> {
-    const number = typeof signal === "number" ? signal : parseSignal(signal);
-    if (number === undefined) throw new TypeError(`Unknown signal: ${signal}`);
+    const number = checkSignal("signal", signal);
     const { pid } = await this.started;
     this.sandbox._post({ type: "signal", host: this.host, pid, signal: number, group: options.group === true });
   }
@@ -190,6 +261,8 @@ export class SandboxProcess {
   /** @internal */
   _started(started: StartedProcess): void {
     this.#pid = started.pid;
+    // The program has opened its stdio: the pipes' keepers may go.
+    this.#pipes?.close();
     this.#resolveStarted(started);
   }
 
@@ -199,20 +272,25 @@ export class SandboxProcess {
   }
 
   /** @internal */
-  _failed(message: string): void {
+  _failed(message: string, errno: number): void {
     this.spawnError = message;
-    this.#rejectStarted(new Error(message));
+    this.#rejectStarted(new SpawnError(message, errno));
   }
 
   /** @internal */
   _exited(status: ExitStatus, time: bigint): void {
     this.exitTime = time;
+    this.#pipes?.close();
     if (this.#pid === 0 && this.spawnError === null) {
-      this.#rejectStarted(new Error("the process ended before it started"));
+      this.#rejectStarted(new SpawnError("the process ended before it started"));
     }
-    this.#rejectPaused(new Error("the process ended without pausing"));
+    this.#rejectPaused(new NotPausedError());
     this.#resolveExited(status);
   }
+}
+
+function notPiped(stream: "stdin" | "stdout" | "stderr"): never {
+  throw new InvalidOptionError(stream, `is not piped (spawn it with ${stream}: "piped")`);
 }
 
 /** One emulated process world. Create with {@linkcode Sandbox.create}; close to kill everything. */
@@ -232,6 +310,7 @@ export class Sandbox implements AsyncDisposable {
   #onSyscall: SandboxOptions["onSyscall"] | null = null;
   /** strace logging to files is on. */
   #strace = false;
+  #events = false;
   readonly #dataDirectory: string | null;
   #nextId = 1;
   #closed: Promise<void> | null = null;
@@ -255,18 +334,17 @@ export class Sandbox implements AsyncDisposable {
     this.#updateRef();
   }
 
-  /** Starts the controller (tracer thread) and the policy Worker. */
+  /**
+   * Starts the controller (tracer thread) and the policy Worker. Throws an
+   * {@linkcode InvalidOptionError} for a bad option before anything starts, a `DataDirectoryError`
+   * for an unusable data directory, a `NamespaceError` when the kernel refuses a host's
+   * namespaces, a `LibraryError` when the native library cannot be loaded and a
+   * {@linkcode SandboxFailedError} when the controller cannot start.
+   */
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    const seed = checkSandboxOptions(options);
     const schedule = options.schedule ?? "native";
-    if (!SCHEDULE_MODES.includes(schedule)) throw new TypeError(`Unknown schedule: ${schedule}`);
-    if (schedule !== "native" && options.time !== "virtual") {
-      throw new TypeError(`schedule "${schedule}" needs time "virtual"`);
-    }
     const dataDirectory = options.dataDirectory ?? null;
-    if (options.strace !== undefined && options.strace !== "standard" && options.strace !== "deterministic") {
-      throw new TypeError(`Unknown strace mode: ${options.strace}`);
-    }
-    if (options.strace !== undefined && dataDirectory === null) throw new TypeError("strace needs a dataDirectory");
     if (dataDirectory !== null) openDataDirectory(dataDirectory);
     const library = await loadLibrary();
     const counter = new SharedArrayBuffer(4);
@@ -281,7 +359,7 @@ export class Sandbox implements AsyncDisposable {
         syscalls: options.onSyscall !== undefined,
         strace: options.strace,
         epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),
-        seed: sandboxSeed(options),
+        seed,
       },
     });
     const notice = await new Promise<Notice>((resolve, reject) => {
@@ -291,13 +369,15 @@ export class Sandbox implements AsyncDisposable {
     if (notice.type !== "ready") {
       await worker.terminate();
       library.close();
-      throw new Error(notice.type === "fatal" ? notice.message : `unexpected ${notice.type} from the policy worker`);
+      const message = notice.type === "fatal" ? notice.message : `unexpected ${notice.type} from the policy worker`;
+      throw new SandboxFailedError(message);
     }
     const handle = Deno.UnsafePointer.create(notice.handle);
     const interrupt = () => library.symbols.umbra_interrupt(handle);
     const sandbox = new Sandbox(worker, new Int32Array(counter), interrupt, () => library.close(), dataDirectory);
     sandbox.#onSyscall = options.onSyscall ?? null;
     sandbox.#strace = options.strace !== undefined;
+    sandbox.#events = options.events === true;
     try {
       for (const host of options.hosts ?? ["localhost"]) await sandbox.openHost(host);
     } catch (error) {
@@ -309,9 +389,16 @@ export class Sandbox implements AsyncDisposable {
 
   /**
    * Makes `host` (its namespaces and init) now, if it is not yet; rejects with a NamespaceError
-   * when the kernel refuses.
+   * when the kernel refuses, an {@linkcode InvalidOptionError} for a name that is not a host name
+   * and a {@linkcode SandboxClosedError} once the sandbox is closed.
    */
   openHost(host: string): Promise<void> {
+    try {
+      checkSandboxOptions({ hosts: [host] });
+      this.#checkOpen("openHost");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     let made = this.#hosts.get(host);
     if (!made) {
       made = new Promise<void>((resolve, reject) => this.#opening.set(host, { resolve, reject }));
@@ -324,25 +411,36 @@ export class Sandbox implements AsyncDisposable {
 
   /**
    * Starts a program as a new top-level process (parent, group and session: the sandbox's
-   * init, pid 1). Throws at once for a program that does not exist or cannot be executed.
+   * init, pid 1). Throws at once, having started nothing: a {@linkcode SandboxClosedError} or
+   * {@linkcode SandboxFailedError} when the sandbox is closed or broken, an
+   * {@linkcode InvalidOptionError} for a bad option, `signal.reason` for an aborted `signal`, and
+   * a `ProgramError` for a program that does not exist or cannot be executed.
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.create();
+   * const process = sandbox.spawn({ path: "/bin/echo", args: ["hello"], stdout: "piped" });
+   * const output = await new Response(process.stdout).text(); // "hello\n"
+   * await process.exited;
+   * ```
    */
   spawn(options: SpawnOptions): SandboxProcess {
-    if (this.#closed) throw new Error("Sandbox is closed");
-    if (this.#failure) throw new Error(this.#failure);
-    const env = options.env ?? Deno.env.toObject();
-    const path = resolveProgram(options.path, env.PATH);
-    const host = options.host ?? "localhost";
-    const stdio = options.stdio ?? (this.#dataDirectory !== null ? "files" : "inherit");
+    this.#checkOpen("spawn");
+    const checked = checkSpawnOptions(options, this.#dataDirectory !== null);
+    options.signal?.throwIfAborted();
+    const path = resolveProgram(options.path, checked.env.PATH);
+    const { host, stdio } = checked;
     let outputDirectory: string | null = null;
     let cwd = options.cwd ?? "";
-    if (stdio === "files") {
-      if (this.#dataDirectory === null) throw new TypeError('stdio "files" needs a sandbox data directory');
-      outputDirectory = join(Deno.realPathSync(this.#dataDirectory), "hosts", host);
+    if (stdio.includes("file")) {
+      outputDirectory = join(Deno.realPathSync(this.#dataDirectory!), "hosts", host);
       Deno.mkdirSync(outputDirectory, { recursive: true });
       cwd = options.cwd ?? outputDirectory;
     }
+    const pipes = StdioPipes.open([stdio[0] === "piped", stdio[1] === "piped", stdio[2] === "piped"]);
     const id = this.#nextId++;
-    const process = new SandboxProcess(this, host);
+    const process = new SandboxProcess(this, host, pipes);
     const logDirectory = this.#strace && this.#dataDirectory !== null
       ? join(Deno.realPathSync(this.#dataDirectory), "hosts", host)
       : null;
@@ -354,46 +452,72 @@ export class Sandbox implements AsyncDisposable {
       host,
       path,
       args: [options.argv0 ?? options.path, ...(options.args ?? [])],
-      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      env: Object.entries(checked.env).map(([k, v]) => `${k}=${v}`),
       cwd,
-      stdio: stdio === "files" ? ["/dev/null", "", ""] : ["", "", ""],
+      stdio: [0, 1, 2].map((fd) => streamPath(stdio[fd], pipes?.path(fd) ?? null)) as SpawnCommand["stdio"],
       outputDirectory,
       logDirectory,
       at: options.startTime === undefined ? undefined : String(options.startTime),
       pause: options.pauseForDebugging === true,
     });
-    if (options.shutdownTime !== undefined) {
-      const signal = options.shutdownSignal ?? "SIGTERM";
-      const number = typeof signal === "number" ? signal : parseSignal(signal);
-      if (number === undefined) throw new TypeError(`Unknown signal: ${signal}`);
-      this._post({ type: "signal-at", id, signal: number, at: String(options.shutdownTime) });
+    if (checked.shutdown !== null) {
+      const { signal, time } = checked.shutdown;
+      this._post({ type: "signal-at", id, signal, at: String(time) });
+    }
+    const abort = options.signal;
+    if (abort) {
+      // As Deno.Command: an abort sends SIGTERM; one after the end (or a failed start) does nothing.
+      const onAbort = () => process.kill("SIGTERM").catch(() => {});
+      abort.addEventListener("abort", onAbort, { once: true });
+      process.exited.then(() => abort.removeEventListener("abort", onAbort));
     }
     this.#updateRef();
     return process;
   }
 
+  /** Throws if the sandbox starts nothing more. */
+  #checkOpen(what: string): void {
+    if (this.#closed) throw new SandboxClosedError(what);
+    if (this.#failure) throw new SandboxFailedError(this.#failure);
+  }
+
   /**
    * The sandbox's events from now on (start, fork, exec, signal, exit), until it closes. Needs
-   * `Sandbox.create({ events: true })`.
+   * `Sandbox.create({ events: true })`: without it, throws an {@linkcode EventsNotEnabledError}
+   * at once (there would never be any).
    *
    * @example
    * ```ts
-   * for await (const event of sandbox.events()) console.log(event.kind, event.time);
+   * import { Sandbox } from "./mod.ts";
+   * await using sandbox = await Sandbox.create({ events: true });
+   * const events = sandbox.events();
+   * await sandbox.spawn({ path: "/bin/true" }).exited;
+   * await sandbox.close();
+   * for await (const event of events) console.log(event.kind, event.time);
    * ```
    */
-  async *events(): AsyncIterableIterator<UmbraEvent> {
-    const queue: (UmbraEvent | null)[] = [];
-    let wake: (() => void) | null = null;
+  events(): AsyncIterableIterator<UmbraEvent> {
+    if (!this.#events) throw new EventsNotEnabledError();
+    // Subscribed now, not at the first next(): "from now on" means from this call.
+    const subscription = { queue: [] as (UmbraEvent | null)[], wake: null as (() => void) | null };
     const push = (event: UmbraEvent | null) => {
-      queue.push(event);
-      wake?.();
+      subscription.queue.push(event);
+      subscription.wake?.();
     };
     this.#subscribers.add(push);
     if (this.#closed) push(null);
+    return this.#eventStream(subscription, push);
+  }
+
+  async *#eventStream(
+    subscription: { queue: (UmbraEvent | null)[]; wake: (() => void) | null },
+    push: (event: UmbraEvent | null) => void,
+  ): AsyncIterableIterator<UmbraEvent> {
+    const { queue } = subscription;
     try {
       while (true) {
-        if (queue.length === 0) await new Promise<void>((resolve) => wake = resolve);
-        wake = null;
+        if (queue.length === 0) await new Promise<void>((resolve) => subscription.wake = resolve);
+        subscription.wake = null;
         const event = queue.shift();
         if (event === null || event === undefined) return;
         yield event;
@@ -403,8 +527,21 @@ export class Sandbox implements AsyncDisposable {
     }
   }
 
-  /** Resolves when the sandbox's virtual clock reaches `time` (ns since it started). */
+  /**
+   * Resolves when the sandbox's virtual clock reaches `time` (ns since it started); rejects with
+   * an {@linkcode InvalidOptionError} for a time that is not a bigint of 0 or more, and with a
+   * {@linkcode SandboxClosedError} or {@linkcode SandboxFailedError} when the clock will not
+   * move any more.
+   */
   at(time: bigint): Promise<void> {
+    try {
+      if (typeof time !== "bigint" || time < 0n) {
+        throw new InvalidOptionError("time", `expected a bigint of 0 or more, not ${String(time)}`);
+      }
+      this.#checkOpen("at");
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const key = String(time);
     let waiting = this.#deadlines.get(key);
     if (!waiting) {
@@ -461,7 +598,7 @@ export class Sandbox implements AsyncDisposable {
         this.#processes.get(notice.id)?._started({ pid: notice.pid, name: notice.name, time: BigInt(notice.time) });
         break;
       case "spawn-failed":
-        this.#processes.get(notice.id)?._failed(notice.message);
+        this.#processes.get(notice.id)?._failed(notice.message, notice.errno);
         break;
       case "exited":
         this.#debug.exited(notice.id, notice.status);
@@ -540,13 +677,9 @@ export class Sandbox implements AsyncDisposable {
   }
 }
 
-/** The seed a sandbox runs with (decimal), or undefined: unseeded. */
-function sandboxSeed(options: SandboxOptions): string | undefined {
-  const seed = options.seed ?? ((options.time ?? "real") === "virtual" ? 1n : undefined);
-  if (seed === undefined) return undefined;
-  const value = BigInt(seed);
-  if (typeof seed === "number" && !Number.isSafeInteger(seed) || value < 0n || value >= 1n << 64n) {
-    throw new RangeError(`seed must be an integer from 0 to 2^64 - 1, not ${seed}`);
-  }
-  return String(value);
+/** The path the spawned child opens for a stream; null: the data directory's file. */
+function streamPath(mode: StreamMode, pipe: string | null): string | null {
+  if (mode === "file") return null;
+  if (mode === "null") return "/dev/null";
+  return mode === "piped" ? pipe! : "";
 }

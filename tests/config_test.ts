@@ -299,7 +299,7 @@ Deno.test("network settings are accepted and ignored with one warning", () => {
     "  client: {network_node_id: 0, processes: []}",
   );
   deepEqual(config.warnings, [
-    "test.yaml:2:1: ignoring network settings (umbra does not emulate a network): network, " +
+    "test.yaml:2:1: ignoring Shadow network options umbra does not model (it has no network): network, " +
     "hosts.server.network_node_id, hosts.server.ip_addr, hosts.server.bandwidth_down, hosts.server.bandwidth_up, " +
     "hosts.client.network_node_id",
   ]);
@@ -357,8 +357,8 @@ Deno.test("an unknown key is an error at the key", () => {
     "  stoptime: 2",
   );
   fails(
-    "test.yaml:1:1: host_option_defaults: unknown key (expected one of: general, experimental, hosts, network)",
-    "host_option_defaults: {}",
+    "test.yaml:1:1: host_options: unknown key (expected one of: general, experimental, hosts)",
+    "host_options: {}",
   );
   fails(
     "test.yaml:6:9: hosts.server.processes[0].argz: unknown key (expected one of: path, args, environment, " +
@@ -371,11 +371,88 @@ Deno.test("an unknown key is an error at the key", () => {
     "        argz: [1]",
   );
   fails(
-    "test.yaml:2:18: hosts.server.host_options: unknown key (expected one of: processes, network_node_id, ip_addr, " +
-      "bandwidth_down, bandwidth_up)",
+    "test.yaml:2:18: hosts.server.quantity: unknown key (expected one of: processes)",
     "general: {stop_time: 1}",
-    "hosts: {server: {host_options: {}, processes: []}}",
+    "hosts: {server: {quantity: 2, processes: []}}",
   );
+  fails(
+    "test.yaml:2:66: hosts.a.processes[0].expected_final_state.stopped: unknown key (expected one of: exited, signaled)",
+    "general: {stop_time: 1}",
+    "hosts: {a: {processes: [{path: /bin/true, expected_final_state: {stopped: 1}}]}}",
+  );
+});
+
+Deno.test("every unknown key is reported at once, each at its place, before any other problem", () => {
+  fails(
+    [
+      "test.yaml:2:3: general.stoptime: unknown key (expected one of: stop_time, data_directory, log_level, seed, " +
+      "model_unblocked_syscall_latency)",
+      "test.yaml:4:3: experimental.fast: unknown key (expected one of: strace_logging_mode, time_mode, schedule, " +
+      "max_processes, unblocked_syscall_latency, use_memory_manager)",
+      "test.yaml:9:9: hosts.a.processes[0].argz: unknown key (expected one of: path, args, environment, start_time, " +
+      "shutdown_time, shutdown_signal, expected_final_state)",
+      "test.yaml:12:18: hosts.b.processes[0].cwd: unknown key (expected one of: path, args, environment, start_time, " +
+      "shutdown_time, shutdown_signal, expected_final_state)",
+    ].join("\n"),
+    "general:",
+    "  stoptime: 1",
+    "experimental:",
+    "  fast: true",
+    "hosts:",
+    "  a:",
+    "    processes:",
+    "      - path: /bin/true",
+    "        argz: [1]",
+    "        start_time: ten seconds", // a bad value too: the unknown keys come first
+    "  b:",
+    "    processes: [{cwd: /, path: /bin/true}]",
+  );
+});
+
+Deno.test("an unknown key reached through several aliases is reported once", () => {
+  fails(
+    "test.yaml:3:36: hosts.a.processes[0].argz: unknown key (expected one of: path, args, environment, start_time, " +
+      "shutdown_time, shutdown_signal, expected_final_state)",
+    "general: {stop_time: 1}",
+    "hosts:",
+    "  a: {processes: &procs [{path: x, argz: y}]}",
+    "  b: {processes: *procs}",
+    "  c: {processes: *procs}",
+  );
+});
+
+Deno.test("Shadow's options that umbra does not model are named as Shadow's, all at once", () => {
+  const lines = [
+    "general:",
+    "  stop_time: 1",
+    "  parallelism: 4",
+    "  progress: true",
+    "network: {graph: {type: 1_gbit_switch}}",
+    "host_option_defaults: {pcap_enabled: true}",
+    "experimental: {use_cpu_pinning: false, socket_send_buffer: 1 MiB, runahead: 1 ms}",
+    "hosts:",
+    "  server:",
+    "    network_node_id: 0",
+    "    host_options: {log_level: debug}",
+    "    processes: [{path: /bin/true}]",
+  ];
+  fails(
+    [
+      "test.yaml:3:3: general.parallelism: a Shadow option umbra does not model; remove it",
+      "test.yaml:4:3: general.progress: a Shadow option umbra does not model; remove it",
+      "test.yaml:6:1: host_option_defaults: a Shadow host option umbra does not model; remove it",
+      "test.yaml:7:16: experimental.use_cpu_pinning: a Shadow option umbra does not model; remove it",
+      "test.yaml:11:5: hosts.server.host_options: a Shadow host option umbra does not model; remove it",
+    ].join("\n"),
+    ...lines,
+  );
+  // Without them, the network settings that are left are accepted, with one warning naming each.
+  const kept = lines.filter((line) => !/parallelism|progress|host_option/.test(line));
+  const config = parse(...kept.map((line) => line.replace("use_cpu_pinning: false, ", "")));
+  deepEqual(config.warnings, [
+    "test.yaml:3:1: ignoring Shadow network options umbra does not model (it has no network): network, " +
+    "experimental.socket_send_buffer, experimental.runahead, hosts.server.network_node_id",
+  ]);
 });
 
 Deno.test("a missing required key is reported at its mapping", () => {

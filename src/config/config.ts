@@ -1,7 +1,8 @@
 /**
  * The run configuration: a Shadow-compatible YAML file (`general`, `experimental`, `hosts` with their `processes`).
- * Every value is checked, and every problem is reported as one line naming `file:line:column` and the key path.
- * Shadow's network settings are accepted and ignored, with one warning.
+ * Every value is checked, and every problem is reported as one line naming `file:line:column` and the key path; keys
+ * umbra does not read are all reported at once. Shadow's network settings are accepted and ignored, with one warning;
+ * Shadow's other options that umbra does not model are errors that say so.
  * @module
  */
 
@@ -113,10 +114,29 @@ export interface ParseOptions {
   home?: string;
 }
 
-/** A configuration that cannot be used. The message is one line: `file:line:column: key.path: problem`. */
+/** One problem of a configuration: where it is and what is wrong. */
+export interface ConfigProblem {
+  /** The configuration file, as given. */
+  file: string;
+  /** 1-based line of the problem (0 when it concerns the whole file). */
+  line: number;
+  /** 1-based column of the problem (0 when it concerns the whole file). */
+  column: number;
+  /** The key path, e.g. `hosts.server.processes[0].start_time` ("" for the document itself). */
+  path: string;
+  /** What is wrong. */
+  problem: string;
+}
+
+/**
+ * A configuration that cannot be used. The message has one line per problem, `file:line:column: key.path: problem`:
+ * one problem, or every key umbra does not read.
+ */
 export class ConfigError extends Error {
   /** "ConfigError". */
   override name = "ConfigError";
+  /** Every problem, in file order; the first is also `file`, `line`, `column`, `path` and `problem`. */
+  readonly problems: readonly ConfigProblem[];
 
   /**
    * A problem at `file:line:column` under key `path`.
@@ -126,6 +146,7 @@ export class ConfigError extends Error {
    * @param column 1-based column of the problem (0 when it concerns the whole file)
    * @param path the key path, e.g. `hosts.server.processes[0].start_time` ("" for the document itself)
    * @param problem what is wrong
+   * @param more further problems, after this one
    */
   constructor(
     readonly file: string,
@@ -133,37 +154,115 @@ export class ConfigError extends Error {
     readonly column: number,
     readonly path: string,
     readonly problem: string,
+    more: readonly ConfigProblem[] = [],
   ) {
-    const where = line > 0 ? `${file}:${line}:${column}` : file;
-    super(`${where}: ${path ? `${path}: ` : ""}${problem}`.replace(/\s*\n\s*/g, " "));
+    const problems = [{ file, line, column, path, problem }, ...more];
+    super(problems.map(formatProblem).join("\n"));
+    this.problems = problems;
   }
+}
+
+function formatProblem({ file, line, column, path, problem }: ConfigProblem): string {
+  const where = line > 0 ? `${file}:${line}:${column}` : file;
+  return `${where}: ${path ? `${path}: ` : ""}${problem}`.replace(/\s*\n\s*/g, " ");
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ["error", "warning", "info", "debug", "trace"];
 const STRACE_MODES: readonly StraceLoggingMode[] = ["off", "standard", "deterministic"];
-const TOP_KEYS = ["general", "experimental", "hosts", "network"];
-const GENERAL_KEYS = ["stop_time", "data_directory", "log_level", "seed", "model_unblocked_syscall_latency"];
-const EXPERIMENTAL_KEYS = [
-  "strace_logging_mode",
-  "time_mode",
-  "schedule",
-  "max_processes",
-  "unblocked_syscall_latency",
-  "use_memory_manager",
-];
 const TIME_MODES: readonly TimeMode[] = ["virtual", "real"];
-const HOST_KEYS = ["processes"];
-/** Shadow's network settings: accepted, ignored, reported in one warning. */
-const NETWORK_HOST_KEYS = ["network_node_id", "ip_addr", "bandwidth_down", "bandwidth_up"];
-const PROCESS_KEYS = [
-  "path",
-  "args",
-  "environment",
-  "start_time",
-  "shutdown_time",
-  "shutdown_signal",
-  "expected_final_state",
+
+/**
+ * The keys umbra reads, as a tree: a mapping's keys (`keys`), a mapping of names (`names`, the hosts) or a list
+ * (`items`); null where the value is not a mapping of keys (scalars, `environment`). The one list of umbra's keys.
+ */
+type Schema = { keys: Record<string, Schema | null> } | { names: Schema } | { items: Schema } | null;
+
+const PROCESS_SCHEMA: Schema = {
+  keys: {
+    path: null,
+    args: null,
+    environment: null,
+    start_time: null,
+    shutdown_time: null,
+    shutdown_signal: null,
+    expected_final_state: { keys: { exited: null, signaled: null } },
+  },
+};
+const SCHEMA: Schema = {
+  keys: {
+    general: {
+      keys: {
+        stop_time: null,
+        data_directory: null,
+        log_level: null,
+        seed: null,
+        model_unblocked_syscall_latency: null,
+      },
+    },
+    experimental: {
+      keys: {
+        strace_logging_mode: null,
+        time_mode: null,
+        schedule: null,
+        max_processes: null,
+        unblocked_syscall_latency: null,
+        use_memory_manager: null,
+      },
+    },
+    hosts: { names: { keys: { processes: { items: PROCESS_SCHEMA } } } },
+  },
+};
+
+/**
+ * Shadow's options about its network (by key path; `*` is any host): accepted, ignored, reported in one warning,
+ * since every Shadow configuration has them (from Shadow's configuration.rs).
+ */
+const SHADOW_NETWORK_KEYS = [
+  "network",
+  "general.bootstrap_end_time",
+  "experimental.runahead",
+  "experimental.use_dynamic_runahead",
+  "experimental.socket_send_buffer",
+  "experimental.socket_send_autotune",
+  "experimental.socket_recv_buffer",
+  "experimental.socket_recv_autotune",
+  "experimental.interface_qdisc",
+  "experimental.use_new_tcp",
+  "experimental.edge_bandwidth_limiting_enabled",
+  "experimental.edge_bandwidth_algorithm",
+  "experimental.edge_bandwidth_burst_ratio",
+  "hosts.*.network_node_id",
+  "hosts.*.ip_addr",
+  "hosts.*.bandwidth_down",
+  "hosts.*.bandwidth_up",
 ];
+/**
+ * Shadow's other options that umbra does not model, with what they are: errors that name them as Shadow's, so
+ * that a Shadow configuration's every one is listed at once.
+ */
+const SHADOW_OTHER_KEYS: Record<string, string> = {
+  "general.parallelism": "option",
+  "general.heartbeat_interval": "option",
+  "general.progress": "option",
+  "general.template_directory": "option",
+  "experimental.use_sched_fifo": "option",
+  "experimental.use_syscall_counters": "option",
+  "experimental.use_object_counters": "option",
+  "experimental.use_preload_libc": "option",
+  "experimental.use_preload_openssl_rng": "option",
+  "experimental.use_preload_openssl_crypto": "option",
+  "experimental.use_cpu_pinning": "option",
+  "experimental.use_worker_spinning": "option",
+  "experimental.max_unapplied_cpu_latency": "option",
+  "experimental.unblocked_vdso_latency": "option",
+  "experimental.scheduler": "option",
+  "experimental.report_errors_to_stderr": "option",
+  "experimental.native_preemption_enabled": "option",
+  "experimental.native_preemption_native_interval": "option",
+  "experimental.native_preemption_sim_interval": "option",
+  "host_option_defaults": "host option",
+  "hosts.*.host_options": "host option",
+};
 const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 
@@ -177,7 +276,10 @@ interface At {
 
 /** One parse: the document and what it needs to report problems. */
 class Reader {
+  /** Shadow network settings found, for the one warning about them. */
   readonly ignored: { path: string; offset: number }[] = [];
+  /** Keys umbra does not read, by offset (an alias reaches one node by several paths: reported once). */
+  readonly unknown = new Map<number, ConfigProblem>();
   /** Warnings about settings that are read but change nothing, located (`file:line:col: ...`). */
   readonly warnings: string[] = [];
 
@@ -192,6 +294,12 @@ class Reader {
   warn(at: At, problem: string): void {
     const { line, col } = this.lines.linePos(at.offset);
     this.warnings.push(`${this.file}:${line}:${col}: ${at.path}: ${problem}`);
+  }
+
+  /** Notes a key umbra does not read, at `offset`; they are thrown together, see {@linkcode checkKeys}. */
+  unknownKey(offset: number, path: string, problem: string): void {
+    const { line, col } = this.lines.linePos(offset);
+    if (!this.unknown.has(offset)) this.unknown.set(offset, { file: this.file, line, column: col, path, problem });
   }
 
   /** Throws a {@linkcode ConfigError} located at `offset`. */
@@ -228,8 +336,8 @@ function describe(node: Node | null): string {
   return "an alias";
 }
 
-/** The entries of a mapping, keyed by name; unknown keys (other than `allowed`) are errors. */
-function entries(reader: Reader, at: At, allowed: readonly string[] | null): Map<string, At> {
+/** The entries of a mapping, keyed by name (which keys belong there, {@linkcode checkKeys} has checked). */
+function entries(reader: Reader, at: At): Map<string, At> {
   const node = reader.value(at);
   if (node === null) return new Map();
   if (!isMap(node)) reader.failAt(at, `expected a mapping, found ${describe(node)}`);
@@ -242,12 +350,56 @@ function entries(reader: Reader, at: At, allowed: readonly string[] | null): Map
     }
     const key = String(keyNode.value);
     const path = childPath(at.path, key);
-    if (allowed !== null && !allowed.includes(key)) {
-      reader.fail(offset, path, `unknown key (expected one of: ${allowed.join(", ")})`);
-    }
     result.set(key, { node: pair.value as Node | null, path, offset });
   }
   return result;
+}
+
+/**
+ * Walks the document along `schema`, noting every key umbra does not read (Shadow's network settings go to the
+ * warning); `pattern` is the key path with `*` for host names. Wrong kinds of values are left to the parse.
+ */
+function checkKeys(reader: Reader, at: At, schema: Schema, pattern: string): void {
+  const node = reader.value(at);
+  if (schema === null) return;
+  if ("items" in schema) {
+    if (!isSeq(node)) return;
+    node.items.forEach((item, i) => {
+      const child = item as Node | null;
+      const offset = child?.range?.[0] ?? at.offset;
+      checkKeys(reader, { node: child, path: `${at.path}[${i}]`, offset }, schema.items, `${pattern}[]`);
+    });
+    return;
+  }
+  if (!isMap(node)) return;
+  for (const pair of node.items) {
+    const keyNode = pair.key as Node | null;
+    if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === "object") continue;
+    const key = String(keyNode.value);
+    const child: At = {
+      node: pair.value as Node | null,
+      path: childPath(at.path, key),
+      offset: keyNode.range?.[0] ?? 0,
+    };
+    if ("names" in schema) {
+      checkKeys(reader, child, schema.names, `${pattern}.*`);
+    } else if (key in schema.keys) {
+      checkKeys(reader, child, schema.keys[key], pattern ? `${pattern}.${key}` : key);
+    } else {
+      unknownKey(reader, child, pattern ? `${pattern}.${key}` : key, Object.keys(schema.keys));
+    }
+  }
+}
+
+/** Notes key `at` (generic path `pattern`), which umbra does not read: Shadow's, or unknown. */
+function unknownKey(reader: Reader, at: At, pattern: string, expected: string[]): void {
+  if (SHADOW_NETWORK_KEYS.includes(pattern)) {
+    reader.ignored.push({ path: at.path, offset: at.offset });
+  } else if (pattern in SHADOW_OTHER_KEYS) {
+    reader.unknownKey(at.offset, at.path, `a Shadow ${SHADOW_OTHER_KEYS[pattern]} umbra does not model; remove it`);
+  } else {
+    reader.unknownKey(at.offset, at.path, `unknown key (expected one of: ${expected.join(", ")})`);
+  }
 }
 
 /** The entry `key` of `map`, or an empty placeholder pointing at the mapping. */
@@ -378,7 +530,7 @@ function args(reader: Reader, at: At): string[] {
 
 function environment(reader: Reader, at: At): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [name, value] of entries(reader, at, null)) {
+  for (const [name, value] of entries(reader, at)) {
     if (name === "" || name.includes("=")) reader.fail(value.offset, value.path, "invalid variable name");
     result[name] = reader.value(value) === null ? "" : text(reader, value);
   }
@@ -395,7 +547,7 @@ function finalState(reader: Reader, at: At): ExpectedFinalState {
   const node = reader.value(at);
   if (node === null) return { kind: "exited", code: 0 };
   if (isScalar(node) && node.value === "running") return { kind: "running" };
-  const map = isMap(node) ? entries(reader, at, ["exited", "signaled"]) : new Map<string, At>();
+  const map = isMap(node) ? entries(reader, at) : new Map<string, At>();
   if (map.size !== 1) {
     reader.failAt(at, `expected {exited: CODE}, {signaled: SIGNAL} or running, found ${describe(node)}`);
   }
@@ -408,7 +560,7 @@ function finalState(reader: Reader, at: At): ExpectedFinalState {
 }
 
 function processConfig(reader: Reader, at: At): ProcessConfig {
-  const map = entries(reader, at, PROCESS_KEYS);
+  const map = entries(reader, at);
   const get = (key: string) => entry(map, at, key);
   required(reader, get("path"));
   const path = text(reader, get("path"));
@@ -432,16 +584,13 @@ function processConfig(reader: Reader, at: At): ProcessConfig {
   };
 }
 
-function isHostname(name: string): boolean {
+/** Whether `name` is a valid host name: dot-separated labels of letters, digits and inner hyphens, 253 characters at most. */
+export function isHostname(name: string): boolean {
   return name.length <= 253 && name.split(".").every((label) => HOST_LABEL.test(label));
 }
 
 function hostConfig(reader: Reader, name: string, at: At): HostConfig {
-  const map = entries(reader, at, [...HOST_KEYS, ...NETWORK_HOST_KEYS]);
-  for (const key of NETWORK_HOST_KEYS) {
-    const ignored = map.get(key);
-    if (ignored) reader.ignored.push({ path: ignored.path, offset: ignored.offset });
-  }
+  const map = entries(reader, at);
   const processes = entry(map, at, "processes");
   required(reader, processes);
   const list = reader.value(processes);
@@ -459,7 +608,7 @@ function hosts(reader: Reader, at: At): HostConfig[] {
   required(reader, at);
   const seen = new Set<string>();
   const result: HostConfig[] = [];
-  for (const [name, host] of entries(reader, at, null)) {
+  for (const [name, host] of entries(reader, at)) {
     if (!isHostname(name)) {
       reader.fail(
         host.offset,
@@ -479,7 +628,7 @@ function hosts(reader: Reader, at: At): HostConfig[] {
 
 function general(reader: Reader, at: At): GeneralConfig {
   required(reader, at);
-  const map = entries(reader, at, GENERAL_KEYS);
+  const map = entries(reader, at);
   const get = (key: string) => entry(map, at, key);
   required(reader, get("stop_time"));
   const stopTime = duration(reader, get("stop_time"), 0n);
@@ -496,7 +645,7 @@ function general(reader: Reader, at: At): GeneralConfig {
 }
 
 function experimental(reader: Reader, at: At): ExperimentalConfig {
-  const map = entries(reader, at, EXPERIMENTAL_KEYS);
+  const map = entries(reader, at);
   const timeMode = oneOf(reader, entry(map, at, "time_mode"), TIME_MODES, "virtual");
   const scheduleAt = entry(map, at, "schedule");
   const schedule = oneOf(reader, scheduleAt, SCHEDULE_MODES, timeMode === "virtual" ? "deterministic" : "native");
@@ -527,7 +676,9 @@ function networkWarning(reader: Reader): string[] {
   if (reader.ignored.length === 0) return [];
   const { line, col } = reader.lines.linePos(reader.ignored[0].offset);
   const keys = reader.ignored.map((ignored) => ignored.path).join(", ");
-  return [`${reader.file}:${line}:${col}: ignoring network settings (umbra does not emulate a network): ${keys}`];
+  return [
+    `${reader.file}:${line}:${col}: ignoring Shadow network options umbra does not model (it has no network): ${keys}`,
+  ];
 }
 
 /** The first YAML syntax problem as a {@linkcode ConfigError}, if there is one. */
@@ -539,7 +690,8 @@ function syntaxError(file: string, lines: LineCounter, errors: { message: string
 
 /**
  * Parses and checks a configuration, applying every default. `file` names the source in messages. Throws a
- * {@linkcode ConfigError} (one line: `file:line:column: key.path: problem`) at the first problem.
+ * {@linkcode ConfigError} (`file:line:column: key.path: problem`) listing every key umbra does not read, else at the
+ * first problem.
  */
 export function parseConfig(text: string, file: string, options: ParseOptions = {}): Config {
   const lines = new LineCounter();
@@ -550,9 +702,10 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
   const reader = new Reader(file, lines, (node) => isAlias(node) ? (node.resolve(doc) ?? null) : node, home);
   const root: At = { node: doc.contents, path: "", offset: 0 };
   if (reader.value(root) === null) throw new ConfigError(file, 0, 0, "", "the configuration is empty");
-  const map = entries(reader, root, TOP_KEYS);
-  const network = map.get("network");
-  if (network) reader.ignored.push({ path: network.path, offset: network.offset });
+  checkKeys(reader, root, SCHEMA, "");
+  const [first, ...more] = [...reader.unknown.values()].sort((a, b) => a.line - b.line || a.column - b.column);
+  if (first) throw new ConfigError(first.file, first.line, first.column, first.path, first.problem, more);
+  const map = entries(reader, root);
   const config: Config = {
     general: general(reader, entry(map, root, "general")),
     experimental: experimental(reader, entry(map, root, "experimental")),

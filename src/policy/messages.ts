@@ -21,12 +21,12 @@ export interface SpawnCommand {
   env: string[];
   /** Working directory ("" keeps umbra's). */
   cwd: string;
-  /** stdin, stdout, stderr paths ("" inherits umbra's). */
-  stdio: [string, string, string];
   /**
-   * When set, stdout and stderr go to `<outputDirectory>/<exe>.<pid>.stdout|.stderr` instead,
-   * named after the virtual pid the policy reserves for the process.
+   * stdin, stdout, stderr paths ("" inherits umbra's); a null stdout or stderr goes to
+   * `<outputDirectory>/<exe>.<pid>.stdout|.stderr`, the pid being the process's own.
    */
+  stdio: [string, string | null, string | null];
+  /** Where null stdout and stderr go; null when neither is. */
   outputDirectory: string | null;
   /** strace logging to files: the directory of `<exe>.<pid>.strace` (null: no file for this process). */
   logDirectory: string | null;
