@@ -151,9 +151,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
         options.onProgress?.(BigInt(event.time), alive);
       }
     })();
-    // Before any spawn: a program that waits at once must not let the clock jump past the stop time.
-    const stopped = sandbox.at(stopTime);
-    for (const entry of plan) {
+    const spawnEntry = (entry: (typeof plan)[number]): void => {
       const { host, process, path } = entry;
       const handle = sandbox.spawn({
         path,
@@ -169,7 +167,13 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
       });
       options.onSpawn?.(handle);
       started.push({ entry, handle });
-    }
+    };
+    // One step: a program that waits at once must not let the clock jump before the stop time
+    // and the other programs are known.
+    const stopped = sandbox.together(() => {
+      for (const entry of plan) spawnEntry(entry);
+      return sandbox.at(stopTime);
+    });
     const allDone = Promise.all(started.map(({ handle }) => handle.exited));
     await Promise.race([allDone, stopped]);
     await sandbox.close(); // kills what still runs: recorded as "running"

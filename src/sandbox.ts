@@ -482,6 +482,28 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /**
+   * Runs `body` (spawns, deadlines, signals) as one step: virtual time does not jump until every
+   * command it gave has reached the sandbox, so that, say, a run's stop time is known before its
+   * first program can sleep past it. Returns what `body` returns.
+   *
+   * @example
+   * ```ts
+   * const stop = sandbox.together(() => {
+   *   sandbox.spawn({ path: "/bin/sleep", args: ["1000"] });
+   *   return sandbox.at(60_000_000_000n);
+   * });
+   * ```
+   */
+  together<T>(body: () => T): T {
+    this._post({ type: "hold" });
+    try {
+      return body();
+    } finally {
+      this._post({ type: "release" });
+    }
+  }
+
+  /**
    * The sandbox's events from now on (start, fork, exec, signal, exit), until it closes. Needs
    * `Sandbox.create({ events: true })`: without it, throws an {@linkcode EventsNotEnabledError}
    * at once (there would never be any).

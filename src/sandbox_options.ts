@@ -7,7 +7,7 @@
 import { InvalidOptionError } from "./errors.ts";
 import { parseSignal, SIGRTMAX } from "./abi/signals.ts";
 import { SCHEDULE_MODES } from "./policy/scheduler.ts";
-import { isHostname } from "./config/config.ts";
+import { isHostname } from "./config/hostname.ts";
 import type { SandboxOptions, SpawnOptions } from "./sandbox.ts";
 
 /** Where one of a spawned program's stdio streams goes; `file` is the data directory's file. */

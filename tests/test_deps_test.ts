@@ -12,7 +12,7 @@ umbraTest("test_deps.sh says nothing when the tests have what they need", async 
 umbraTest("test_deps.sh names the missing packages in one line when it cannot install them", async () => {
   const bin = await Deno.makeTempDir();
   try {
-    // A PATH with gcc and pgrep but no gdb, Chromium or apt-get, and an id that says who runs it.
+    // A PATH with gcc and pgrep but no gdb, Chromium, strace or apt-get, and an id that says who runs it.
     const wrap = (name: string, body: string) =>
       Deno.writeTextFile(`${bin}/${name}`, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
     await wrap("gcc", 'exec /usr/bin/gcc "$@"');
@@ -23,7 +23,8 @@ umbraTest("test_deps.sh names the missing packages in one line when it cannot in
       deepEqual(result, {
         code: 1,
         stdout: "",
-        stderr: "umbra test: missing packages the tests need: chromium gdb (as root: apt-get install chromium gdb)\n",
+        stderr:
+          "umbra test: missing packages the tests need: chromium gdb strace (as root: apt-get install chromium gdb strace)\n",
       }, `uid ${uid}`);
     }
   } finally {

@@ -7,6 +7,7 @@
  */
 
 import { SCHEDULE_MODES, type ScheduleMode } from "../policy/scheduler.ts";
+import { isHostname } from "./hostname.ts";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from "npm:yaml@2.9.1";
 import { parseSignal, Signal, signalName } from "../abi/signals.ts";
 import { DurationError, formatDuration, parseDuration } from "./duration.ts";
@@ -263,7 +264,6 @@ const SHADOW_OTHER_KEYS: Record<string, string> = {
   "host_option_defaults": "host option",
   "hosts.*.host_options": "host option",
 };
-const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 
 /** A node of the document with the key path that leads to it. */
@@ -582,11 +582,6 @@ function processConfig(reader: Reader, at: At): ProcessConfig {
       : signal(reader, get("shutdown_signal")),
     expectedFinalState: finalState(reader, get("expected_final_state")),
   };
-}
-
-/** Whether `name` is a valid host name: dot-separated labels of letters, digits and inner hyphens, 253 characters at most. */
-export function isHostname(name: string): boolean {
-  return name.length <= 253 && name.split(".").every((label) => HOST_LABEL.test(label));
 }
 
 function hostConfig(reader: Reader, name: string, at: At): HostConfig {

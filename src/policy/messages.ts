@@ -55,6 +55,9 @@ export type Command =
   | { type: "open-host"; host: string }
   /** Report `deadline` when the virtual clock reaches `at` (the run's stop time). */
   | { type: "deadline-at"; at: string }
+  /** The commands up to the matching `release` belong together: no time jump in between. */
+  | { type: "hold" }
+  | { type: "release" }
   /** A signal reached umbra from outside (a terminal): look for ones its programs got too. */
   | { type: "outside-signal" }
   /** Let a process paused for debugging (native tid) run on, when no debugger holds it. */

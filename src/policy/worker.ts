@@ -229,6 +229,8 @@ async function main(): Promise<void> {
   const view = new DataView(events.buffer);
   const replies = new ReplyBatch(BATCH_MAX);
   let closing = false;
+  /** Open `hold`s: commands that belong together are still on their way (no time jump yet). */
+  let holds = 0;
   /** Deterministic scheduling: the virtual time of the last choice of a thread. */
   let turnBegan = 0n;
   let failure: unknown = null;
@@ -288,7 +290,7 @@ async function main(): Promise<void> {
       const state = scheduler.step(push, () => policy.settle(replies));
       // Everything settled and nothing can run: every thread waits (no quiet spell needed). Work
       // a deadline scheduled (a spawn, a signal) comes first.
-      if (state !== "idle" || later.length > 0 || !policy.advanceIfIdle(replies, 1n)) return state;
+      if (state !== "idle" || later.length > 0 || holds > 0 || !policy.advanceIfIdle(replies, 1n)) return state;
     }
   }
 
@@ -339,7 +341,7 @@ async function main(): Promise<void> {
         // Clock reads (here, or in the programs' shim) may have carried time past deadlines.
         policy.settle(replies);
         // After a quiet spell, or at once when every thread waits in a way umbra itself knows.
-        const jumped = policy.advanceIfIdle(replies, quietNs);
+        const jumped = holds === 0 && policy.advanceIfIdle(replies, quietNs);
         if (jumped) quietSince = performance.now();
         policy.markFileTimes(jumped || replies.count > 0);
       }
@@ -354,6 +356,8 @@ async function main(): Promise<void> {
       do await new Promise((resolve) => setTimeout(resolve, 0)); while (Atomics.load(posted, 0) !== received);
       for (const command of commands.splice(0)) {
         if (command.type === "close") closing = true;
+        else if (command.type === "hold") holds++;
+        else if (command.type === "release") holds--;
         else if (command.type === "spawn") {
           const at = BigInt(command.at ?? "0");
           if (at <= clock.now) spawn(command);
