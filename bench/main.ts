@@ -1,7 +1,9 @@
 /**
  * `deno task bench`: runs every benchmark row natively, under strace (same traced syscall set)
  * and under umbra, prints the table, the targets umbra misses and notes, and writes the same
- * table to docs/benchmarks.md. Takes about 1–2 minutes on a 2-core VM; not part of CI.
+ * table to docs/benchmarks.md; then every row again in virtual time with the native and the
+ * deterministic schedule (what deterministic scheduling costs). Takes about 2–3 minutes on a
+ * 2-core VM; not part of CI.
  * @module
  */
 
@@ -12,6 +14,7 @@ import { measureRow } from "./measure.ts";
 import { sizeComputeLoop, warmUp } from "./prepare.ts";
 import { misses, notes, type RowSummary, summarise, textTable } from "./report.ts";
 import { buildRows, PROGRAMS } from "./rows.ts";
+import { measureSchedules, type ScheduleCost, scheduleTable } from "./schedule.ts";
 import { tracedSyscalls } from "./variants.ts";
 
 function progress(started: number, text: string): void {
@@ -35,6 +38,13 @@ async function main(): Promise<void> {
     const startup = summaries.find((summary) => summary.row.id === "6")?.values.umbra;
     summaries.push(summarise(row, await measureRow(row.argv, row.runs, variants, row.pin, row.umbraOptions), startup));
   }
+  const schedules: ScheduleCost[] = [];
+  for (const row of buildRows(bin, compute.iterations).filter((row) => !row.pin)) {
+    progress(started, `row ${row.id} in virtual time: native vs deterministic schedule (${row.runs} runs each)`);
+    const cost = await measureSchedules(row);
+    schedules.push(cost);
+    warnings.push(...cost.failures.map((failure) => `row ${row.id} in virtual time failed: ${failure}`));
+  }
   const seconds = (performance.now() - started) / 1000;
   const missed = misses(summaries);
   const loadAtEnd = await loadAverage();
@@ -46,12 +56,21 @@ async function main(): Promise<void> {
 
   console.log(`\numbra benchmarks, ${facts.date}, nproc ${facts.nproc}, kernel ${facts.kernel}\n`);
   console.log(textTable(summaries));
+  console.log(`\nDeterministic scheduling (virtual time, wall ms):\n${scheduleTable(schedules)}`);
   console.log(`\nTargets umbra misses:${missed.length ? "" : " none"}`);
   for (const line of missed) console.log(`  - ${line}`);
   console.log(`\nNotes:${allNotes.length ? "" : " none"}`);
   for (const line of allNotes) console.log(`  - ${line}`);
 
-  await writeMarkdown({ facts, summaries, misses: missed, notes: allNotes, seconds, computeNote: compute.note });
+  await writeMarkdown({
+    facts,
+    summaries,
+    schedules,
+    misses: missed,
+    notes: allNotes,
+    seconds,
+    computeNote: compute.note,
+  });
   console.log(`\nwrote ${DOC_PATH} (${seconds.toFixed(0)} s in total)`);
 }
 

@@ -8,6 +8,7 @@ import { ROOT } from "./compile.ts";
 import type { MachineFacts } from "./machine.ts";
 import { markdownTable, type RowSummary } from "./report.ts";
 import { conditionalSyscalls, PIN_CPU, tracedSyscalls } from "./variants.ts";
+import { type ScheduleCost, scheduleTable } from "./schedule.ts";
 
 /** The report file. */
 export const DOC_PATH = `${ROOT}docs/benchmarks.md`;
@@ -16,6 +17,8 @@ export const DOC_PATH = `${ROOT}docs/benchmarks.md`;
 export interface Report {
   readonly facts: MachineFacts;
   readonly summaries: readonly RowSummary[];
+  /** Every row in virtual time under the native and the deterministic schedule. */
+  readonly schedules: readonly ScheduleCost[];
   readonly misses: readonly string[];
   readonly notes: readonly string[];
   /** Total run time of the benchmark in seconds. */
@@ -52,6 +55,14 @@ export function renderMarkdown(report: Report): string {
     "## Results",
     "",
     markdownTable(report.summaries),
+    "",
+    "## What deterministic scheduling costs",
+    "",
+    "Every row again under `umbra exec --time=virtual`, with the native schedule and with " +
+    "`--schedule=deterministic` (the default of `umbra run`), interleaved, by wall time in ms (in virtual time a " +
+    "program's own clock readings are virtual, so per-call rows are timed from outside here, start-up included).",
+    "",
+    scheduleTable(report.schedules),
     "",
     "## Targets umbra misses",
     "",

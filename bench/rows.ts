@@ -54,6 +54,9 @@ export const PROGRAMS = [
 /** The C file row 11 compiles. */
 const SMALL_C_FILE = new URL("./programs/fork_exec.c", import.meta.url).pathname;
 
+/** The makefile of row 13: two compiles at once. */
+const TWO_JOBS = new URL("./programs/two_jobs.mk", import.meta.url).pathname;
+
 /** Default iterations of the compute loop (row 2). */
 export const COMPUTE_ITERATIONS = 1_000_000_000;
 
@@ -200,6 +203,13 @@ function baseRows(path: (name: string) => string, computeIterations: number): Ro
       metric: "wall",
       runs: 5,
       target: { against: "native", limit: 1.5, lessStartup: true },
+    },
+    {
+      id: "13",
+      label: "make -j2 (two gcc -O2 -c jobs at once), wall",
+      argv: ["make", "-s", "-j2", "-f", TWO_JOBS],
+      metric: "wall",
+      runs: 5,
     },
   ];
 }
