@@ -1,18 +1,23 @@
 /**
  * The umbra command line.
  *
- * Exit codes: the program's own status for `exec` (128+N when killed by signal N, like a shell);
+ * Exit codes: `exec` ends as its program ended (its exit code, or killed by the same signal);
  * 2 for bad usage and for namespaces the kernel will not make; 126/127 for a program that cannot
  * be run / is not found; 1 for umbra's own failures (e.g. the native library cannot load).
  * @module
  */
 
 import { Command, CommanderError, InvalidArgumentError, Option } from "npm:commander@14.0.2";
-import { describeExitStatus, shellExitCode } from "./kernel/exit_status.ts";
+import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
-import { NamespaceError, Sandbox } from "./sandbox.ts";
+import { NamespaceError, Sandbox, type SandboxProcess } from "./sandbox.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { runConfig, type RunReport, UsageError } from "./run.ts";
+import type { Config } from "./config/config.ts";
+import { end, type Ending, endingOf } from "./ending.ts";
+import { parseTraceFilter, TraceFilterError } from "./report/trace_filter.ts";
+import { parseSignal } from "./abi/signals.ts";
+import { basename } from "node:path";
 import { DataDirectoryError } from "./data_directory.ts";
 import { renderTimeline } from "./report/timeline.ts";
 import { announcePause } from "./debug/pause.ts";
@@ -20,6 +25,8 @@ import { join } from "node:path";
 import { SCHEDULE_MODES, type ScheduleMode } from "./policy/scheduler.ts";
 
 import denoJson from "../deno.json" with { type: "json" };
+
+export { end, type Ending } from "./ending.ts";
 
 /** Exit code for bad usage. */
 export const EXIT_USAGE = 2;
@@ -36,7 +43,28 @@ export interface ExecOptions {
   pauseForDebugging?: boolean;
   /** Seeded randomness and the random schedule's order (see SandboxOptions.seed). @default undefined (1 in virtual time) */
   seed?: bigint;
+  /**
+   * `-o`: a data directory to record the run in, as `umbra run` does: report.json, timeline.html,
+   * processed-config.yaml (a config `umbra run` replays) and the strace logs.
+   */
+  output?: string;
+  /** `--strace`: strace logging into the data directory (needs `output`). */
+  strace?: "standard" | "deterministic";
+  /** `-e trace=<set>`: which syscalls the strace log keeps (src/report/trace_filter.ts). @default every one */
+  straceFilter?: (nr: number) => boolean;
+  /**
+   * `--stdio`: `inherit` keeps the terminal's stdin, stdout and stderr, as strace -o does;
+   * `files`: stdin /dev/null and the output in `<output>/hosts/localhost/<exe>.<pid>.stdout|.stderr`
+   * (needs `output`). @default "inherit"
+   */
+  stdio?: "inherit" | "files";
 }
+
+/** The signals `umbra exec` passes on to its program (SIGINT and SIGQUIT to its process group, as a terminal does). */
+const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"];
+
+/** An exec's run ends when its program does; this stop time only bounds a virtual clock that nothing moves on. */
+const EXEC_STOP_TIME = 1_000_000n * 3_600_000_000_000n;
 
 /** `--seed`: a decimal integer from 0 to 2^64 - 1. */
 function parseSeed(text: string): bigint {
@@ -46,8 +74,12 @@ function parseSeed(text: string): bigint {
   return BigInt(text);
 }
 
-/** `umbra exec`: runs one program with umbra's stdio; returns its shell-style exit code. */
-export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<number> {
+/**
+ * `umbra exec`: runs one program with umbra's stdio; returns how umbra should end (the program's
+ * exit code, or the signal that killed it).
+ */
+export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<Ending> {
+  if (options.output !== undefined) return await record(program, args, options);
   await using sandbox = await Sandbox.create({
     time: options.time ?? "real",
     schedule: options.schedule,
@@ -58,22 +90,75 @@ export async function exec(program: string, args: string[], options: ExecOptions
   // The program's session is its host's, not the terminal's: a terminal's Ctrl-C reaches umbra
   // alone, and umbra passes it on to the program's process group (waking it if umbra holds it in
   // a call), staying up to report its status. A SIGTERM/SIGHUP sent to umbra is passed on.
-  const forward = (signal: Deno.Signal, group = false) => () => process.kill(signal, { group }).catch(() => {});
-  const handlers: [Deno.Signal, () => void][] = [
-    ["SIGINT", forward("SIGINT", true)],
-    ["SIGQUIT", forward("SIGQUIT", true)],
-    ["SIGTERM", forward("SIGTERM")],
-    ["SIGHUP", forward("SIGHUP")],
-  ];
+  const handlers = FORWARDED.map((signal) => {
+    const group = signal === "SIGINT" || signal === "SIGQUIT";
+    return [signal, () => process.kill(signal, { group }).catch(() => {})] as const;
+  });
   for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
   try {
     const status = await process.exited;
-    if (sandbox.failure) return EXIT_FAILURE; // already reported, and everything was killed
+    if (sandbox.failure) return { code: EXIT_FAILURE }; // already reported, and everything was killed
     if (process.spawnError) console.error(`umbra: cannot run '${program}': ${process.spawnError}`);
-    return shellExitCode(status);
+    return endingOf(status);
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
   }
+}
+
+/** `umbra exec -o`: the same, recorded into a data directory by {@linkcode runConfig}. */
+async function record(program: string, args: string[], options: ExecOptions): Promise<Ending> {
+  const time = options.time ?? "real";
+  const config: Config = {
+    general: {
+      stopTime: EXEC_STOP_TIME,
+      dataDirectory: options.output!,
+      logLevel: "info",
+      seed: Number(BigInt.asUintN(32, options.seed ?? 1n)),
+      modelUnblockedSyscallLatency: true,
+    },
+    experimental: {
+      straceLoggingMode: options.strace ?? "off",
+      timeMode: time,
+      schedule: options.schedule ?? "native",
+      maxProcesses: 4096,
+      unblockedSyscallLatency: 1000n,
+      useMemoryManager: false,
+    },
+    hosts: [{
+      name: "localhost",
+      processes: [{
+        path: program,
+        expandedPath: program,
+        args,
+        environment: {},
+        startTime: 0n,
+        shutdownTime: null,
+        shutdownSignal: 15,
+        expectedFinalState: { kind: "exited", code: 0 },
+      }],
+    }],
+    warnings: [],
+  };
+  const spawned: SandboxProcess[] = [];
+  const report = await runConfig(config, {
+    stdio: options.stdio ?? "inherit",
+    environment: Deno.env.toObject(),
+    seed: options.seed ?? (time === "virtual" ? 1n : null),
+    straceFilter: options.straceFilter,
+    checkFinalStates: false,
+    interrupts: { signals: FORWARDED, stopOnRepeat: false },
+    pauseForDebugging: options.pauseForDebugging ? basename(program) : undefined,
+    onSpawn: (process) => {
+      spawned.push(process);
+      if (options.pauseForDebugging) announcePause(process);
+    },
+    title: `umbra exec: ${[program, ...args].join(" ")}`,
+  });
+  if (report.failure !== null) return { code: EXIT_FAILURE }; // reported as it happened
+  const [process] = spawned;
+  const status: ExitStatus = await process.exited;
+  if (process.spawnError) console.error(`umbra: cannot run '${program}': ${process.spawnError}`);
+  return endingOf(status);
 }
 
 /** Exit code of `umbra run` when a process did not end as its expected_final_state says. */
@@ -92,8 +177,13 @@ function progress(): ((time: bigint, alive: number) => void) | undefined {
   };
 }
 
-/** `umbra run`: returns the exit code. */
-export async function run(path: string, dataDirectory?: string, pauseForDebugging?: string): Promise<number> {
+/**
+ * `umbra run`: returns how umbra should end. SIGINT, SIGQUIT, SIGTERM and SIGHUP are passed on
+ * to the configured processes (a second one ends the run at once); the outputs are written all
+ * the same, marked interrupted, and then umbra ends by the signal it got, as a program that
+ * cleans up on a signal does.
+ */
+export async function run(path: string, dataDirectory?: string, pauseForDebugging?: string): Promise<Ending> {
   const config = await loadConfig(path);
   for (const warning of config.warnings) console.error(`umbra: warning: ${warning}`);
   // No progress line while the terminal is needed to say how to attach a debugger.
@@ -103,16 +193,19 @@ export async function run(path: string, dataDirectory?: string, pauseForDebuggin
     onProgress,
     pauseForDebugging,
     onSpawn: pauseForDebugging === undefined ? undefined : announcePause,
+    interrupts: { signals: FORWARDED, stopOnRepeat: true },
   });
   if (onProgress) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   for (const line of report.mismatches) console.error(`umbra: ${line}`);
   const configured = report.processes.filter((process) => process.expectedFinalState !== null).length;
   const ok = configured - report.mismatches.length;
+  const interrupted = report.interrupted === null ? "" : `interrupted by ${report.interrupted}; `;
   console.error(
-    `umbra: ${ok} of ${configured} processes ended as expected; outputs in ${report.dataDirectory}`,
+    `umbra: ${interrupted}${ok} of ${configured} processes ended as expected; outputs in ${report.dataDirectory}`,
   );
-  if (report.failure !== null) return EXIT_FAILURE; // reported as it happened; everything was killed
-  return report.mismatches.length === 0 ? 0 : EXIT_MISMATCH;
+  if (report.failure !== null) return { code: EXIT_FAILURE }; // reported as it happened; everything was killed
+  if (report.interrupted !== null) return { signal: parseSignal(report.interrupted)! };
+  return { code: report.mismatches.length === 0 ? 0 : EXIT_MISMATCH };
 }
 
 /** `umbra report`: prints one line per process and rewrites timeline.html; returns the exit code. */
@@ -148,7 +241,29 @@ function seconds(ns: string): string {
   return `${(Number(ns) / 1e9).toFixed(6)}s`;
 }
 
-function program(): Command {
+/** `-e`: strace's expression, as a usage error when it cannot be read. */
+function parseTraceOption(text: string): (nr: number) => boolean {
+  try {
+    return parseTraceFilter(text);
+  } catch (error) {
+    if (error instanceof TraceFilterError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+}
+
+/** The options commander hands `exec`'s action. */
+interface ExecFlags {
+  time?: "real" | "virtual";
+  schedule: ScheduleMode;
+  seed?: bigint;
+  pauseForDebugging?: boolean;
+  output?: string;
+  strace?: "standard" | "deterministic";
+  e?: (nr: number) => boolean;
+  stdio: "inherit" | "files";
+}
+
+function program(finish: (ending: Ending) => void): Command {
   const cli = new Command("umbra")
     .description("Run real Linux programs in an emulated process world (virtual pids, signals, time).")
     .version(denoJson.version, "-V, --version")
@@ -184,6 +299,30 @@ function program(): Command {
         .default("native"),
     )
     .option("--pause-for-debugging", "stop the program before its first instruction and serve gdb for it")
+    .option(
+      "-o, --output <dir>",
+      "record the run in a data directory: report.json, timeline.html, processed-config.yaml, strace logs " +
+        "(an existing one must be empty or umbra's)",
+    )
+    .addOption(
+      new Option("--strace [mode]", "log every syscall into <dir>/hosts/localhost/<exe>.<pid>.strace (needs -o)")
+        .choices(["standard", "deterministic"])
+        .preset("standard"),
+    )
+    .option(
+      "-e <expr>",
+      "strace's trace=<set>: names, %process, %signal, %file, all, none; ! negates",
+      parseTraceOption,
+    )
+    .addOption(
+      new Option(
+        "--stdio <mode>",
+        "inherit: the program uses this terminal's stdio; files: stdin /dev/null, stdout and stderr into " +
+          "<dir>/hosts/localhost/<exe>.<pid>.stdout|.stderr (needs -o)",
+      )
+        .choices(["inherit", "files"])
+        .default("inherit"),
+    )
     .passThroughOptions()
     .addHelpText(
       "after",
@@ -195,23 +334,33 @@ Examples:
   umbra exec --seed 7 -- python3 -c 'print(hash("a"))'   # the same number every run
   umbra exec --schedule=random --seed=7 -- ./racy-test   # one interleaving; the same seed repeats it
   umbra exec --pause-for-debugging -- ./server   # prints the gdb command that attaches
+  umbra exec -o out --strace -e trace=%process -- make   # out/report.json, out/hosts/localhost/make.1000.strace
 `,
     )
     .action(
-      async (
-        name: string,
-        args: string[],
-        options: { time?: "real" | "virtual"; schedule: ScheduleMode; seed?: bigint; pauseForDebugging?: boolean },
-      ) => {
+      async (name: string, args: string[], options: ExecFlags) => {
         if (options.schedule !== "native" && options.time === "real") {
           throw new UsageError(`--schedule=${options.schedule} needs --time=virtual`);
         }
-        Deno.exitCode = await exec(name, args, {
-          time: options.time ?? (options.schedule === "native" ? "real" : "virtual"),
-          schedule: options.schedule,
-          seed: options.seed,
-          pauseForDebugging: options.pauseForDebugging,
-        });
+        // -e alone asks for a log, as in strace.
+        const strace = options.strace ?? (options.e === undefined ? undefined : "standard");
+        if (options.output === undefined && (strace !== undefined || options.stdio === "files")) {
+          throw new UsageError(
+            `${strace === undefined ? "--stdio=files" : "--strace"} writes into a data directory: add -o <dir>`,
+          );
+        }
+        finish(
+          await exec(name, args, {
+            time: options.time ?? (options.schedule === "native" ? "real" : "virtual"),
+            schedule: options.schedule,
+            seed: options.seed,
+            pauseForDebugging: options.pauseForDebugging,
+            output: options.output,
+            strace,
+            straceFilter: options.e,
+            stdio: options.stdio,
+          }),
+        );
       },
     );
   cli.command("run")
@@ -236,13 +385,13 @@ Examples:
 `,
     )
     .action(async (path: string, options: { dataDirectory?: string; pauseForDebugging?: string }) => {
-      Deno.exitCode = await run(path, options.dataDirectory, options.pauseForDebugging);
+      finish(await run(path, options.dataDirectory, options.pauseForDebugging));
     });
   cli.command("report")
     .description("Summarise a run's data directory and regenerate its timeline.html.")
     .argument("<data-directory>", "the data directory of an earlier `umbra run`")
     .action(async (directory: string) => {
-      Deno.exitCode = await report(directory);
+      finish({ code: await report(directory) });
     });
   cli.addHelpText(
     "after",
@@ -261,30 +410,38 @@ run returns 0 when every process ended as expected, 3 when some did not;
   return cli;
 }
 
-/** Runs the CLI with `args`; returns the exit code. */
-export async function main(args: string[]): Promise<number> {
+/**
+ * Runs the CLI with `args`; returns how umbra should end (an exit code, or for `exec` and an
+ * interrupted `run` a signal to raise on itself: see {@linkcode end}).
+ */
+export async function main(args: string[]): Promise<Ending> {
   try {
-    Deno.exitCode = 0;
-    await program().parseAsync(args, { from: "user" });
-    return Deno.exitCode;
+    let ending: Ending = { code: 0 };
+    await program((result) => ending = result).parseAsync(args, { from: "user" });
+    return ending;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
-    if (error instanceof ProgramError) {
-      console.error(`umbra: ${error.message}`);
-      return error.exitCode;
-    }
-    if (
-      error instanceof ConfigError || error instanceof DataDirectoryError || error instanceof UsageError ||
-      error instanceof NamespaceError
-    ) {
-      console.error(`umbra: ${error.message}`);
-      return EXIT_USAGE;
-    }
-    console.error(`umbra: ${error instanceof Error ? error.message : String(error)}`);
-    return EXIT_FAILURE;
+    return { code: failureCode(error) };
   }
 }
 
+/** Prints one line for `error` and returns umbra's exit code for it. */
+function failureCode(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+  if (error instanceof ProgramError) {
+    console.error(`umbra: ${error.message}`);
+    return error.exitCode;
+  }
+  if (
+    error instanceof ConfigError || error instanceof DataDirectoryError || error instanceof UsageError ||
+    error instanceof NamespaceError
+  ) {
+    console.error(`umbra: ${error.message}`);
+    return EXIT_USAGE;
+  }
+  console.error(`umbra: ${error instanceof Error ? error.message : String(error)}`);
+  return EXIT_FAILURE;
+}
+
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  end(await main(Deno.args));
 }

@@ -38,8 +38,8 @@ export interface RunReport {
   dataDirectory: string;
   /** The run's stop_time in virtual ns (decimal string). */
   stopTime: string;
-  /** general.seed: every random byte the run's programs got came from it (decimal string). */
-  seed: string;
+  /** general.seed: every random byte the run's programs got came from it (decimal string); null: unseeded. */
+  seed: string | null;
   /** experimental.schedule: how the run's threads took turns (with `seed`, a run to replay). */
   schedule: ScheduleMode;
   /** Every process of the run, configured or forked. */
@@ -50,6 +50,8 @@ export interface RunReport {
   events: UmbraEvent[];
   /** umbra's own failure that ended the run early (everything was killed then), or null. */
   failure: string | null;
+  /** The first signal umbra got and passed on to the programs (see RunOptions.interrupts), or null. */
+  interrupted: string | null;
 }
 
 /** Options of {@linkcode runConfig}. */
@@ -66,6 +68,33 @@ export interface RunOptions {
   pauseForDebugging?: string;
   /** Called with each top-level process as it is spawned (e.g. to announce a pause). */
   onSpawn?: (process: SandboxProcess) => void;
+  /**
+   * `files`: each process gets stdin /dev/null and its output in the data directory, and the
+   * host folder as working directory; `inherit`: umbra's stdio and working directory
+   * (`umbra exec -o`). @default "files"
+   */
+  stdio?: "inherit" | "files";
+  /** Overrides general.seed; null: unseeded (real-time `umbra exec -o` without --seed). */
+  seed?: bigint | null;
+  /** Which syscalls the strace logs keep (`-e trace=`, see src/report/trace_filter.ts). @default every one */
+  straceFilter?: (nr: number) => boolean;
+  /** Whether processes are checked against their expected_final_state. @default true */
+  checkFinalStates?: boolean;
+  /**
+   * Signals umbra passes on to the programs while they run, as `umbra exec` does (SIGINT and
+   * SIGQUIT to each top-level process's group, as a terminal sends them, the others to the
+   * process). The first one marks the report `interrupted`; the run goes on until its processes
+   * end. With `stopOnRepeat`, a second one ends the run at once (what still runs is killed and
+   * recorded as running).
+   */
+  interrupts?: { signals: Deno.Signal[]; stopOnRepeat: boolean };
+  /**
+   * Variables every program gets beneath its configured ones (`umbra exec -o`: umbra's own);
+   * processed-config.yaml does not list them.
+   */
+  environment?: Record<string, string>;
+  /** The timeline's title. @default "umbra run: <data directory>" */
+  title?: string;
 }
 
 /** A run option that does not fit the config (the CLI's bad-usage exit). */
@@ -130,20 +159,25 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   const events: UmbraEvent[] = [];
   const syscalls = new Map<string, SyscallRecord[]>(); // by "<host>/<root pid>"
   const straceMode = config.experimental.straceLoggingMode;
+  const keep = options.straceFilter ?? (() => true);
+  const stdio = options.stdio ?? "files";
   let failure: string | null = null;
-  {
+  const seed = options.seed === undefined ? config.general.seed : options.seed;
+  const interruption = interruptions(options.interrupts, started);
+  try {
     await using sandbox = await Sandbox.create({
       dataDirectory,
       hosts: config.hosts.map((host) => host.name),
       time: config.experimental.timeMode,
       schedule: config.experimental.schedule,
-      seed: config.general.seed,
+      seed: seed ?? undefined,
       maxProcesses: config.experimental.maxProcesses,
       unblockedSyscallLatency: config.general.modelUnblockedSyscallLatency
         ? config.experimental.unblockedSyscallLatency
         : 0n,
       events: true,
       onSyscall: straceMode === "off" ? undefined : (host, root, record) => {
+        if (!keep(record.nr)) return;
         const key = `${host}/${root}`;
         if (!syscalls.has(key)) syscalls.set(key, []);
         syscalls.get(key)!.push(record);
@@ -164,9 +198,10 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
         path,
         argv0: process.path,
         args: process.args,
-        env: process.environment,
+        env: { ...options.environment, ...process.environment },
         host: host.name,
-        stdio: "files",
+        stdio,
+        cwd: stdio === "inherit" ? Deno.cwd() : undefined,
         startTime: process.startTime,
         shutdownTime: process.shutdownTime ?? undefined,
         shutdownSignal: process.shutdownSignal,
@@ -176,33 +211,72 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
       started.push({ entry, handle });
     }
     const allDone = Promise.all(started.map(({ handle }) => handle.exited));
-    await Promise.race([allDone, sandbox.at(stopTime)]);
+    await Promise.race([allDone, sandbox.at(stopTime), interruption.stop]);
     await sandbox.close(); // kills what still runs: recorded as "running"
     await collecting;
     failure = sandbox.failure;
+    // One canonical order: processes runnable at the same virtual time reach umbra in any order.
+    const ordered = canonicalOrder(events, config.hosts.map((host) => host.name));
+    const { processes, mismatches, events: reported } = await buildReport(
+      started,
+      ordered,
+      options.checkFinalStates ?? true,
+    );
+    const report: RunReport = {
+      dataDirectory,
+      stopTime: String(stopTime),
+      seed: seed === null ? null : String(seed),
+      schedule: config.experimental.schedule,
+      processes,
+      mismatches,
+      events: reported,
+      failure,
+      interrupted: interruption.signal(),
+    };
+    await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
+    await Deno.writeTextFile(
+      join(dataDirectory, "timeline.html"),
+      renderTimeline({
+        title: options.title ?? `umbra run: ${dataDirectory}`,
+        stopTime: String(stopTime),
+        events: ordered,
+      }),
+    );
+    if (straceMode !== "off") await writeStraceLogs(dataDirectory, report, syscalls, straceMode);
+    return report;
+  } finally {
+    interruption.remove(); // only now: a signal while the report is written must not end umbra before it is
   }
-  // One canonical order: processes runnable at the same virtual time reach umbra in any order.
-  const ordered = canonicalOrder(events, config.hosts.map((host) => host.name));
-  const { processes, mismatches, events: reported } = await buildReport(started, ordered);
-  const seed = String(config.general.seed);
-  const schedule = config.experimental.schedule;
-  const report = {
-    dataDirectory,
-    stopTime: String(stopTime),
-    seed,
-    schedule,
-    processes,
-    mismatches,
-    events: reported,
-    failure,
+}
+
+/**
+ * While a run lasts: passes `interrupts.signals` on to the started processes and remembers the
+ * first; `stop` resolves at a repeated one when `stopOnRepeat` says so.
+ */
+function interruptions(
+  interrupts: RunOptions["interrupts"],
+  started: readonly { handle: SandboxProcess }[],
+): { stop: Promise<void>; signal: () => string | null; remove: () => void } {
+  let first: Deno.Signal | null = null;
+  let stopNow!: () => void;
+  const stop = new Promise<void>((resolve) => stopNow = resolve);
+  const listeners = (interrupts?.signals ?? []).map((signal) => {
+    const listener = () => {
+      if (first !== null && interrupts!.stopOnRepeat) return stopNow();
+      first ??= signal;
+      const group = signal === "SIGINT" || signal === "SIGQUIT";
+      for (const { handle } of started) handle.kill(signal, { group }).catch(() => {});
+    };
+    Deno.addSignalListener(signal, listener);
+    return { signal, listener };
+  });
+  return {
+    stop,
+    signal: () => first,
+    remove: () => {
+      for (const { signal, listener } of listeners) Deno.removeSignalListener(signal, listener);
+    },
   };
-  await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
-  await Deno.writeTextFile(
-    join(dataDirectory, "timeline.html"),
-    renderTimeline({ title: `umbra run: ${dataDirectory}`, stopTime: String(stopTime), events: ordered }),
-  );
-  if (straceMode !== "off") await writeStraceLogs(dataDirectory, report, syscalls, straceMode);
-  return report;
 }
 
 /**
@@ -222,6 +296,7 @@ function canonicalOrder(events: readonly UmbraEvent[], hosts: readonly string[])
 async function buildReport(
   started: { entry: { host: { name: string }; process: ProcessConfig }; handle: SandboxProcess }[],
   events: readonly UmbraEvent[],
+  checkFinalStates: boolean,
 ): Promise<Pick<RunReport, "processes" | "mismatches" | "events">> {
   const processes: ProcessReport[] = processesFromEvents(events).map((entry) => ({
     ...entry,
@@ -233,8 +308,8 @@ async function buildReport(
   for (const { entry, handle } of started) {
     const status = await handle.exited;
     const identity = await handle.started.catch(() => null);
-    const expected = entry.process.expectedFinalState;
-    const ok = meetsExpectation(status, expected);
+    const expected = checkFinalStates ? entry.process.expectedFinalState : null;
+    const ok = expected === null ? null : meetsExpectation(status, expected);
     let report = identity ? processes.find((p) => p.host === entry.host.name && p.pid === identity.pid) : undefined;
     if (!report) {
       report = {
@@ -259,7 +334,7 @@ async function buildReport(
     report.expectedFinalState = expected;
     report.ok = ok;
     report.error = handle.spawnError;
-    if (!ok) {
+    if (expected !== null && !ok) {
       mismatches.push(
         `${report.name}: expected ${describeExpectation(expected)}, ${describeExitStatus(status)}${
           handle.spawnError ? ` (${handle.spawnError})` : ""
@@ -272,7 +347,6 @@ async function buildReport(
   return { processes, mismatches, events: [...events] };
 }
 
-/** Writes hosts/<host>/<exe>.<pid>.strace per top-level process (its forked children log there too). */
 /**
  * The records as they came, or in deterministic mode by virtual time and then thread: threads
  * that run at once interleave natively in any order, each thread's own calls keep theirs.
@@ -285,6 +359,7 @@ function logOrder(records: SyscallRecord[], mode: "standard" | "deterministic"):
   });
 }
 
+/** Writes hosts/<host>/<exe>.<pid>.strace per top-level process (its forked children log there too). */
 async function writeStraceLogs(
   dataDirectory: string,
   report: RunReport,
@@ -295,7 +370,9 @@ async function writeStraceLogs(
     if (process.argv === null || process.pid === null) continue; // a forked child logs to its root's file
     const records = syscalls.get(`${process.host}/${process.pid}`) ?? [];
     const lines = logOrder(records, mode).map((record) => formatSyscall(record, mode)).join("\n");
-    const file = join(dataDirectory, "hosts", process.host, straceFileName(basename(process.argv[0]), process.pid));
+    const folder = join(dataDirectory, "hosts", process.host);
+    await Deno.mkdir(folder, { recursive: true }); // made already when the programs' output goes there
+    const file = join(folder, straceFileName(basename(process.argv[0]), process.pid));
     await Deno.writeTextFile(file, lines.length > 0 ? lines + "\n" : "");
   }
 }

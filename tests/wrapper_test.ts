@@ -1,0 +1,158 @@
+// umbra as a wrapper: it ends as its program ended, keeps its caller's ignored signals, passes
+// signals on and still writes its outputs when interrupted. Each compared with the program run
+// natively by the same parent.
+import { deepEqual, equal, match } from "node:assert/strict";
+import { join } from "node:path";
+import { UMBRA, umbraTest } from "./_util.ts";
+
+/**
+ * A python3 parent that runs `argv` (optionally with `ignore` set to SIG_IGN first, as nohup
+ * does) and prints how it ended, as wait(2) tells it.
+ */
+async function waitStatus(argv: string[], ignore: string[] = []): Promise<{ status: string; stdout: string }> {
+  const script = `
+import os, resource, signal, subprocess, sys
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the native run must not dump either
+for name in sys.argv[1].split(",") if sys.argv[1] else []:
+    signal.signal(getattr(signal, name), signal.SIG_IGN)
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status = os.waitpid(pid, 0)
+if os.WIFSIGNALED(status):
+    print(f"signaled {signal.Signals(os.WTERMSIG(status)).name} core={os.WCOREDUMP(status)}", file=sys.stderr)
+else:
+    print(f"exited {os.WEXITSTATUS(status)}", file=sys.stderr)
+`;
+  const output = await new Deno.Command("python3", {
+    args: ["-c", script, ignore.join(","), ...argv],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr).trim().split("\n");
+  return { status: stderr.at(-1)!, stdout: new TextDecoder().decode(output.stdout) };
+}
+
+const umbraExec = (...argv: string[]) => [UMBRA, "exec", "--", ...argv];
+
+umbraTest("umbra exec ends as its program ended: its exit code, or killed by the same signal, no core", async () => {
+  for (
+    const argv of [
+      ["sh", "-c", "exit 7"],
+      ["sh", "-c", "kill -TERM $$"],
+      ["sh", "-c", "kill -HUP $$"],
+      ["sh", "-c", "kill -SEGV $$"],
+      ["sh", "-c", "kill -ABRT $$"],
+      ["sh", "-c", "kill -USR1 $$"],
+    ]
+  ) {
+    const native = await waitStatus(argv);
+    deepEqual(await waitStatus(umbraExec(...argv)), native, argv.join(" "));
+  }
+  equal((await waitStatus(["sh", "-c", "kill -TERM $$"])).status, "signaled SIGTERM core=False");
+});
+
+umbraTest("umbra exec -o ends as its program ended too", async () => {
+  const directory = await Deno.makeTempDir();
+  try {
+    const argv = ["sh", "-c", "kill -TERM $$"];
+    const recorded = await waitStatus([UMBRA, "exec", "-o", join(directory, "out"), "--", ...argv]);
+    deepEqual(recorded, await waitStatus(argv));
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});
+
+/** Starts `umbra run` on `config` and returns it once `ready` exists. */
+async function startRun(config: string, ready: string): Promise<Deno.ChildProcess> {
+  const child = new Deno.Command(UMBRA, {
+    args: ["run", config],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      if ((await Deno.readTextFile(ready)).includes("up")) return child;
+    } catch { /* not yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill("SIGKILL");
+  await child.output();
+  throw new Error(`the run never wrote ${ready}`);
+}
+
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  umbraTest(
+    `${signal} to umbra run reaches the program; report.json says interrupted; umbra dies of ${signal}`,
+    async () => {
+      const directory = await Deno.makeTempDir();
+      try {
+        const data = join(directory, "data");
+        const config = join(directory, "run.yaml");
+        // A busy loop keeps the virtual clock from jumping to the stop time (a sleeper would not).
+        await Deno.writeTextFile(
+          config,
+          `general:
+  stop_time: 1h
+  data_directory: ${data}
+experimental:
+  strace_logging_mode: standard
+hosts:
+  one:
+    processes:
+      - path: sh
+        args: ["-c", "echo up; while :; do :; done"]
+        expected_final_state: {signaled: ${signal}}
+`,
+        );
+        const child = await startRun(config, join(data, "hosts/one/sh.1000.stdout"));
+        child.kill(signal);
+        const output = await child.output();
+        equal(output.signal, signal, new TextDecoder().decode(output.stderr));
+        match(new TextDecoder().decode(output.stderr), new RegExp(`interrupted by ${signal}; 1 of 1 processes`));
+        const report = JSON.parse(await Deno.readTextFile(join(data, "report.json")));
+        equal(report.interrupted, signal);
+        deepEqual(report.processes[0].exitStatus.signal, signal);
+        equal(report.processes[0].ok, true);
+        match(await Deno.readTextFile(join(data, "timeline.html")), /<html/i);
+        match(await Deno.readTextFile(join(data, "hosts/one/sh.1000.strace")), /execve|write/);
+      } finally {
+        await Deno.remove(directory, { recursive: true });
+      }
+    },
+  );
+}
+
+umbraTest("a second signal ends an interrupted run at once; what still runs is reported running", async () => {
+  const directory = await Deno.makeTempDir();
+  try {
+    const data = join(directory, "data");
+    const config = join(directory, "run.yaml");
+    await Deno.writeTextFile(
+      config,
+      `general:
+  stop_time: 1h
+  data_directory: ${data}
+hosts:
+  one:
+    processes:
+      - path: sh
+        args: ["-c", "trap '' TERM; echo up; while :; do :; done"]
+        expected_final_state: running
+`,
+    );
+    const child = await startRun(config, join(data, "hosts/one/sh.1000.stdout"));
+    child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill("SIGTERM");
+    const output = await child.output();
+    equal(output.signal, "SIGTERM");
+    const report = JSON.parse(await Deno.readTextFile(join(data, "report.json")));
+    equal(report.interrupted, "SIGTERM");
+    deepEqual(report.processes[0].exitStatus, { kind: "running" });
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});
