@@ -1,7 +1,8 @@
 //! Starting a program: the spawn spec, and the set-up of init's forked child between fork and
 //! execve. The child is traced from birth (init is, with PTRACE_O_TRACEFORK).
 //!
-//! Spec format (made by src/native/spawn_spec.ts): u32 argc, u32 envc, u32 flags, then
+//! Spec format (made by src/native/spawn_spec.ts): u32 argc, u32 envc, u32 flags, u64 ignored
+//! (bit N-1: signal N starts ignored, as across the execve of a parent that ignores it), then
 //! NUL-terminated strings: path, cwd, stdin, stdout, stderr, argv[argc], envp[envc]. An empty
 //! stdio path means "inherit umbra's"; stdin opens read-only, stdout/stderr are created or
 //! truncated. With `flag_output_pid`, stdout and stderr are prefixes that get ".<pid>.stdout"
@@ -24,7 +25,7 @@ pub const flag_no_aslr: u32 = 4;
 /// Spec flag: rdtsc and rdtscp fault (PR_SET_TSC PR_TSC_SIGSEGV, kept across fork and exec),
 /// and the tracer answers them from the virtual clock.
 pub const flag_trap_tsc: u32 = 8;
-pub const header_size = 12;
+pub const header_size = 20;
 
 pub const SpecError = error{ SpecTruncated, OutOfMemory };
 
@@ -35,9 +36,10 @@ pub const Prepared = struct {
     argv: [*:null]const ?[*:0]const u8,
     envp: [*:null]const ?[*:0]const u8,
     flags: u32,
+    ignored: u64,
 };
 
-/// The spec's flags (the first 12 bytes are its header).
+/// The spec's flags (bytes 8 to 12 of its header).
 pub fn flags_of(spec: []const u8) u32 {
     if (spec.len < header_size) return 0;
     return std.mem.readInt(u32, spec[8..12], .little);
@@ -80,6 +82,7 @@ pub fn prepare(spec: []const u8) SpecError!Prepared {
         .argv = @ptrCast(&pointers[0]),
         .envp = @ptrCast(&pointers[envp_start]),
         .flags = flags_of(spec),
+        .ignored = std.mem.readInt(u64, spec[12..20], .little),
     };
 }
 
@@ -107,6 +110,7 @@ pub fn child(spec: []const u8, filter: *const seccomp.SockFprog) noreturn {
     // init blocks every signal; the program starts with none blocked, as after a plain fork+exec.
     const empty: u64 = 0;
     check(sys.rt_sigprocmask(sys.SIG_SETMASK, &empty, null));
+    ignore_signals(prepared.ignored);
     open_stdio(&prepared);
     // Nothing of init's leaks into the program but the virtual clock's region (virtual time).
     _ = linux.syscall3(.close_range, 3, @intCast(clock.program_fd - 1), 0);
@@ -124,6 +128,17 @@ pub fn child(spec: []const u8, filter: *const seccomp.SockFprog) noreturn {
     check(linux.syscall3(.seccomp, SECCOMP_SET_MODE_FILTER, 0, @intFromPtr(filter)));
     const rc = linux.execve(prepared.path, prepared.argv, prepared.envp);
     sys.exit_group(sys.errno(rc));
+}
+
+/// SIG_IGN for each signal in `mask` (init's children start with every disposition default);
+/// execve keeps it. SIGKILL and SIGSTOP cannot be ignored: the kernel refuses, and so it stays.
+fn ignore_signals(mask: u64) void {
+    const ignore: sys.KernelSigaction = .{ .handler = 1, .flags = 0, .restorer = 0, .mask = 0 };
+    for (1..65) |signal| {
+        if (mask & (@as(u64, 1) << @intCast(signal - 1)) == 0) continue;
+        if (signal == sys.SIGKILL or signal == sys.SIGSTOP) continue;
+        check(sys.rt_sigaction(@intCast(signal), &ignore));
+    }
 }
 
 fn open_stdio(prepared: *const Prepared) void {
@@ -169,7 +184,7 @@ fn check(rc: usize) void {
 }
 
 test "a spec parses into its strings, argv and envp" {
-    const spec = "\x02\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00/bin/sh\x00/tmp\x00\x00out\x00\x00sh\x00-c\x00A=1\x00";
+    const spec = "\x02\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00/bin/sh\x00/tmp\x00\x00out\x00\x00sh\x00-c\x00A=1\x00";
     const prepared = try prepare(spec);
     try std.testing.expectEqualStrings("/bin/sh", std.mem.span(prepared.path));
     try std.testing.expectEqualStrings("out", std.mem.span(prepared.stdio[1]));
@@ -177,5 +192,6 @@ test "a spec parses into its strings, argv and envp" {
     try std.testing.expect(prepared.argv[2] == null);
     try std.testing.expectEqualStrings("A=1", std.mem.span(prepared.envp[0].?));
     try std.testing.expectEqual(flag_output_pid, prepared.flags);
+    try std.testing.expectEqual(@as(u64, 1), prepared.ignored);
     try std.testing.expectError(error.SpecTruncated, prepare(spec[0 .. spec.len - 4]));
 }

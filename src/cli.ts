@@ -58,10 +58,40 @@ export interface ExecOptions {
    * (needs `output`). @default "inherit"
    */
   stdio?: "inherit" | "files";
+  /**
+   * Signals the program starts with ignored: umbra's caller's (see {@linkcode callerIgnoredSignals}),
+   * as the program would have them were it exec'd directly. @default []
+   */
+  ignoredSignals?: number[];
+}
+
+const SIGPIPE = 13;
+
+/**
+ * The signals umbra's caller left ignored (`nohup`, a shell's `trap '' HUP`, a background job's
+ * SIGINT and SIGQUIT): SigIgn of /proc/self/status, read before umbra handles any. SIGPIPE is
+ * left out: Deno's runtime ignores it itself, so the caller's choice cannot be told.
+ */
+export function callerIgnoredSignals(): number[] {
+  let mask = 0n;
+  try {
+    const line = /^SigIgn:\s*([0-9a-f]+)$/m.exec(Deno.readTextFileSync("/proc/self/status"));
+    if (line) mask = BigInt(`0x${line[1]}`);
+  } catch { /* no /proc: nothing known to be ignored */ }
+  const signals: number[] = [];
+  for (let signal = 1; signal <= 64; signal++) {
+    if ((mask >> BigInt(signal - 1)) & 1n && signal !== SIGPIPE) signals.push(signal);
+  }
+  return signals;
 }
 
 /** The signals `umbra exec` passes on to its program (SIGINT and SIGQUIT to its process group, as a terminal does). */
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP"];
+
+/** FORWARDED but those the caller ignores: umbra ignores them too, as would the program in its place. */
+function forwarded(ignored: readonly number[]): Deno.Signal[] {
+  return FORWARDED.filter((signal) => !ignored.includes(parseSignal(signal)!));
+}
 
 /** An exec's run ends when its program does; this stop time only bounds a virtual clock that nothing moves on. */
 const EXEC_STOP_TIME = 1_000_000n * 3_600_000_000_000n;
@@ -85,12 +115,18 @@ export async function exec(program: string, args: string[], options: ExecOptions
     schedule: options.schedule,
     seed: options.seed,
   });
-  const process = sandbox.spawn({ path: program, args, cwd: Deno.cwd(), pauseForDebugging: options.pauseForDebugging });
+  const process = sandbox.spawn({
+    path: program,
+    args,
+    cwd: Deno.cwd(),
+    pauseForDebugging: options.pauseForDebugging,
+    ignoredSignals: options.ignoredSignals,
+  });
   if (options.pauseForDebugging) announcePause(process);
   // The program's session is its host's, not the terminal's: a terminal's Ctrl-C reaches umbra
   // alone, and umbra passes it on to the program's process group (waking it if umbra holds it in
   // a call), staying up to report its status. A SIGTERM/SIGHUP sent to umbra is passed on.
-  const handlers = FORWARDED.map((signal) => {
+  const handlers = forwarded(options.ignoredSignals ?? []).map((signal) => {
     const group = signal === "SIGINT" || signal === "SIGQUIT";
     return [signal, () => process.kill(signal, { group }).catch(() => {})] as const;
   });
@@ -146,7 +182,8 @@ async function record(program: string, args: string[], options: ExecOptions): Pr
     seed: options.seed ?? (time === "virtual" ? 1n : null),
     straceFilter: options.straceFilter,
     checkFinalStates: false,
-    interrupts: { signals: FORWARDED, stopOnRepeat: false },
+    interrupts: { signals: forwarded(options.ignoredSignals ?? []), stopOnRepeat: false },
+    ignoredSignals: options.ignoredSignals,
     pauseForDebugging: options.pauseForDebugging ? basename(program) : undefined,
     onSpawn: (process) => {
       spawned.push(process);
@@ -183,7 +220,12 @@ function progress(): ((time: bigint, alive: number) => void) | undefined {
  * the same, marked interrupted, and then umbra ends by the signal it got, as a program that
  * cleans up on a signal does.
  */
-export async function run(path: string, dataDirectory?: string, pauseForDebugging?: string): Promise<Ending> {
+export async function run(
+  path: string,
+  dataDirectory?: string,
+  pauseForDebugging?: string,
+  ignored: readonly number[] = [],
+): Promise<Ending> {
   const config = await loadConfig(path);
   for (const warning of config.warnings) console.error(`umbra: warning: ${warning}`);
   // No progress line while the terminal is needed to say how to attach a debugger.
@@ -193,7 +235,7 @@ export async function run(path: string, dataDirectory?: string, pauseForDebuggin
     onProgress,
     pauseForDebugging,
     onSpawn: pauseForDebugging === undefined ? undefined : announcePause,
-    interrupts: { signals: FORWARDED, stopOnRepeat: true },
+    interrupts: { signals: forwarded(ignored), stopOnRepeat: true },
   });
   if (onProgress) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[K"));
   for (const line of report.mismatches) console.error(`umbra: ${line}`);
@@ -263,7 +305,7 @@ interface ExecFlags {
   stdio: "inherit" | "files";
 }
 
-function program(finish: (ending: Ending) => void): Command {
+function program(finish: (ending: Ending) => void, ignored: number[]): Command {
   const cli = new Command("umbra")
     .description("Run real Linux programs in an emulated process world (virtual pids, signals, time).")
     .version(denoJson.version, "-V, --version")
@@ -359,6 +401,7 @@ Examples:
             strace,
             straceFilter: options.e,
             stdio: options.stdio,
+            ignoredSignals: ignored,
           }),
         );
       },
@@ -385,7 +428,7 @@ Examples:
 `,
     )
     .action(async (path: string, options: { dataDirectory?: string; pauseForDebugging?: string }) => {
-      finish(await run(path, options.dataDirectory, options.pauseForDebugging));
+      finish(await run(path, options.dataDirectory, options.pauseForDebugging, ignored));
     });
   cli.command("report")
     .description("Summarise a run's data directory and regenerate its timeline.html.")
@@ -417,7 +460,8 @@ run returns 0 when every process ended as expected, 3 when some did not;
 export async function main(args: string[]): Promise<Ending> {
   try {
     let ending: Ending = { code: 0 };
-    await program((result) => ending = result).parseAsync(args, { from: "user" });
+    const ignored = callerIgnoredSignals(); // before any handler of umbra's is installed
+    await program((result) => ending = result, ignored).parseAsync(args, { from: "user" });
     return ending;
   } catch (error) {
     return { code: failureCode(error) };

@@ -93,6 +93,8 @@ export interface RunOptions {
    * processed-config.yaml does not list them.
    */
   environment?: Record<string, string>;
+  /** Signals every program starts with ignored (see SpawnOptions.ignoredSignals). @default [] */
+  ignoredSignals?: number[];
   /** The timeline's title. @default "umbra run: <data directory>" */
   title?: string;
 }
@@ -206,6 +208,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
         shutdownTime: process.shutdownTime ?? undefined,
         shutdownSignal: process.shutdownSignal,
         pauseForDebugging: pauses(host.name, path),
+        ignoredSignals: options.ignoredSignals,
       });
       options.onSpawn?.(handle);
       started.push({ entry, handle });

@@ -117,6 +117,12 @@ export interface SpawnOptions {
    * {@linkcode PausedProcess.resume}.
    */
   pauseForDebugging?: boolean;
+  /**
+   * Signals (names or numbers) the program starts with ignored, as when a parent that ignores
+   * them execs it (`nohup`): `umbra exec` passes its caller's. SIGKILL and SIGSTOP cannot be
+   * ignored (a TypeError). @default [] (every disposition default)
+   */
+  ignoredSignals?: (string | number)[];
 }
 
 /** Identity of a started process. */
@@ -324,6 +330,7 @@ export class Sandbox implements AsyncDisposable {
       Deno.mkdirSync(outputDirectory, { recursive: true });
       cwd = options.cwd ?? outputDirectory;
     }
+    const ignored = ignoredMask(options.ignoredSignals ?? []);
     const id = this.#nextId++;
     const process = new SandboxProcess(this, host);
     this.#processes.set(id, process);
@@ -339,6 +346,7 @@ export class Sandbox implements AsyncDisposable {
       outputDirectory,
       at: options.startTime === undefined ? undefined : String(options.startTime),
       pause: options.pauseForDebugging === true,
+      ignored: String(ignored),
     });
     if (options.shutdownTime !== undefined) {
       const signal = options.shutdownSignal ?? "SIGTERM";
@@ -516,6 +524,20 @@ export class Sandbox implements AsyncDisposable {
     if (waiting || (this.#closed && !this.#failure)) this.#worker.ref();
     else this.#worker.unref();
   }
+}
+
+/** SpawnOptions.ignoredSignals as a mask (bit N-1: signal N). */
+function ignoredMask(signals: (string | number)[]): bigint {
+  let mask = 0n;
+  for (const signal of signals) {
+    const number = typeof signal === "number" ? signal : parseSignal(signal);
+    if (number === undefined || !Number.isInteger(number) || number < 1 || number > 64) {
+      throw new TypeError(`Unknown signal: ${signal}`);
+    }
+    if (number === 9 || number === 19) throw new TypeError(`${signal} cannot be ignored`);
+    mask |= 1n << BigInt(number - 1);
+  }
+  return mask;
 }
 
 /** The seed a sandbox runs with (decimal), or undefined: unseeded. */

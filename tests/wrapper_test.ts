@@ -13,6 +13,7 @@ async function waitStatus(argv: string[], ignore: string[] = []): Promise<{ stat
   const script = `
 import os, resource, signal, subprocess, sys
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the native run must not dump either
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # python's own SIG_IGN would pass to the native child
 for name in sys.argv[1].split(",") if sys.argv[1] else []:
     signal.signal(getattr(signal, name), signal.SIG_IGN)
 pid = os.fork()
@@ -62,6 +63,36 @@ umbraTest("umbra exec -o ends as its program ended too", async () => {
   } finally {
     await Deno.remove(directory, { recursive: true });
   }
+});
+
+umbraTest("signals umbra's caller ignores stay ignored in the program, as across exec (nohup)", async () => {
+  const waitForChild = "import os, time\n" +
+    "pid = os.fork()\n" +
+    "if pid == 0: os._exit(0)\n" +
+    "time.sleep(0.1)\n" +
+    "try: print(os.waitpid(pid, 0)[1])\n" +
+    "except ChildProcessError as error: print(error.strerror)";
+  // SigIgn, but for the signals Deno's runtime handles itself, whose caller's disposition umbra cannot know.
+  const ignoredSet = "import re\n" +
+    "mask = int(re.search(r'SigIgn:\\s*(\\w+)', open('/proc/self/status').read())[1], 16)\n" +
+    "print(hex(mask & ~(1 << 12 | 1 << 6 | 1 << 10 | 1 << 32)))";
+  for (
+    const [ignore, argv] of [
+      [["SIGHUP"], ["sh", "-c", "kill -HUP $$; echo ok"]],
+      [["SIGINT", "SIGQUIT", "SIGUSR2", "SIGTERM", "SIGTTOU"], ["python3", "-c", ignoredSet]],
+      [["SIGUSR2"], ["sh", "-c", "kill -USR2 $$; trap - USR2; kill -USR2 $$; echo unreached"]],
+      // An ignored SIGCHLD reaps children at once: the model must know it from the start.
+      [["SIGCHLD"], ["python3", "-c", waitForChild]],
+      [[], ["python3", "-c", waitForChild]],
+    ] as const
+  ) {
+    const native = await waitStatus([...argv], [...ignore]);
+    deepEqual(await waitStatus(umbraExec(...argv), [...ignore]), native, `${ignore} ${argv.join(" ")}`);
+  }
+  deepEqual(await waitStatus(umbraExec("sh", "-c", "kill -HUP $$; echo ok"), ["SIGHUP"]), {
+    status: "exited 0",
+    stdout: "ok\n",
+  });
 });
 
 /** Starts `umbra run` on `config` and returns it once `ready` exists. */

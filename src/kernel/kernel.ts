@@ -144,8 +144,11 @@ export class Kernel {
     return count;
   }
 
-  /** A top-level process (forked by the host's init, pid `id`): parent, group and session are init's. */
-  createProcess(hostName: string, id: ProcessId, executable: string, nativePid: number): Process {
+  /**
+   * A top-level process (forked by the host's init, pid `id`): parent, group and session are
+   * init's; the signals in `ignored` (bit N-1: signal N) start ignored, the others default.
+   */
+  createProcess(hostName: string, id: ProcessId, executable: string, nativePid: number, ignored = 0n): Process {
     const host = this.host(hostName);
     const process = this.#newProcess(host, {
       id,
@@ -156,7 +159,7 @@ export class Kernel {
       executable,
       nativePid,
       logRoot: id,
-    }, new SignalActions());
+    }, SignalActions.ignoring(ignored));
     this.#addThread(process, id, nativePid);
     return process;
   }

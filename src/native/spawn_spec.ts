@@ -14,7 +14,7 @@ const OUTPUT_PID = 2;
 export const NO_ASLR = 4;
 /** Spec flag: rdtsc and rdtscp trapped, answered from the virtual clock (`flag_trap_tsc`). */
 export const TRAP_TSC = 8;
-const HEADER_SIZE = 12;
+const HEADER_SIZE = 20;
 /**
  * The largest spec libumbra takes (shim/shared.zig `spec_size_max`) and the most argv + env
  * strings: room for anything execve can take, whose ceiling is 6 MiB of strings and pointers
@@ -24,8 +24,8 @@ export const SPEC_SIZE_MAX = 6 * 1024 * 1024 + 64 * 1024;
 const STRINGS_COUNT_MAX = 6 * 1024 * 1024 / 8;
 
 /**
- * Spec bytes: u32 argc, u32 envc, u32 flags, then NUL-terminated path, cwd, stdin, stdout,
- * stderr, argv, env. With an output directory, stdout and stderr become `<dir>/<exe>` prefixes
+ * Spec bytes: u32 argc, u32 envc, u32 flags, u64 ignored signals (bit N-1: signal N), then
+ * NUL-terminated path, cwd, stdin, stdout, stderr, argv, env. With an output directory, stdout and stderr become `<dir>/<exe>` prefixes
  * that the child completes with its own pid (the kernel picks it); `flags` adds NO_ASLR and
  * TRAP_TSC. Null when argv and env are
  * past what any execve takes (E2BIG, as Linux would answer).
@@ -50,6 +50,7 @@ export function encodeSpawnSpec(command: SpawnCommand, flags = 0): Uint8Array<Ar
     flags | (command.pause ? HOLD_AT_EXEC : 0) | (command.outputDirectory === null ? 0 : OUTPUT_PID),
     true,
   );
+  view.setBigUint64(12, BigInt(command.ignored ?? "0"), true);
   bytes.set(encoded, HEADER_SIZE);
   return bytes;
 }
