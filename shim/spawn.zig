@@ -25,6 +25,9 @@ pub const flag_no_aslr: u32 = 4;
 /// Spec flag: rdtsc and rdtscp fault (PR_SET_TSC PR_TSC_SIGSEGV, kept across fork and exec),
 /// and the tracer answers them from the virtual clock.
 pub const flag_trap_tsc: u32 = 8;
+/// Spec flag: the program leads a session of its own, and its non-empty stdio paths name a
+/// terminal (opened read-write, never created) that becomes its controlling terminal.
+pub const flag_terminal: u32 = 16;
 pub const header_size = 20;
 
 pub const SpecError = error{ SpecTruncated, OutOfMemory };
@@ -111,7 +114,10 @@ pub fn child(spec: []const u8, filter: *const seccomp.SockFprog) noreturn {
     const empty: u64 = 0;
     check(sys.rt_sigprocmask(sys.SIG_SETMASK, &empty, null));
     ignore_signals(prepared.ignored);
+    // Before the terminal is opened: only a session leader can take it as its own.
+    if (prepared.flags & flag_terminal != 0) check(linux.syscall0(.setsid));
     open_stdio(&prepared);
+    if (prepared.flags & flag_terminal != 0) take_terminal(&prepared);
     // Nothing of init's leaks into the program but the virtual clock's region (virtual time).
     _ = linux.syscall3(.close_range, 3, @intCast(clock.program_fd - 1), 0);
     _ = linux.syscall3(.close_range, @intCast(clock.program_fd + 1), std.math.maxInt(u32), 0);
@@ -149,13 +155,30 @@ fn open_stdio(prepared: *const Prepared) void {
             output_name(&name, std.mem.span(path), if (fd == 1) "stdout" else "stderr") orelse sys.exit_group(@intFromEnum(linux.E.NAMETOOLONG))
         else
             path;
-        const flags: linux.O = if (fd == 0) .{ .ACCMODE = .RDONLY } else .{ .ACCMODE = .WRONLY, .CREAT = true, .TRUNC = true };
+        const flags: linux.O = if (prepared.flags & flag_terminal != 0)
+            .{ .ACCMODE = .RDWR }
+        else if (fd == 0)
+            .{ .ACCMODE = .RDONLY }
+        else
+            .{ .ACCMODE = .WRONLY, .CREAT = true, .TRUNC = true };
         const opened = linux.open(target, flags, 0o644);
         check(opened);
         if (opened != fd) {
             check(linux.dup2(@intCast(opened), @intCast(fd)));
             _ = linux.close(@intCast(opened));
         }
+    }
+}
+
+const TIOCSCTTY = 0x540E;
+
+/// Makes the terminal on the first stdio descriptor that has a path the controlling terminal
+/// (opening it may have done so already; then this succeeds as well).
+fn take_terminal(prepared: *const Prepared) void {
+    for (prepared.stdio, 0..) |path, fd| {
+        if (path[0] == 0) continue;
+        check(linux.ioctl(@intCast(fd), TIOCSCTTY, 0));
+        return;
     }
 }
 

@@ -17,6 +17,7 @@ import type { Config } from "./config/config.ts";
 import { end, type Ending, endingOf } from "./ending.ts";
 import { parseTraceFilter, TraceFilterError } from "./report/trace_filter.ts";
 import { parseSignal } from "./abi/signals.ts";
+import { TerminalRelay } from "./terminal.ts";
 import { basename } from "node:path";
 import { DataDirectoryError } from "./data_directory.ts";
 import { renderTimeline } from "./report/timeline.ts";
@@ -115,17 +116,23 @@ export async function exec(program: string, args: string[], options: ExecOptions
     schedule: options.schedule,
     seed: options.seed,
   });
+  // On a terminal the program gets a pty of its own (src/terminal.ts); not while the terminal
+  // is needed to say how to attach a debugger.
+  const relay = options.pauseForDebugging ? null : TerminalRelay.open();
   const process = sandbox.spawn({
     path: program,
     args,
     cwd: Deno.cwd(),
     pauseForDebugging: options.pauseForDebugging,
     ignoredSignals: options.ignoredSignals,
+    terminal: relay ?? undefined,
   });
   if (options.pauseForDebugging) announcePause(process);
-  // The program's session is its host's, not the terminal's: a terminal's Ctrl-C reaches umbra
-  // alone, and umbra passes it on to the program's process group (waking it if umbra holds it in
-  // a call), staying up to report its status. A SIGTERM/SIGHUP sent to umbra is passed on.
+  relay?.start();
+  // Without a pty the program's session is its host's, not the terminal's: a terminal's Ctrl-C
+  // reaches umbra alone, and umbra passes it on to the program's process group (waking it if
+  // umbra holds it in a call), staying up to report its status. A SIGTERM/SIGHUP sent to umbra
+  // is passed on.
   const handlers = forwarded(options.ignoredSignals ?? []).map((signal) => {
     const group = signal === "SIGINT" || signal === "SIGQUIT";
     return [signal, () => process.kill(signal, { group }).catch(() => {})] as const;
@@ -133,11 +140,14 @@ export async function exec(program: string, args: string[], options: ExecOptions
   for (const [signal, handler] of handlers) Deno.addSignalListener(signal, handler);
   try {
     const status = await process.exited;
+    await sandbox.close(); // whatever else holds the pty ends with it
+    await relay?.close();
     if (sandbox.failure) return { code: EXIT_FAILURE }; // already reported, and everything was killed
     if (process.spawnError) console.error(`umbra: cannot run '${program}': ${process.spawnError}`);
     return endingOf(status);
   } finally {
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    await relay?.close();
   }
 }
 
@@ -176,7 +186,9 @@ async function record(program: string, args: string[], options: ExecOptions): Pr
     warnings: [],
   };
   const spawned: SandboxProcess[] = [];
+  const relay = options.pauseForDebugging || options.stdio === "files" ? null : TerminalRelay.open();
   const report = await runConfig(config, {
+    terminal: relay ?? undefined,
     stdio: options.stdio ?? "inherit",
     environment: Deno.env.toObject(),
     seed: options.seed ?? (time === "virtual" ? 1n : null),
@@ -188,9 +200,11 @@ async function record(program: string, args: string[], options: ExecOptions): Pr
     onSpawn: (process) => {
       spawned.push(process);
       if (options.pauseForDebugging) announcePause(process);
+      relay?.start();
     },
+    onClosed: () => relay?.close(),
     title: `umbra exec: ${[program, ...args].join(" ")}`,
-  });
+  }).finally(() => relay?.close());
   if (report.failure !== null) return { code: EXIT_FAILURE }; // reported as it happened
   const [process] = spawned;
   const status: ExitStatus = await process.exited;

@@ -93,6 +93,10 @@ export interface RunOptions {
    * processed-config.yaml does not list them.
    */
   environment?: Record<string, string>;
+  /** A controlling terminal for every program (see SpawnOptions.terminal; `umbra exec -o` on a terminal). */
+  terminal?: { path: string; stdio: [boolean, boolean, boolean] };
+  /** Called once the sandbox has closed (every program ended), before the outputs are written. */
+  onClosed?: () => Promise<void> | void;
   /** Signals every program starts with ignored (see SpawnOptions.ignoredSignals). @default [] */
   ignoredSignals?: number[];
   /** The timeline's title. @default "umbra run: <data directory>" */
@@ -209,6 +213,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
         shutdownSignal: process.shutdownSignal,
         pauseForDebugging: pauses(host.name, path),
         ignoredSignals: options.ignoredSignals,
+        terminal: options.terminal,
       });
       options.onSpawn?.(handle);
       started.push({ entry, handle });
@@ -216,6 +221,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
     const allDone = Promise.all(started.map(({ handle }) => handle.exited));
     await Promise.race([allDone, sandbox.at(stopTime), interruption.stop]);
     await sandbox.close(); // kills what still runs: recorded as "running"
+    await options.onClosed?.();
     await collecting;
     failure = sandbox.failure;
     // One canonical order: processes runnable at the same virtual time reach umbra in any order.

@@ -123,6 +123,13 @@ export interface SpawnOptions {
    * ignored (a TypeError). @default [] (every disposition default)
    */
   ignoredSignals?: (string | number)[];
+  /**
+   * A terminal device (a pseudo-terminal's `/dev/pts/N`) to be the program's controlling
+   * terminal: the program leads a session and process group of its own instead of joining its
+   * host init's, and the stdio streams `stdio` marks (stdin, stdout, stderr) are opened on it;
+   * the others stay umbra's. Not with `stdio: "files"`.
+   */
+  terminal?: { path: string; stdio: [boolean, boolean, boolean] };
 }
 
 /** Identity of a started process. */
@@ -321,7 +328,8 @@ export class Sandbox implements AsyncDisposable {
     const env = options.env ?? Deno.env.toObject();
     const path = resolveProgram(options.path, env.PATH);
     const host = options.host ?? "localhost";
-    const stdio = options.stdio ?? (this.#dataDirectory !== null ? "files" : "inherit");
+    const stdio = options.stdio ??
+      (options.terminal === undefined && this.#dataDirectory !== null ? "files" : "inherit");
     let outputDirectory: string | null = null;
     let cwd = options.cwd ?? "";
     if (stdio === "files") {
@@ -331,6 +339,8 @@ export class Sandbox implements AsyncDisposable {
       cwd = options.cwd ?? outputDirectory;
     }
     const ignored = ignoredMask(options.ignoredSignals ?? []);
+    const terminal = options.terminal;
+    if (terminal !== undefined && stdio === "files") throw new TypeError('a terminal cannot go with stdio "files"');
     const id = this.#nextId++;
     const process = new SandboxProcess(this, host);
     this.#processes.set(id, process);
@@ -342,11 +352,16 @@ export class Sandbox implements AsyncDisposable {
       args: [options.argv0 ?? options.path, ...(options.args ?? [])],
       env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       cwd,
-      stdio: stdio === "files" ? ["/dev/null", "", ""] : ["", "", ""],
+      stdio: stdio === "files"
+        ? ["/dev/null", "", ""]
+        : terminal
+        ? [0, 1, 2].map((fd) => terminal.stdio[fd] ? terminal.path : "") as [string, string, string]
+        : ["", "", ""],
       outputDirectory,
       at: options.startTime === undefined ? undefined : String(options.startTime),
       pause: options.pauseForDebugging === true,
       ignored: String(ignored),
+      terminal: terminal !== undefined,
     });
     if (options.shutdownTime !== undefined) {
       const signal = options.shutdownSignal ?? "SIGTERM";

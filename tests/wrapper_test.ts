@@ -95,6 +95,98 @@ umbraTest("signals umbra's caller ignores stay ignored in the program, as across
   });
 });
 
+/**
+ * Runs `argv` on a new pseudo-terminal (python3's pty module: the terminal is the controlling
+ * terminal of the command's session, as a user's shell's is), types `keys` into it one line at a
+ * time, and returns everything that reached the terminal. The terminal is 100 columns by 40 lines.
+ */
+async function onTerminal(argv: string[], keys: string[]): Promise<string> {
+  const script = `
+import fcntl, json, os, pty, select, signal, struct, sys, termios, time
+pid, fd = pty.fork()
+if pid == 0:
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    os.execvp(sys.argv[1], sys.argv[1:])
+out = b""
+def drain(seconds):
+    global out
+    end = time.time() + seconds
+    while time.time() < end:
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            out += data
+drain(2)
+for key in json.loads(os.environ["KEYS"]):
+    os.write(fd, key.encode())
+    drain(1)
+drain(1)
+for _ in range(50):
+    if os.waitpid(pid, os.WNOHANG)[0]:
+        break
+    time.sleep(0.1)
+else:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    out += b"(killed: it did not end)"
+sys.stdout.write(out.decode(errors="replace"))
+`;
+  const output = await new Deno.Command("python3", {
+    args: ["-c", script, ...argv],
+    env: { KEYS: JSON.stringify(keys), TERM: "dumb" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  return new TextDecoder().decode(output.stdout).replaceAll("\r", "");
+}
+
+umbraTest("an interactive bash under umbra exec on a terminal has job control: jobs, Ctrl-Z, kill %n", async () => {
+  const keys = [
+    "PS1='$ '\n",
+    "sleep 10 &\n",
+    "jobs\n",
+    "sleep 20\n",
+    "\x1a",
+    "jobs\n",
+    "kill %1 %2\n",
+    "jobs\n",
+    "exit\n",
+  ];
+  for (const argv of [["bash", "--norc", "-i"], umbraExec("bash", "--norc", "-i")]) {
+    const screen = await onTerminal(argv, keys);
+    const where = `${argv.join(" ")}:\n${screen}`;
+    equal(/job control|initialize_job_control|Inappropriate ioctl|Bad file descriptor/.test(screen), false, where);
+    match(screen, /\$ jobs\n\[1\]\+ +Running +sleep 10 &\n/, where);
+    match(screen, /\[2\]\+ +Stopped +sleep 20\n/, where);
+    match(screen, /\[1\]- +Running +sleep 10 &\n\[2\]\+ +Stopped +sleep 20\n/, where);
+    match(screen, /Terminated +sleep 20/, where);
+    equal(screen.includes("(killed"), false, where);
+  }
+});
+
+umbraTest(
+  "on a terminal the program's tty is its controlling terminal, sized as umbra's; off one it has none",
+  async () => {
+    const probe = "import os, sys; print(os.isatty(0), os.getsid(0) == os.getpid(), os.tcgetpgrp(0) == os.getpgrp(), " +
+      "tuple(os.get_terminal_size()))";
+    const native = await onTerminal(["python3", "-c", probe], []);
+    equal(native, "True True True (100, 40)\n");
+    equal(await onTerminal(umbraExec("python3", "-c", probe), []), native);
+    // Not on a terminal: the program runs in its host's session, as before.
+    const piped = await new Deno.Command(UMBRA, {
+      args: ["exec", "--", "python3", "-c", "import os; print(os.isatty(0), os.getsid(0))"],
+      stdin: "null",
+      stdout: "piped",
+    }).output();
+    equal(new TextDecoder().decode(piped.stdout), "False 1\n");
+  },
+);
+
 /** Starts `umbra run` on `config` and returns it once `ready` exists. */
 async function startRun(config: string, ready: string): Promise<Deno.ChildProcess> {
   const child = new Deno.Command(UMBRA, {

@@ -10,6 +10,8 @@ import type { SpawnCommand } from "../policy/messages.ts";
 const HOLD_AT_EXEC = 1;
 /** Spec flag: stdout and stderr are prefixes of `<prefix>.<pid>.stdout|.stderr` (`flag_output_pid`). */
 const OUTPUT_PID = 2;
+/** Spec flag: a session of its own, the stdio paths a terminal that becomes its controlling one (`flag_terminal`). */
+const TERMINAL = 16;
 /** Spec flag: address-space layout randomisation off (`flag_no_aslr`). */
 export const NO_ASLR = 4;
 /** Spec flag: rdtsc and rdtscp trapped, answered from the virtual clock (`flag_trap_tsc`). */
@@ -47,7 +49,8 @@ export function encodeSpawnSpec(command: SpawnCommand, flags = 0): Uint8Array<Ar
   view.setUint32(4, command.env.length, true);
   view.setUint32(
     8,
-    flags | (command.pause ? HOLD_AT_EXEC : 0) | (command.outputDirectory === null ? 0 : OUTPUT_PID),
+    flags | (command.pause ? HOLD_AT_EXEC : 0) | (command.outputDirectory === null ? 0 : OUTPUT_PID) |
+      (command.terminal ? TERMINAL : 0),
     true,
   );
   view.setBigUint64(12, BigInt(command.ignored ?? "0"), true);
