@@ -328,7 +328,9 @@ function program(finish: (ending: Ending) => void, ignored: number[]): Command {
     .configureOutput({ writeErr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)) })
     .showHelpAfterError("(run 'umbra --help' for usage)");
   cli.command("exec")
-    .description("Run one program under umbra with this terminal's stdio; exit with its status.")
+    .description(
+      "Run one program under umbra with this terminal's stdio (a pty of its own on a terminal); end as it ended.",
+    )
     .argument("<program>", "program path, or a name looked up in PATH")
     .argument("[args...]", "arguments for the program (put them after --)")
     .addOption(
@@ -459,8 +461,9 @@ Examples:
   umbra run examples/basic.yaml
   umbra report umbra.data
 
-Exit codes: exec returns the program's status (128+N if killed by signal N);
-run returns 0 when every process ended as expected, 3 when some did not;
+Exit codes: exec ends as its program did (its code, or killed by the same signal);
+run returns 0 when every process ended as expected, 3 when some did not, and
+dies of the signal that interrupted it (after writing its outputs);
 2 bad usage, bad config or unusable data directory; 126 program not executable;
 127 program not found; 1 umbra failed.`,
   );
