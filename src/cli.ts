@@ -12,7 +12,8 @@ import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { NamespaceError, Sandbox, type SandboxProcess } from "./sandbox.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
-import { runConfig, type RunReport, UsageError } from "./run.ts";
+import { logOrder, runConfig, type RunReport, UsageError } from "./run.ts";
+import { formatSyscall, type SyscallRecord } from "./report/strace.ts";
 import type { Config } from "./config/config.ts";
 import { end, type Ending, endingOf } from "./ending.ts";
 import { parseTraceFilter, TraceFilterError } from "./report/trace_filter.ts";
@@ -49,7 +50,10 @@ export interface ExecOptions {
    * processed-config.yaml (a config `umbra run` replays) and the strace logs.
    */
   output?: string;
-  /** `--strace`: strace logging into the data directory (needs `output`). */
+  /**
+   * `--strace`: strace logging, into the data directory, or without one to stderr as strace
+   * does (as calls happen; in deterministic mode in the log's order, once the program ended).
+   */
   strace?: "standard" | "deterministic";
   /** `-e trace=<set>`: which syscalls the strace log keeps (src/report/trace_filter.ts). @default every one */
   straceFilter?: (nr: number) => boolean;
@@ -111,10 +115,12 @@ function parseSeed(text: string): bigint {
  */
 export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<Ending> {
   if (options.output !== undefined) return await record(program, args, options);
+  const log = options.strace === undefined ? undefined : straceToStderr(options.strace, options.straceFilter);
   await using sandbox = await Sandbox.create({
     time: options.time ?? "real",
     schedule: options.schedule,
     seed: options.seed,
+    onSyscall: log?.record,
   });
   // On a terminal the program gets a pty of its own (src/terminal.ts); not while the terminal
   // is needed to say how to attach a debugger.
@@ -142,6 +148,7 @@ export async function exec(program: string, args: string[], options: ExecOptions
     const status = await process.exited;
     await sandbox.close(); // whatever else holds the pty ends with it
     await relay?.close();
+    log?.flush();
     if (sandbox.failure) return { code: EXIT_FAILURE }; // already reported, and everything was killed
     if (process.spawnError) console.error(`umbra: cannot run '${program}': ${process.spawnError}`);
     return endingOf(status);
@@ -149,6 +156,27 @@ export async function exec(program: string, args: string[], options: ExecOptions
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
     await relay?.close();
   }
+}
+
+/** `umbra exec --strace` without `-o`: the log on stderr, as strace writes it. */
+function straceToStderr(
+  mode: "standard" | "deterministic",
+  keep: (nr: number) => boolean = () => true,
+): { record: (host: string, root: number, record: SyscallRecord) => void; flush: () => void } {
+  const encoder = new TextEncoder();
+  const held: SyscallRecord[] = [];
+  const write = (record: SyscallRecord) => {
+    const bytes = encoder.encode(formatSyscall(record, mode) + "\n");
+    for (let offset = 0; offset < bytes.length;) offset += Deno.stderr.writeSync(bytes.subarray(offset));
+  };
+  return {
+    record: (_host, _root, record) => {
+      if (!keep(record.nr)) return;
+      if (mode === "standard") write(record);
+      else held.push(record);
+    },
+    flush: () => logOrder(held.splice(0), mode).forEach(write),
+  };
 }
 
 /** `umbra exec -o`: the same, recorded into a data directory by {@linkcode runConfig}. */
@@ -363,7 +391,10 @@ function program(finish: (ending: Ending) => void, ignored: number[]): Command {
         "(an existing one must be empty or umbra's)",
     )
     .addOption(
-      new Option("--strace [mode]", "log every syscall into <dir>/hosts/localhost/<exe>.<pid>.strace (needs -o)")
+      new Option(
+        "--strace [mode]",
+        "log every syscall, to stderr, or with -o into <dir>/hosts/localhost/<exe>.<pid>.strace",
+      )
         .choices(["standard", "deterministic"])
         .preset("standard"),
     )
@@ -402,10 +433,8 @@ Examples:
         }
         // -e alone asks for a log, as in strace.
         const strace = options.strace ?? (options.e === undefined ? undefined : "standard");
-        if (options.output === undefined && (strace !== undefined || options.stdio === "files")) {
-          throw new UsageError(
-            `${strace === undefined ? "--stdio=files" : "--strace"} writes into a data directory: add -o <dir>`,
-          );
+        if (options.output === undefined && options.stdio === "files") {
+          throw new UsageError("--stdio=files writes into a data directory: add -o <dir>");
         }
         finish(
           await exec(name, args, {

@@ -360,7 +360,7 @@ async function buildReport(
  * The records as they came, or in deterministic mode by virtual time and then thread: threads
  * that run at once interleave natively in any order, each thread's own calls keep theirs.
  */
-function logOrder(records: SyscallRecord[], mode: "standard" | "deterministic"): SyscallRecord[] {
+export function logOrder(records: SyscallRecord[], mode: "standard" | "deterministic"): SyscallRecord[] {
   if (mode === "standard") return records;
   return records.toSorted((a, b) => {
     const time = BigInt(a.time) - BigInt(b.time);

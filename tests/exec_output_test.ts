@@ -76,6 +76,12 @@ umbraTest("exec -o --strace -e trace=%process logs the calls strace -f logs with
   });
 });
 
+umbraTest("without -o, -e trace=%process writes the log to stderr, as strace does", async () => {
+  const result = await umbra(["exec", "-e", "trace=%process", "--", "sh", "-c", "(exit 4); kill -0 $$; exit 3"]);
+  equal(result.code, 3);
+  deepEqual(names(result.stderr).toSorted(), ["clone", "execve", "exit_group", "exit_group", "kill", "wait4", "wait4"]);
+});
+
 umbraTest("-e trace=!%process,kill logs everything but those; -e alone implies --strace", async () => {
   await inTemp(async (directory) => {
     const data = join(directory, "out");
@@ -88,14 +94,14 @@ umbraTest("-e trace=!%process,kill logs everything but those; -e alone implies -
   });
 });
 
-umbraTest("a bad -e, --strace without -o, or a data directory umbra did not make: one line, exit 2", async () => {
+umbraTest("a bad -e, --stdio=files without -o, or a data directory umbra did not make: one line, exit 2", async () => {
   await inTemp(async (directory) => {
     const bogus = await umbra(["exec", "-o", join(directory, "a"), "-e", "trace=open,bogus", "--", "true"]);
     equal(bogus.code, 2);
     match(bogus.stderr, /unknown syscall 'bogus'/);
     equal(bogus.stderr.includes("    at "), false);
-    const lone = await umbra(["exec", "--strace", "--", "true"]);
-    deepEqual([lone.code, lone.stderr], [2, "umbra: --strace writes into a data directory: add -o <dir>\n"]);
+    const lone = await umbra(["exec", "--stdio=files", "--", "true"]);
+    deepEqual([lone.code, lone.stderr], [2, "umbra: --stdio=files writes into a data directory: add -o <dir>\n"]);
     const mine = join(directory, "mine");
     await Deno.mkdir(mine);
     await Deno.writeTextFile(join(mine, "report.json"), "my own");
