@@ -177,6 +177,13 @@ umbraTest(
     const native = await onTerminal(["python3", "-c", probe], []);
     equal(native, "True True True (100, 40)\n");
     equal(await onTerminal(umbraExec("python3", "-c", probe), []), native);
+    const directory = await Deno.makeTempDir();
+    try {
+      const recorded = [UMBRA, "exec", "-o", join(directory, "out"), "--", "python3", "-c", probe];
+      equal(await onTerminal(recorded, []), native, "umbra exec -o");
+    } finally {
+      await Deno.remove(directory, { recursive: true });
+    }
     // Not on a terminal: the program runs in its host's session, as before.
     const piped = await new Deno.Command(UMBRA, {
       args: ["exec", "--", "python3", "-c", "import os; print(os.isatty(0), os.getsid(0))"],
