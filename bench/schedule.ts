@@ -46,7 +46,13 @@ function format(ms: number): string {
 
 /** The costs as a markdown table: wall ms under each schedule and their ratio. */
 export function scheduleTable(costs: readonly ScheduleCost[]): string {
-  const header = ["#", "benchmark", "virtual, native schedule (ms)", "virtual, deterministic (ms)", "deterministic/native"];
+  const header = [
+    "#",
+    "benchmark",
+    "virtual, native schedule (ms)",
+    "virtual, deterministic (ms)",
+    "deterministic/native",
+  ];
   const lines = costs.map(({ row, ms }) => [
     row.id,
     row.label,

@@ -1,7 +1,8 @@
 //! Starting a program: the spawn spec, and the set-up of init's forked child between fork and
 //! execve. The child is traced from birth (init is, with PTRACE_O_TRACEFORK).
 //!
-//! Spec format (made by src/native/spawn_spec.ts): u32 argc, u32 envc, u32 flags, then
+//! Spec format (made by src/native/spawn_spec.ts): u32 argc, u32 envc, u32 flags, u64 ignored
+//! (bit N-1: signal N starts ignored, as across the execve of a parent that ignores it), then
 //! NUL-terminated strings: path, cwd, stdin, stdout, stderr, argv[argc], envp[envc]. An empty
 //! stdio path means "inherit umbra's"; stdin opens read-only, stdout/stderr are created or
 //! truncated. With `flag_output_pid_stdout` (`_stderr`), stdout (stderr) is a prefix that gets
@@ -26,7 +27,10 @@ pub const flag_no_aslr: u32 = 4;
 pub const flag_trap_tsc: u32 = 8;
 /// Spec flag: stderr is the prefix of a per-pid file name (apart from stdout's: one may be piped).
 pub const flag_output_pid_stderr: u32 = 16;
-pub const header_size = 12;
+/// Spec flag: the program leads a session of its own, and its non-empty stdio paths name a
+/// terminal (opened read-write, never created) that becomes its controlling terminal.
+pub const flag_terminal: u32 = 32;
+pub const header_size = 20;
 
 pub const SpecError = error{ SpecTruncated, OutOfMemory };
 
@@ -37,9 +41,10 @@ pub const Prepared = struct {
     argv: [*:null]const ?[*:0]const u8,
     envp: [*:null]const ?[*:0]const u8,
     flags: u32,
+    ignored: u64,
 };
 
-/// The spec's flags (the first 12 bytes are its header).
+/// The spec's flags (bytes 8 to 12 of its header).
 pub fn flags_of(spec: []const u8) u32 {
     if (spec.len < header_size) return 0;
     return std.mem.readInt(u32, spec[8..12], .little);
@@ -82,6 +87,7 @@ pub fn prepare(spec: []const u8) SpecError!Prepared {
         .argv = @ptrCast(&pointers[0]),
         .envp = @ptrCast(&pointers[envp_start]),
         .flags = flags_of(spec),
+        .ignored = std.mem.readInt(u64, spec[12..20], .little),
     };
 }
 
@@ -109,7 +115,11 @@ pub fn child(spec: []const u8, filter: *const seccomp.SockFprog) noreturn {
     // init blocks every signal; the program starts with none blocked, as after a plain fork+exec.
     const empty: u64 = 0;
     check(sys.rt_sigprocmask(sys.SIG_SETMASK, &empty, null));
+    ignore_signals(prepared.ignored);
+    // Before the terminal is opened: only a session leader can take it as its own.
+    if (prepared.flags & flag_terminal != 0) check(linux.syscall0(.setsid));
     open_stdio(&prepared);
+    if (prepared.flags & flag_terminal != 0) take_terminal(&prepared);
     // Nothing of init's leaks into the program but the virtual clock's region (virtual time).
     _ = linux.syscall3(.close_range, 3, @intCast(clock.program_fd - 1), 0);
     _ = linux.syscall3(.close_range, @intCast(clock.program_fd + 1), std.math.maxInt(u32), 0);
@@ -128,6 +138,17 @@ pub fn child(spec: []const u8, filter: *const seccomp.SockFprog) noreturn {
     sys.exit_group(sys.errno(rc));
 }
 
+/// SIG_IGN for each signal in `mask` (init's children start with every disposition default);
+/// execve keeps it. SIGKILL and SIGSTOP cannot be ignored: the kernel refuses, and so it stays.
+fn ignore_signals(mask: u64) void {
+    const ignore: sys.KernelSigaction = .{ .handler = 1, .flags = 0, .restorer = 0, .mask = 0 };
+    for (1..65) |signal| {
+        if (mask & (@as(u64, 1) << @intCast(signal - 1)) == 0) continue;
+        if (signal == sys.SIGKILL or signal == sys.SIGSTOP) continue;
+        check(sys.rt_sigaction(@intCast(signal), &ignore));
+    }
+}
+
 fn open_stdio(prepared: *const Prepared) void {
     var name: [4096 + 32]u8 = undefined;
     for (prepared.stdio, 0..) |path, fd| {
@@ -137,13 +158,30 @@ fn open_stdio(prepared: *const Prepared) void {
             output_name(&name, std.mem.span(path), if (fd == 1) "stdout" else "stderr") orelse sys.exit_group(@intFromEnum(linux.E.NAMETOOLONG))
         else
             path;
-        const flags: linux.O = if (fd == 0) .{ .ACCMODE = .RDONLY } else .{ .ACCMODE = .WRONLY, .CREAT = true, .TRUNC = true };
+        const flags: linux.O = if (prepared.flags & flag_terminal != 0)
+            .{ .ACCMODE = .RDWR }
+        else if (fd == 0)
+            .{ .ACCMODE = .RDONLY }
+        else
+            .{ .ACCMODE = .WRONLY, .CREAT = true, .TRUNC = true };
         const opened = linux.open(target, flags, 0o644);
         check(opened);
         if (opened != fd) {
             check(linux.dup2(@intCast(opened), @intCast(fd)));
             _ = linux.close(@intCast(opened));
         }
+    }
+}
+
+const TIOCSCTTY = 0x540E;
+
+/// Makes the terminal on the first stdio descriptor that has a path the controlling terminal
+/// (opening it may have done so already; then this succeeds as well).
+fn take_terminal(prepared: *const Prepared) void {
+    for (prepared.stdio, 0..) |path, fd| {
+        if (path[0] == 0) continue;
+        check(linux.ioctl(@intCast(fd), TIOCSCTTY, 0));
+        return;
     }
 }
 
@@ -172,7 +210,7 @@ fn check(rc: usize) void {
 }
 
 test "a spec parses into its strings, argv and envp" {
-    const spec = "\x02\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00/bin/sh\x00/tmp\x00\x00out\x00\x00sh\x00-c\x00A=1\x00";
+    const spec = "\x02\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00/bin/sh\x00/tmp\x00\x00out\x00\x00sh\x00-c\x00A=1\x00";
     const prepared = try prepare(spec);
     try std.testing.expectEqualStrings("/bin/sh", std.mem.span(prepared.path));
     try std.testing.expectEqualStrings("out", std.mem.span(prepared.stdio[1]));
@@ -180,5 +218,6 @@ test "a spec parses into its strings, argv and envp" {
     try std.testing.expect(prepared.argv[2] == null);
     try std.testing.expectEqualStrings("A=1", std.mem.span(prepared.envp[0].?));
     try std.testing.expectEqual(flag_output_pid_stdout, prepared.flags);
+    try std.testing.expectEqual(@as(u64, 1), prepared.ignored);
     try std.testing.expectError(error.SpecTruncated, prepare(spec[0 .. spec.len - 4]));
 }

@@ -13,6 +13,7 @@ import { type Config, type ExpectedFinalState, type ProcessConfig, processedConf
 import type { UmbraEvent } from "./report/events.ts";
 import { type ProcessEntry, processesFromEvents } from "./report/report.ts";
 import { writeViews } from "./report/views.ts";
+import { SYS } from "./abi/syscalls.ts";
 import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { resolveProgram } from "./program.ts";
 import { Sandbox, type SandboxProcess } from "./sandbox.ts";
@@ -36,8 +37,8 @@ export interface RunReport {
   dataDirectory: string;
   /** The run's stop_time in virtual ns (decimal string). */
   stopTime: string;
-  /** general.seed: every random byte the run's programs got came from it (decimal string). */
-  seed: string;
+  /** general.seed: every random byte the run's programs got came from it (decimal string); null: unseeded. */
+  seed: string | null;
   /** experimental.schedule: how the run's threads took turns (with `seed`, a run to replay). */
   schedule: ScheduleMode;
   /** Every process of the run, configured or forked. */
@@ -48,6 +49,8 @@ export interface RunReport {
   events: UmbraEvent[];
   /** umbra's own failure that ended the run early (everything was killed then), or null. */
   failure: string | null;
+  /** The first signal umbra got and passed on to the programs (see RunOptions.interrupts), or null. */
+  interrupted: string | null;
 }
 
 /** Options of {@linkcode runConfig}. */
@@ -64,6 +67,39 @@ export interface RunOptions {
   pauseForDebugging?: string;
   /** Called with each top-level process as it is spawned (e.g. to announce a pause). */
   onSpawn?: (process: SandboxProcess) => void;
+  /**
+   * `files`: each process gets stdin /dev/null and its output in the data directory, and the
+   * host folder as working directory; `inherit`: umbra's stdio and working directory
+   * (`umbra exec -o`). @default "files"
+   */
+  stdio?: "inherit" | "files";
+  /** Overrides general.seed; null: unseeded (real-time `umbra exec -o` without --seed). */
+  seed?: bigint | null;
+  /** Which syscalls the strace logs keep (`-e trace=`, see src/report/trace_filter.ts). @default every one */
+  straceFilter?: (nr: number) => boolean;
+  /** Whether processes are checked against their expected_final_state. @default true */
+  checkFinalStates?: boolean;
+  /**
+   * Signals umbra passes on to the programs while they run, as `umbra exec` does (SIGINT and
+   * SIGQUIT to each top-level process's group, as a terminal sends them, the others to the
+   * process). The first one marks the report `interrupted`; the run goes on until its processes
+   * end. With `stopOnRepeat`, a second one ends the run at once (what still runs is killed and
+   * recorded as running).
+   */
+  interrupts?: { signals: Deno.Signal[]; stopOnRepeat: boolean };
+  /**
+   * Variables every program gets beneath its configured ones (`umbra exec -o`: umbra's own);
+   * processed-config.yaml does not list them.
+   */
+  environment?: Record<string, string>;
+  /** A controlling terminal for every program (see SpawnOptions.terminal; `umbra exec -o` on a terminal). */
+  terminal?: { path: string; stdio: [boolean, boolean, boolean] };
+  /** Called once the sandbox has closed (every program ended), before the outputs are written. */
+  onClosed?: () => Promise<void> | void;
+  /** Signals every program starts with ignored (see SpawnOptions.ignoredSignals). @default [] */
+  ignoredSignals?: number[];
+  /** The timeline's title. @default "umbra run: <data directory>" */
+  title?: string;
 }
 
 /** A run option that does not fit the config (the CLI's bad-usage exit). */
@@ -127,20 +163,24 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   const started: { entry: (typeof plan)[number]; handle: SandboxProcess }[] = [];
   const events: UmbraEvent[] = [];
   const straceMode = config.experimental.straceLoggingMode;
+  const stdio = options.stdio ?? "files";
   let failure: string | null = null;
-  {
+  const seed = options.seed === undefined ? config.general.seed : options.seed;
+  const interruption = interruptions(options.interrupts, started);
+  try {
     await using sandbox = await Sandbox.create({
       dataDirectory,
       hosts: config.hosts.map((host) => host.name),
       time: config.experimental.timeMode,
       schedule: config.experimental.schedule,
-      seed: config.general.seed,
+      seed: seed ?? undefined,
       maxProcesses: config.experimental.maxProcesses,
       unblockedSyscallLatency: config.general.modelUnblockedSyscallLatency
         ? config.experimental.unblockedSyscallLatency
         : 0n,
       events: true,
       strace: straceMode === "off" ? undefined : straceMode,
+      straceCalls: options.straceFilter && Object.values(SYS).filter(options.straceFilter),
     });
     const collecting = (async () => {
       let alive = 0;
@@ -157,13 +197,16 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
         path,
         argv0: process.path,
         args: process.args,
-        env: process.environment,
+        env: { ...options.environment, ...process.environment },
         host: host.name,
-        stdio: "files",
+        stdio,
+        cwd: stdio === "inherit" ? Deno.cwd() : undefined,
         startTime: process.startTime,
         shutdownTime: process.shutdownTime ?? undefined,
         shutdownSignal: process.shutdownSignal,
         pauseForDebugging: pauses(host.name, path),
+        ignoredSignals: options.ignoredSignals,
+        terminal: options.terminal,
       });
       options.onSpawn?.(handle);
       started.push({ entry, handle });
@@ -175,33 +218,69 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
       return sandbox.at(stopTime);
     });
     const allDone = Promise.all(started.map(({ handle }) => handle.exited));
-    await Promise.race([allDone, stopped]);
+    await Promise.race([allDone, stopped, interruption.stop]);
     await sandbox.close(); // kills what still runs: recorded as "running"
+    await options.onClosed?.();
     await collecting;
     failure = sandbox.failure;
+    // One canonical order: processes runnable at the same virtual time reach umbra in any order.
+    const ordered = canonicalOrder(events, config.hosts.map((host) => host.name));
+    const { processes, mismatches, events: reported } = await buildReport(
+      started,
+      ordered,
+      options.checkFinalStates ?? true,
+    );
+    const report: RunReport = {
+      dataDirectory,
+      stopTime: String(stopTime),
+      seed: seed === null ? null : String(seed),
+      schedule: config.experimental.schedule,
+      processes,
+      mismatches,
+      events: reported,
+      failure,
+      interrupted: interruption.signal(),
+    };
+    await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
+    await writeViews(dataDirectory, {
+      title: options.title ?? `umbra run: ${dataDirectory}`,
+      stopTime: String(stopTime),
+      events: ordered,
+    });
+    return report;
+  } finally {
+    interruption.remove(); // only now: a signal while the report is written must not end umbra before it is
   }
-  // One canonical order: processes runnable at the same virtual time reach umbra in any order.
-  const ordered = canonicalOrder(events, config.hosts.map((host) => host.name));
-  const { processes, mismatches, events: reported } = await buildReport(started, ordered);
-  const seed = String(config.general.seed);
-  const schedule = config.experimental.schedule;
-  const report = {
-    dataDirectory,
-    stopTime: String(stopTime),
-    seed,
-    schedule,
-    processes,
-    mismatches,
-    events: reported,
-    failure,
-  };
-  await Deno.writeTextFile(join(dataDirectory, "report.json"), JSON.stringify(report, null, 2) + "\n");
-  await writeViews(dataDirectory, {
-    title: `umbra run: ${dataDirectory}`,
-    stopTime: String(stopTime),
-    events: ordered,
+}
+
+/**
+ * While a run lasts: passes `interrupts.signals` on to the started processes and remembers the
+ * first; `stop` resolves at a repeated one when `stopOnRepeat` says so.
+ */
+function interruptions(
+  interrupts: RunOptions["interrupts"],
+  started: readonly { handle: SandboxProcess }[],
+): { stop: Promise<void>; signal: () => string | null; remove: () => void } {
+  let first: Deno.Signal | null = null;
+  let stopNow!: () => void;
+  const stop = new Promise<void>((resolve) => stopNow = resolve);
+  const listeners = (interrupts?.signals ?? []).map((signal) => {
+    const listener = () => {
+      if (first !== null && interrupts!.stopOnRepeat) return stopNow();
+      first ??= signal;
+      const group = signal === "SIGINT" || signal === "SIGQUIT";
+      for (const { handle } of started) handle.kill(signal, { group }).catch(() => {});
+    };
+    Deno.addSignalListener(signal, listener);
+    return { signal, listener };
   });
-  return report;
+  return {
+    stop,
+    signal: () => first,
+    remove: () => {
+      for (const { signal, listener } of listeners) Deno.removeSignalListener(signal, listener);
+    },
+  };
 }
 
 /**
@@ -221,6 +300,7 @@ function canonicalOrder(events: readonly UmbraEvent[], hosts: readonly string[])
 async function buildReport(
   started: { entry: { host: { name: string }; process: ProcessConfig }; handle: SandboxProcess }[],
   events: readonly UmbraEvent[],
+  checkFinalStates: boolean,
 ): Promise<Pick<RunReport, "processes" | "mismatches" | "events">> {
   const processes: ProcessReport[] = processesFromEvents(events).map((entry) => ({
     ...entry,
@@ -232,8 +312,8 @@ async function buildReport(
   for (const { entry, handle } of started) {
     const status = await handle.exited;
     const identity = await handle.started.catch(() => null);
-    const expected = entry.process.expectedFinalState;
-    const ok = meetsExpectation(status, expected);
+    const expected = checkFinalStates ? entry.process.expectedFinalState : null;
+    const ok = expected === null ? null : meetsExpectation(status, expected);
     let report = identity ? processes.find((p) => p.host === entry.host.name && p.pid === identity.pid) : undefined;
     if (!report) {
       report = {
@@ -258,7 +338,7 @@ async function buildReport(
     report.expectedFinalState = expected;
     report.ok = ok;
     report.error = handle.spawnError;
-    if (!ok) {
+    if (expected !== null && !ok) {
       mismatches.push(
         `${report.name}: expected ${describeExpectation(expected)}, ${describeExitStatus(status)}${
           handle.spawnError ? ` (${handle.spawnError})` : ""

@@ -96,6 +96,11 @@ export interface SandboxOptions {
    */
   strace?: StraceMode;
   /**
+   * The syscalls (x86_64 numbers) the strace log files keep, as strace's `-e trace=`; signals and
+   * ends are always logged. @default every one
+   */
+  straceCalls?: readonly number[];
+  /**
    * Hosts to make at once: each is a pid namespace (with mount, UTS, IPC and user namespaces)
    * whose pid 1 is umbra's init; `create` fails with a NamespaceError when they cannot be made.
    * Other hosts are made when a spawn first names them. @default ["localhost"]
@@ -170,6 +175,19 @@ export interface SpawnOptions {
    * {@linkcode PausedProcess.resume}.
    */
   pauseForDebugging?: boolean;
+  /**
+   * Signals (names or numbers) the program starts with ignored, as when a parent that ignores
+   * them execs it (`nohup`): `umbra exec` passes its caller's. SIGKILL and SIGSTOP cannot be
+   * ignored (a TypeError). @default [] (every disposition default)
+   */
+  ignoredSignals?: (string | number)[];
+  /**
+   * A terminal device (a pseudo-terminal's `/dev/pts/N`) to be the program's controlling
+   * terminal: the program leads a session and process group of its own instead of joining its
+   * host init's, and the stdio streams `stdio` marks (stdin, stdout, stderr) are opened on it;
+   * the others stay umbra's. Not with `stdio: "files"`.
+   */
+  terminal?: { path: string; stdio: [boolean, boolean, boolean] };
 }
 
 /** Identity of a started process. */
@@ -358,6 +376,7 @@ export class Sandbox implements AsyncDisposable {
         events: options.events ?? false,
         syscalls: options.onSyscall !== undefined,
         strace: options.strace,
+        straceCalls: options.straceCalls === undefined ? undefined : [...options.straceCalls],
         epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),
         seed,
       },
@@ -430,7 +449,7 @@ export class Sandbox implements AsyncDisposable {
     const checked = checkSpawnOptions(options, this.#dataDirectory !== null);
     options.signal?.throwIfAborted();
     const path = resolveProgram(options.path, checked.env.PATH);
-    const { host, stdio } = checked;
+    const { host, stdio, ignored, terminal } = checked;
     let outputDirectory: string | null = null;
     let cwd = options.cwd ?? "";
     if (stdio.includes("file")) {
@@ -454,11 +473,15 @@ export class Sandbox implements AsyncDisposable {
       args: [options.argv0 ?? options.path, ...(options.args ?? [])],
       env: Object.entries(checked.env).map(([k, v]) => `${k}=${v}`),
       cwd,
-      stdio: [0, 1, 2].map((fd) => streamPath(stdio[fd], pipes?.path(fd) ?? null)) as SpawnCommand["stdio"],
+      stdio: [0, 1, 2].map((fd) =>
+        terminal?.stdio[fd] ? terminal.path : streamPath(stdio[fd], pipes?.path(fd) ?? null)
+      ) as SpawnCommand["stdio"],
       outputDirectory,
       logDirectory,
       at: options.startTime === undefined ? undefined : String(options.startTime),
       pause: options.pauseForDebugging === true,
+      ignored: String(ignored),
+      terminal: terminal !== undefined,
     });
     if (checked.shutdown !== null) {
       const { signal, time } = checked.shutdown;

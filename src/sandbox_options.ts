@@ -22,6 +22,10 @@ export interface CheckedSpawn {
   host: string;
   stdio: [StreamMode, StreamMode, StreamMode];
   shutdown: { time: bigint; signal: number } | null;
+  /** Signals the program starts with ignored (bit N-1: signal N). */
+  ignored: bigint;
+  /** The controlling terminal to give it, if any. */
+  terminal: { path: string; stdio: [boolean, boolean, boolean] } | undefined;
 }
 
 function fail(option: string, problem: string): never {
@@ -107,6 +111,10 @@ export function checkSandboxOptions(options: SandboxOptions): string | undefined
   checkType("onSyscall", options.onSyscall, "function");
   const strace = oneOf("strace", options.strace, ["standard", "deterministic"]);
   if (strace !== undefined && options.dataDirectory === undefined) fail("strace", "needs a dataDirectory");
+  const calls = options.straceCalls;
+  if (calls !== undefined && !(Array.isArray(calls) && calls.every((nr) => Number.isInteger(nr) && nr >= 0))) {
+    fail("straceCalls", `expected an array of syscall numbers, not ${show(calls)}`);
+  }
   if (options.hosts !== undefined) {
     if (!Array.isArray(options.hosts)) fail("hosts", `expected an array of host names, not ${show(options.hosts)}`);
     options.hosts.forEach((host, i) => checkHost(`hosts[${i}]`, host));
@@ -145,17 +153,46 @@ export function checkSpawnOptions(options: SpawnOptions, hasDataDirectory: boole
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     fail("signal", `expected an AbortSignal, not ${show(options.signal)}`);
   }
+  const terminal = options.terminal;
+  if (terminal !== undefined) {
+    if (typeof terminal !== "object" || terminal === null || typeof terminal.path !== "string") {
+      fail("terminal", `expected { path, stdio }, not ${show(terminal)}`);
+    }
+    checkString("terminal.path", terminal.path);
+    if (!Array.isArray(terminal.stdio) || terminal.stdio.length !== 3) {
+      fail("terminal.stdio", `expected three booleans, not ${show(terminal.stdio)}`);
+    }
+    terminal.stdio.forEach((on, i) => checkType(`terminal.stdio[${i}]`, on, "boolean"));
+  }
+  const stdio = streams(options, hasDataDirectory);
+  if (terminal !== undefined && stdio.includes("file")) fail("terminal", 'cannot go with stdio "files"');
   return {
     env,
     host: options.host ?? "localhost",
-    stdio: streams(options, hasDataDirectory),
+    stdio,
     shutdown: options.shutdownTime === undefined ? null : { time: options.shutdownTime, signal },
+    ignored: ignoredMask(options.ignoredSignals),
+    terminal,
   };
+}
+
+/** SpawnOptions.ignoredSignals as a mask (bit N-1: signal N). */
+function ignoredMask(signals: unknown): bigint {
+  if (signals === undefined) return 0n;
+  if (!Array.isArray(signals)) fail("ignoredSignals", `expected an array of signals, not ${show(signals)}`);
+  let mask = 0n;
+  signals.forEach((signal, i) => {
+    const number = checkSignal(`ignoredSignals[${i}]`, signal);
+    if (number === 9 || number === 19) fail(`ignoredSignals[${i}]`, `${show(signal)} cannot be ignored`);
+    mask |= 1n << BigInt(number - 1);
+  });
+  return mask;
 }
 
 /** Each stream's mode: its own option, else what `stdio` (or the data directory) implies. */
 function streams(options: SpawnOptions, hasDataDirectory: boolean): [StreamMode, StreamMode, StreamMode] {
-  const stdio = oneOf("stdio", options.stdio, ["inherit", "files"]) ?? (hasDataDirectory ? "files" : "inherit");
+  const stdio = oneOf("stdio", options.stdio, ["inherit", "files"]) ??
+    (hasDataDirectory && options.terminal === undefined ? "files" : "inherit");
   if (stdio === "files" && !hasDataDirectory) fail("stdio", '"files" needs a sandbox made with a dataDirectory');
   const modes = ["inherit", "null", "piped"] as const;
   return [

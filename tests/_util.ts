@@ -7,6 +7,7 @@
 import { deepEqual } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { compileC } from "../scripts/compile_c.ts";
+import { parseSignal } from "../src/abi/signals.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -92,8 +93,7 @@ async function run(argv: string[], options: RunOptions): Promise<RunResult> {
 }
 
 function signalNumber(signal: Deno.Signal): number {
-  const numbers: Partial<Record<Deno.Signal, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGABRT: 6, SIGSEGV: 11 };
-  return numbers[signal] ?? 0;
+  return parseSignal(signal) ?? 0;
 }
 
 /** Runs `argv` natively. */

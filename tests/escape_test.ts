@@ -780,6 +780,13 @@ async function terminalAttempt(terminal: "ctty" | "free", isStatic: boolean): Pr
       .map(([call, answer]) => [`${call}: ${answer}`, `${call}: -1 EPERM`]),
   );
   if (injected !== untouched) deviations[injected] = untouched;
+  if (!owned) {
+    // Documented: on a terminal umbra is the foreground job of, the program gets a pty of its own whose session it
+    // leads (src/terminal.ts, as under ssh -t or script): it is a session leader already, and that pty is its
+    // controlling terminal. The outer terminal is out of its reach altogether.
+    deviations["setsid() == getpid(): 1"] = "setsid() == getpid(): -1 EPERM";
+    deviations["ioctl(0, TIOCSCTTY, 0): -1 EPERM"] = "ioctl(0, TIOCSCTTY, 0): 0";
+  }
   const native = await runNativeWithin([inPty, terminal, ...await nativeHost(), program], {
     env: { UMBRA_ESCAPE: "native_host" },
   });

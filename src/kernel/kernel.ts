@@ -144,19 +144,31 @@ export class Kernel {
     return count;
   }
 
-  /** A top-level process (forked by the host's init, pid `id`): parent, group and session are init's. */
-  createProcess(hostName: string, id: ProcessId, executable: string, nativePid: number): Process {
+  /**
+   * A top-level process (forked by the host's init, pid `id`): its parent is init, its group and
+   * session init's, or with `ownSession` its own (it called setsid before its execve, to take a
+   * controlling terminal); the signals in `ignored` (bit N-1: signal N) start ignored, the
+   * others default.
+   */
+  createProcess(
+    hostName: string,
+    id: ProcessId,
+    executable: string,
+    nativePid: number,
+    start: { ignored?: bigint; ownSession?: boolean } = {},
+  ): Process {
     const host = this.host(hostName);
+    const leader = start.ownSession ? id : INIT_PID;
     const process = this.#newProcess(host, {
       id,
       parent: INIT_PID,
-      group: INIT_PID,
-      session: INIT_PID,
+      group: leader,
+      session: leader,
       exitSignal: Signal.SIGCHLD,
       executable,
       nativePid,
       logRoot: id,
-    }, new SignalActions());
+    }, SignalActions.ignoring(start.ignored ?? 0n));
     this.#addThread(process, id, nativePid);
     return process;
   }

@@ -42,6 +42,15 @@ export class SignalActions {
     this.#actions = actions ?? Array.from({ length: SIGRTMAX + 1 }, () => DEFAULT);
   }
 
+  /** Every disposition default but the signals in `mask` (bit N-1: signal N), ignored. */
+  static ignoring(mask: bigint): SignalActions {
+    const actions = new SignalActions();
+    for (let signal = 1; signal <= SIGRTMAX; signal++) {
+      if ((mask >> BigInt(signal - 1)) & 1n) actions.set(signal, IGNORE);
+    }
+    return actions;
+  }
+
   /** The disposition of `signal`. */
   get(signal: number): SignalAction {
     return this.#actions[signal];

@@ -12,11 +12,13 @@ const HOLD_AT_EXEC = 1;
 const OUTPUT_PID_STDOUT = 2;
 /** Spec flag: stderr is the prefix of `<prefix>.<pid>.stderr` (`flag_output_pid_stderr`). */
 const OUTPUT_PID_STDERR = 16;
+/** Spec flag: a session of its own, the stdio paths a terminal that becomes its controlling one (`flag_terminal`). */
+const TERMINAL = 32;
 /** Spec flag: address-space layout randomisation off (`flag_no_aslr`). */
 export const NO_ASLR = 4;
 /** Spec flag: rdtsc and rdtscp trapped, answered from the virtual clock (`flag_trap_tsc`). */
 export const TRAP_TSC = 8;
-const HEADER_SIZE = 12;
+const HEADER_SIZE = 20;
 /**
  * The largest spec libumbra takes (shim/shared.zig `spec_size_max`) and the most argv + env
  * strings: room for anything execve can take, whose ceiling is 6 MiB of strings and pointers
@@ -26,10 +28,11 @@ export const SPEC_SIZE_MAX = 6 * 1024 * 1024 + 64 * 1024;
 const STRINGS_COUNT_MAX = 6 * 1024 * 1024 / 8;
 
 /**
- * Spec bytes: u32 argc, u32 envc, u32 flags, then NUL-terminated path, cwd, stdin, stdout,
- * stderr, argv, env. A stdout or stderr of null becomes the `<outputDirectory>/<exe>` prefix that
- * the child completes with its own pid (the kernel picks it); `flags` adds NO_ASLR and TRAP_TSC.
- * Null when argv and env are past what any execve takes (E2BIG, as Linux would answer).
+ * Spec bytes: u32 argc, u32 envc, u32 flags, u64 ignored signals (bit N-1: signal N), then
+ * NUL-terminated path, cwd, stdin, stdout, stderr, argv, env. A stdout or stderr of null becomes
+ * the `<outputDirectory>/<exe>` prefix that the child completes with its own pid (the kernel picks
+ * it); `flags` adds NO_ASLR and TRAP_TSC. Null when argv and env are past what any execve takes
+ * (E2BIG, as Linux would answer).
  */
 export function encodeSpawnSpec(command: SpawnCommand, flags = 0): Uint8Array<ArrayBuffer> | null {
   if (command.args.length + command.env.length > STRINGS_COUNT_MAX) return null;
@@ -52,9 +55,10 @@ export function encodeSpawnSpec(command: SpawnCommand, flags = 0): Uint8Array<Ar
   view.setUint32(
     8,
     flags | (command.pause ? HOLD_AT_EXEC : 0) | (command.stdio[1] === null ? OUTPUT_PID_STDOUT : 0) |
-      (command.stdio[2] === null ? OUTPUT_PID_STDERR : 0),
+      (command.stdio[2] === null ? OUTPUT_PID_STDERR : 0) | (command.terminal ? TERMINAL : 0),
     true,
   );
+  view.setBigUint64(12, BigInt(command.ignored ?? "0"), true);
   bytes.set(encoded, HEADER_SIZE);
   return bytes;
 }

@@ -34,6 +34,13 @@ export interface SpawnCommand {
   at?: string;
   /** Stop before the program's first instruction and serve a gdb remote stub for it. */
   pause?: boolean;
+  /** Signals the program starts with ignored, as a mask (bit N-1: signal N; decimal u64). */
+  ignored?: string;
+  /**
+   * The program leads a session of its own and its stdio paths name a terminal, which becomes
+   * its controlling terminal.
+   */
+  terminal?: boolean;
 }
 
 /** A gdb server's request for the thread it debugs (native tid): see src/policy/debug.ts. */

@@ -829,7 +829,10 @@ export class Policy implements KernelObserver {
     const command = this.#requests.get(event.aux);
     if (!command) throw new Error(`spawned event for unknown request ${event.aux}`);
     this.#requests.delete(event.aux);
-    const process = this.kernel.createProcess(command.host, event.aux2, command.path, event.tid);
+    const process = this.kernel.createProcess(command.host, event.aux2, command.path, event.tid, {
+      ignored: BigInt(command.ignored ?? "0"),
+      ownSession: command.terminal === true,
+    });
     this.#topLevel.set(process, command.id);
     this.#beforeExec.set(event.tid, command.id);
     this.#argv.set(process, command.args);

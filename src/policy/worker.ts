@@ -98,6 +98,7 @@ async function main(): Promise<void> {
   const records = workerData.syscalls === true;
   const straceMode = workerData.strace as StraceMode | undefined;
   const straceLog = straceMode === undefined ? null : new StraceLog(straceMode);
+  const straceCalls = workerData.straceCalls === undefined ? null : new Set(workerData.straceCalls as number[]);
   const logging = records || straceLog !== null;
   // Seeded randomness: getrandom, the random devices, AT_RANDOM, fixed addresses, rdtsc (virtual time).
   const seed = workerData.seed === undefined ? undefined : BigInt(workerData.seed as string);
@@ -263,6 +264,7 @@ async function main(): Promise<void> {
     return {
       syscall(host, root, record) {
         if (records) notify({ type: "syscall", host, root, record });
+        if (straceCalls?.has(record.nr) === false) return;
         straceLog?.add(host, root, BigInt(record.time), record.tid, formatCall(record, mode));
       },
       signal(host, root, time, tid, signal, info) {
