@@ -309,6 +309,85 @@ umbraTest("strace logs are written as the run goes: a run cut by SIGKILL keeps e
   });
 });
 
+umbraTest("report.json and the timeline record a SIGKILL with its sender, and one from umbra with none", async () => {
+  await withDirectory(async (directory) => {
+    // The shell kills its child; umbra kills the second process at its shutdown_time.
+    const script = "sleep 100 & kill -KILL $!; wait $!; echo $?";
+    await Deno.writeTextFile(
+      `${directory}/run.yaml`,
+      `general:\n  stop_time: 10s\nhosts:\n  h:\n    processes:\n      - path: /bin/sh\n        args: ["-c", ${
+        JSON.stringify(script)
+      }]\n      - path: /bin/sleep\n        args: [100]\n        shutdown_time: 2s\n        shutdown_signal: SIGKILL\n        expected_final_state: { signaled: SIGKILL }\n`,
+    );
+    equal((await umbraRun(["run.yaml", "--data-directory", "out"], directory)).code, 0);
+    const native = await new Deno.Command("/bin/sh", { args: ["-c", script], stdout: "piped" }).output();
+    equal(await Deno.readTextFile(`${directory}/out/hosts/h/sh.1000.stdout`), new TextDecoder().decode(native.stdout));
+    const report = JSON.parse(await Deno.readTextFile(`${directory}/out/report.json`));
+    const proc = (pid: number) => report.processes.find((p: { pid: number }) => p.pid === pid);
+    const child = report.processes.find((p: { parent: number; pid: number }) => p.parent === 1000);
+    deepEqual(child.signalsReceived.map((s: { signal: string; peer: number | null }) => [s.signal, s.peer]), [[
+      "SIGKILL",
+      1000,
+    ]]);
+    deepEqual(proc(1000).signalsSent.map((s: { signal: string; peer: number }) => [s.signal, s.peer]), [[
+      "SIGKILL",
+      child.pid,
+    ]]);
+    const killed = report.processes.find((p: { argv: string[] | null }) => p.argv?.[0] === "/bin/sleep");
+    deepEqual(killed.signalsReceived.map((s: { signal: string; peer: number | null }) => [s.signal, s.peer]), [[
+      "SIGKILL",
+      null,
+    ]]);
+    equal(killed.signalsReceived[0].time, "2000000000");
+    match(await Deno.readTextFile(`${directory}/out/timeline.html`), /SIGKILL/);
+  });
+});
+
+umbraTest("time_mode real: start, shutdown and stop times are measured on the real clock", async () => {
+  await withDirectory(async (directory) => {
+    await Deno.writeTextFile(
+      `${directory}/run.yaml`,
+      [
+        "general:",
+        "  stop_time: 1500 ms",
+        "experimental:",
+        "  time_mode: real",
+        "hosts:",
+        "  h:",
+        "    processes:",
+        "      - path: /bin/sleep",
+        "        args: [100]",
+        "        expected_final_state: running",
+        "      - path: /bin/sh",
+        "        args: -c 'sleep 0.2; exit 2'",
+        "        start_time: 300 ms",
+        "        expected_final_state: { exited: 2 }",
+        "      - path: /bin/sleep",
+        "        args: [100]",
+        "        shutdown_time: 800 ms",
+        "        expected_final_state: { signaled: SIGTERM }",
+        "",
+      ].join("\n"),
+    );
+    const began = performance.now();
+    const result = await umbraRun(["run.yaml", "--data-directory", "out"], directory);
+    const wallMs = performance.now() - began;
+    equal(result.code, 0, result.stderr);
+    equal(wallMs >= 1500, true, `ended after ${wallMs} ms of real time, before its stop time`);
+    const report = JSON.parse(await Deno.readTextFile(`${directory}/out/report.json`));
+    const ms = (ns: string | null) => Number(BigInt(ns ?? "-1")) / 1e6;
+    const named = (argv0: string, shutdown: boolean) =>
+      report.processes.find((p: { argv: string[] | null; exitStatus: { kind: string } }) =>
+        p.argv?.[0] === argv0 && (p.exitStatus.kind === "signaled") === shutdown
+      );
+    const short = named("/bin/sh", false);
+    const stopped = named("/bin/sleep", true);
+    equal(ms(short.startTime) >= 300 && ms(short.startTime) < 1000, true, `started at ${short.startTime}`);
+    equal(ms(short.exitTime) - ms(short.startTime) >= 200, true, `exited at ${short.exitTime}`);
+    equal(ms(stopped.exitTime) >= 800 && ms(stopped.exitTime) < 1500, true, `stopped at ${stopped.exitTime}`);
+  });
+});
+
 umbraTest("umbra report prints one line per process and rewrites the timeline", async () => {
   await withDirectory(async (directory) => {
     await Deno.writeTextFile(`${directory}/run.yaml`, SCHEDULE);

@@ -53,6 +53,28 @@ export class MemoryCell implements ClockCell {
   }
 }
 
+/**
+ * Real time (`time_mode: real`): ns since the sandbox started, read from the machine's monotonic
+ * clock. Nothing moves it but time itself: a jump asks in vain, so timers fire when real time
+ * reaches them.
+ */
+export class RealCell implements ClockCell {
+  readonly #start = performance.now();
+
+  /** See ClockCell.now. */
+  now(): bigint {
+    return BigInt(Math.round((performance.now() - this.#start) * 1e6));
+  }
+
+  /** See ClockCell.read. */
+  read(): bigint {
+    return this.now();
+  }
+
+  /** See ClockCell.advanceTo: real time cannot be moved. */
+  advanceTo(_time: bigint): void {}
+}
+
 /** The simulated clock. */
 export class VirtualClock {
   #timers: (Timer & { sequence: number })[] = [];

@@ -42,6 +42,11 @@ export interface KernelObserver {
   /** A timerfd umbra drives expired on the virtual clock: its descriptor must become readable. */
   timerfdExpired(timer: TimerFd): void;
   /**
+   * `sender` is sending SIGKILL to `target` (`sent` false: the send failed after all). SIGKILL
+   * never stops at delivery, so this is how its sender is known when the target dies of it.
+   */
+  sigkill(sender: Process, target: Process, sent: boolean): void;
+  /**
    * The parent the kernel gave `child` when its own parent died (INIT_PID for the host's init,
    * or when the child is gone already).
    */
@@ -117,6 +122,24 @@ export class Kernel {
       if (thread) return thread;
     }
     return undefined;
+  }
+
+  /**
+   * The live processes a kill(2) by `sender` with `pid` reaches, as Linux picks them: `pid` > 0
+   * that process; 0 the sender's group; -1 every process of its host but init and the sender;
+   * below -1 the group -`pid`.
+   */
+  killTargets(sender: Process, pid: number): Process[] {
+    const live = [...this.host(sender.common.host).processes.values()].filter((p) => p.state.kind === "runnable");
+    if (pid > 0) return live.filter((p) => p.id === pid);
+    if (pid === -1) return live.filter((p) => p.id !== INIT_PID && p !== sender);
+    const group = pid === 0 ? sender.common.group : -pid;
+    return live.filter((p) => p.common.group === group);
+  }
+
+  /** `sender` sends SIGKILL to `targets` (`sent` false: it turned out to fail). */
+  sigkill(sender: Process, targets: readonly Process[], sent: boolean): void {
+    for (const target of targets) this.observer.sigkill(sender, target, sent);
   }
 
   /** The live thread whose native tid is `nativeTid`. */

@@ -6,7 +6,7 @@
 
 import { Errno } from "../abi/errno.ts";
 import { carriesPid, SiCode, siginfoCode, siginfoPid } from "../abi/siginfo.ts";
-import { signalName } from "../abi/signals.ts";
+import { Signal, signalName } from "../abi/signals.ts";
 import { SYS } from "../abi/syscalls.ts";
 import { type ExitStatus, exitStatusFromWait } from "../kernel/exit_status.ts";
 import { Kernel, type KernelObserver } from "../kernel/kernel.ts";
@@ -143,6 +143,8 @@ export interface SpawnTarget {
 /** The policy state of one sandbox. */
 export class Policy implements KernelObserver {
   readonly kernel: Kernel;
+  /** SIGKILLs sent to processes that have not died yet: sender and virtual time (see `sigkill`). */
+  readonly #sigkills = new WeakMap<Process, { from: ProcessId; time: string }>();
   /** Spawn requests sent to the tracer, by request id. */
   readonly #requests = new Map<number, SpawnCommand>();
   /** Top-level processes umbra started, to their request id. */
@@ -233,13 +235,33 @@ export class Policy implements KernelObserver {
   /** KernelObserver: a process ended. */
   exited(process: Process, status: ExitStatus): void {
     const time = this.#now();
-    this.#emit({ kind: "exit", time, host: process.common.host, pid: process.id, status });
+    const host = process.common.host;
+    if (status.kind === "signaled" && status.number === Signal.SIGKILL) {
+      // SIGKILL never stops at delivery: its sender is the kill umbra saw, else someone outside.
+      const kill = this.#sigkills.get(process);
+      this.#emit({
+        kind: "signal",
+        time: kill?.time ?? time,
+        host,
+        from: kill?.from ?? null,
+        to: process.id,
+        signal: "SIGKILL",
+      });
+    }
+    this.#sigkills.delete(process);
+    this.#emit({ kind: "exit", time, host, pid: process.id, status });
     this.reporting.log?.exit(process.common.host, process.common.logRoot, time, process.id, status);
     this.#argv.delete(process);
     const id = this.#topLevel.get(process);
     if (id === undefined) return;
     this.#topLevel.delete(process);
     this.notify({ type: "exited", id, pid: process.id, status, time });
+  }
+
+  /** KernelObserver: `sender` sends SIGKILL to `target` (or that failed after all). */
+  sigkill(sender: Process, target: Process, sent: boolean): void {
+    if (sent) this.#sigkills.set(target, { from: sender.id, time: this.#now() });
+    else if (this.#sigkills.get(target)?.from === sender.id) this.#sigkills.delete(target);
   }
 
   /** KernelObserver: the kernel queued a signal for `process` by itself. */

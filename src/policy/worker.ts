@@ -24,7 +24,7 @@ import { formatCall, formatExit, formatSignal, straceFileName, type StraceMode }
 import { PREEMPT_SLICE_MS, type ScheduleMode, Scheduler, SWITCH_POINTS } from "./scheduler.ts";
 import { Debugger } from "./debug.ts";
 import type { Process } from "../kernel/process.ts";
-import { CLOCK_READ_COST_NS, type ClockCell, MemoryCell, VirtualClock } from "../kernel/clock.ts";
+import { CLOCK_READ_COST_NS, type ClockCell, RealCell, VirtualClock } from "../kernel/clock.ts";
 
 /** Events pulled per batch at most. */
 const BATCH_MAX = 256;
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
       read: () => symbols.umbra_clock_read(handle),
       advanceTo: (time) => symbols.umbra_clock_advance(handle, time),
     }
-    : new MemoryCell();
+    : new RealCell();
   const preload = virtualTime ? await preloadLibrary() : null;
   // Virtual time: a memfd of umbra's whose stamps mark the kernel's file times (see markFileTimes).
   const marker = virtualTime ? symbols.umbra_file_time_marker() : -1;
@@ -327,6 +327,8 @@ async function main(): Promise<void> {
         // depends on real timing, while the current one read the clock; it is stamped with the
         // time of the last choice, which does not.
         if (scheduler?.inKernel(event.tid)) event.time = turnBegan;
+        // Real time: the tracer stamps nothing (no clock region); events happen when they come.
+        if (!virtualTime) event.time = clock.now;
         policy.handle(event, replies);
       }
       if (performance.now() - outsideChecked >= OUTSIDE_CHECK_MS) {
@@ -343,7 +345,8 @@ async function main(): Promise<void> {
         // Clock reads (here, or in the programs' shim) may have carried time past deadlines.
         policy.settle(replies);
         // After a quiet spell, or at once when every thread waits in a way umbra itself knows.
-        const jumped = holds === 0 && policy.advanceIfIdle(replies, quietNs);
+        // Real time never jumps: its deadlines (start, shutdown and stop times) come as it passes.
+        const jumped = virtualTime && holds === 0 && policy.advanceIfIdle(replies, quietNs);
         if (jumped) quietSince = performance.now();
         policy.markFileTimes(jumped || replies.count > 0);
       }
