@@ -11,6 +11,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "npm:comma
 import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { NamespaceError, Sandbox, type SandboxProcess } from "./sandbox.ts";
+import { InvalidOptionError } from "./errors.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { runConfig, type RunReport, UsageError } from "./run.ts";
 import { formatSyscall, logOrder, type SyscallRecord } from "./report/strace.ts";
@@ -525,9 +526,10 @@ function failureCode(error: unknown): number {
   }
   if (
     error instanceof ConfigError || error instanceof DataDirectoryError || error instanceof UsageError ||
-    error instanceof NamespaceError
+    error instanceof NamespaceError || error instanceof InvalidOptionError
   ) {
-    console.error(`umbra: ${error.message}`);
+    // One line per problem, each umbra's (a config may have several).
+    for (const line of error.message.split("\n")) console.error(`umbra: ${line}`);
     return EXIT_USAGE;
   }
   console.error(`umbra: ${error instanceof Error ? error.message : String(error)}`);

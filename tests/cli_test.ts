@@ -58,3 +58,22 @@ umbraTest("exec passes arguments through untouched, including ones that look lik
   const result = await runUmbra(["/bin/echo", "--version", "-x", "a b"]);
   deepEqual(result, { code: 0, stdout: "--version -x a b\n", stderr: "" });
 });
+
+umbraTest("umbra run names every bad key of a config at once, one umbra line each, and exits 2", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".yaml" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      "general:\n  stop_time: 1s\n  bogus: 1\n  parallelism: 2\nhosts:\n  h:\n    processes:\n      - path: /bin/true\n        wat: 1\n",
+    );
+    const result = await umbra(["run", file]);
+    equal(result.code, 2);
+    const lines = result.stderr.trimEnd().split("\n");
+    deepEqual(lines.map((line) => line.replace(/: .*$/, "")), [`umbra`, `umbra`, `umbra`]);
+    match(lines[0], new RegExp(`^umbra: ${file}:3:3: general\\.bogus: unknown key`));
+    match(lines[1], new RegExp(`^umbra: ${file}:4:3: general\\.parallelism: a Shadow option umbra does not model`));
+    match(lines[2], new RegExp(`^umbra: ${file}:9:9: hosts\\.h\\.processes\\[0\\]\\.wat: unknown key`));
+  } finally {
+    await Deno.remove(file);
+  }
+});
