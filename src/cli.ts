@@ -12,9 +12,9 @@ import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { NamespaceError, Sandbox, type SandboxProcess } from "./sandbox.ts";
 import { InvalidOptionError } from "./errors.ts";
+import { SYS } from "./abi/syscalls.ts";
 import { ConfigError, loadConfig } from "./config/config.ts";
 import { runConfig, type RunReport, UsageError } from "./run.ts";
-import { formatSyscall, logOrder, type SyscallRecord } from "./report/strace.ts";
 import type { Config } from "./config/config.ts";
 import { end, type Ending, endingOf } from "./ending.ts";
 import { parseTraceFilter, TraceFilterError } from "./report/trace_filter.ts";
@@ -116,12 +116,13 @@ function parseSeed(text: string): bigint {
  */
 export async function exec(program: string, args: string[], options: ExecOptions = {}): Promise<Ending> {
   if (options.output !== undefined) return await record(program, args, options);
-  const log = options.strace === undefined ? undefined : straceToStderr(options.strace, options.straceFilter);
   await using sandbox = await Sandbox.create({
     time: options.time ?? "real",
     schedule: options.schedule,
     seed: options.seed,
-    onSyscall: log?.record,
+    strace: options.strace,
+    straceTo: "stderr",
+    straceCalls: options.straceFilter && Object.values(SYS).filter(options.straceFilter),
   });
   // On a terminal the program gets a pty of its own (src/terminal.ts); not while the terminal
   // is needed to say how to attach a debugger.
@@ -149,7 +150,6 @@ export async function exec(program: string, args: string[], options: ExecOptions
     const status = await process.exited;
     await sandbox.close(); // whatever else holds the pty ends with it
     await relay?.close();
-    log?.flush();
     if (sandbox.failure) return { code: EXIT_FAILURE }; // already reported, and everything was killed
     if (process.spawnError) console.error(`umbra: cannot run '${program}': ${process.spawnError}`);
     return endingOf(status);
@@ -157,27 +157,6 @@ export async function exec(program: string, args: string[], options: ExecOptions
     for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
     await relay?.close();
   }
-}
-
-/** `umbra exec --strace` without `-o`: the log on stderr, as strace writes it. */
-function straceToStderr(
-  mode: "standard" | "deterministic",
-  keep: (nr: number) => boolean = () => true,
-): { record: (host: string, root: number, record: SyscallRecord) => void; flush: () => void } {
-  const encoder = new TextEncoder();
-  const held: SyscallRecord[] = [];
-  const write = (record: SyscallRecord) => {
-    const bytes = encoder.encode(formatSyscall(record, mode) + "\n");
-    for (let offset = 0; offset < bytes.length;) offset += Deno.stderr.writeSync(bytes.subarray(offset));
-  };
-  return {
-    record: (_host, _root, record) => {
-      if (!keep(record.nr)) return;
-      if (mode === "standard") write(record);
-      else held.push(record);
-    },
-    flush: () => logOrder(held.splice(0), mode).forEach(write),
-  };
 }
 
 /** `umbra exec -o`: the same, recorded into a data directory by {@linkcode runConfig}. */

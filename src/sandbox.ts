@@ -96,6 +96,12 @@ export interface SandboxOptions {
    */
   strace?: StraceMode;
   /**
+   * Where the strace logs go: `files` (one per top-level process in the data directory, above),
+   * or `stderr` (every process's lines on umbra's stderr, as strace writes them; no data
+   * directory needed). @default "files"
+   */
+  straceTo?: "files" | "stderr";
+  /**
    * The syscalls (x86_64 numbers) the strace log files keep, as strace's `-e trace=`; signals and
    * ends are always logged. @default every one
    */
@@ -376,6 +382,7 @@ export class Sandbox implements AsyncDisposable {
         events: options.events ?? false,
         syscalls: options.onSyscall !== undefined,
         strace: options.strace,
+        straceTo: options.straceTo ?? "files",
         straceCalls: options.straceCalls === undefined ? undefined : [...options.straceCalls],
         epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),
         seed,

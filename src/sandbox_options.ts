@@ -110,7 +110,10 @@ export function checkSandboxOptions(options: SandboxOptions): string | undefined
   checkType("events", options.events, "boolean");
   checkType("onSyscall", options.onSyscall, "function");
   const strace = oneOf("strace", options.strace, ["standard", "deterministic"]);
-  if (strace !== undefined && options.dataDirectory === undefined) fail("strace", "needs a dataDirectory");
+  const to = oneOf("straceTo", options.straceTo, ["files", "stderr"]) ?? "files";
+  if (strace !== undefined && to === "files" && options.dataDirectory === undefined) {
+    fail("strace", 'needs a dataDirectory (or straceTo: "stderr")');
+  }
   const calls = options.straceCalls;
   if (calls !== undefined && !(Array.isArray(calls) && calls.every((nr) => Number.isInteger(nr) && nr >= 0))) {
     fail("straceCalls", `expected an array of syscall numbers, not ${show(calls)}`);

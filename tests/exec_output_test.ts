@@ -80,6 +80,10 @@ umbraTest("without -o, -e trace=%process writes the log to stderr, as strace doe
   const result = await umbra(["exec", "-e", "trace=%process", "--", "sh", "-c", "(exit 4); kill -0 $$; exit 3"]);
   equal(result.code, 3);
   deepEqual(names(result.stderr).toSorted(), ["clone", "execve", "exit_group", "exit_group", "kill", "wait4", "wait4"]);
+  // Signals and ends are not syscalls: strace shows them whatever the filter.
+  match(result.stderr, /\[1001\] \+\+\+ exited with 4 \+\+\+\n/);
+  match(result.stderr, /\[1000\] --- SIGCHLD \{si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=1001, .*\} ---\n/);
+  match(result.stderr, /\[1000\] \+\+\+ exited with 3 \+\+\+\n$/);
 });
 
 umbraTest("-e trace=!%process,kill logs everything but those; -e alone implies --strace", async () => {

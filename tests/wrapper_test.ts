@@ -120,7 +120,11 @@ def drain(seconds):
             if not data:
                 return
             out += data
-drain(2)
+# The first output (a prompt) says the program is up: a loaded machine may take a while.
+end = time.time() + 15
+while not out and time.time() < end:
+    drain(0.1)
+drain(1)
 for key in json.loads(os.environ["KEYS"]):
     os.write(fd, key.encode())
     drain(1)

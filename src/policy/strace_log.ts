@@ -22,9 +22,12 @@ interface Line {
 /** Lines kept back for a root not opened yet (its spawn has not been seen to start), at most. */
 const PENDING_MAX = 4096;
 
+/** Where a log's bytes go: a file of its own, or the one stream every log shares. */
+type Sink = (bytes: Uint8Array) => void;
+
 /** One top-level process's log. */
 interface LogFile {
-  file: Deno.FsFile | null;
+  write: Sink | null;
   /** Lines not written yet (deterministic mode: waiting for their turn; else: for the next flush). */
   lines: Line[];
 }
@@ -32,20 +35,25 @@ interface LogFile {
 /** The strace logs of one sandbox. */
 export class StraceLog {
   readonly #files = new Map<string, LogFile>();
+  readonly #opened: Deno.FsFile[] = [];
   readonly #encoder = new TextEncoder();
 
-  constructor(readonly mode: StraceMode) {}
+  /** `shared`: every log goes there (strace's own way, on stderr), no file per process. */
+  constructor(readonly mode: StraceMode, private readonly shared: Sink | null = null) {}
 
   /** The log of top-level process `root` of `host` goes to `path` (created, or truncated). */
   open(host: string, root: number, path: string): void {
     const log = this.#log(host, root);
-    if (log.file === null) log.file = Deno.openSync(path, { write: true, create: true, truncate: true });
+    if (log.write !== null) return;
+    const file = Deno.openSync(path, { write: true, create: true, truncate: true });
+    this.#opened.push(file);
+    log.write = (bytes) => writeAll(file, bytes);
   }
 
   /** A line of the log of `root`: `text` by thread `tid` at virtual time `time` (ns). */
   add(host: string, root: number, time: bigint, tid: number, text: string): void {
     const log = this.#log(host, root);
-    if (log.file === null && log.lines.length >= PENDING_MAX) return; // a root never opened: no file for it
+    if (log.write === null && log.lines.length >= PENDING_MAX) return; // a root never opened: no file for it
     log.lines.push({ time, tid, text });
   }
 
@@ -55,7 +63,7 @@ export class StraceLog {
    */
   flush(floor: bigint): void {
     for (const log of this.#files.values()) {
-      if (log.file === null || log.lines.length === 0) continue;
+      if (log.write === null || log.lines.length === 0) continue;
       let ready = log.lines;
       if (this.mode === "deterministic") {
         // Stable: one thread's lines at one time keep their order.
@@ -66,28 +74,31 @@ export class StraceLog {
       } else log.lines = [];
       if (ready.length === 0) continue;
       const text = ready.map((line) => `${formatVirtualTime(line.time)} [${line.tid}] ${line.text}\n`).join("");
-      writeAll(log.file, this.#encoder.encode(text));
+      log.write(this.#encoder.encode(text));
     }
   }
 
   /** Writes everything left and closes the files. */
   close(): void {
     this.flush(BigInt(Number.MAX_SAFE_INTEGER) ** 2n);
-    for (const log of this.#files.values()) log.file?.close();
+    for (const file of this.#opened.splice(0)) file.close();
     this.#files.clear();
   }
 
   #log(host: string, root: number): LogFile {
-    const key = `${host}/${root}`;
+    let key = `${host}/${root}`;
     let log = this.#files.get(key);
     if (!log) {
-      log = { file: null, lines: [] };
+      // With one shared stream, deterministic order holds across every log: they are one.
+      if (this.shared) key = "";
+      log = this.#files.get(key) ?? { write: this.shared, lines: [] };
       this.#files.set(key, log);
     }
     return log;
   }
 }
 
-function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+/** Writes every byte to `file` (a file of the log's, or umbra's stderr). */
+export function writeAll(file: { writeSync(bytes: Uint8Array): number }, bytes: Uint8Array): void {
   for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
 }

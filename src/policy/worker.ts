@@ -19,7 +19,7 @@ import { deviceKey } from "../kernel/random.ts";
 import { filterRules } from "../syscalls/table.ts";
 import type { Command, Notice, SpawnCommand } from "./messages.ts";
 import { type CallLog, Policy } from "./policy.ts";
-import { StraceLog } from "./strace_log.ts";
+import { StraceLog, writeAll } from "./strace_log.ts";
 import { formatCall, formatExit, formatSignal, straceFileName, type StraceMode } from "../report/strace.ts";
 import { PREEMPT_SLICE_MS, type ScheduleMode, Scheduler, SWITCH_POINTS } from "./scheduler.ts";
 import { Debugger } from "./debug.ts";
@@ -97,7 +97,9 @@ async function main(): Promise<void> {
   // Records go to the library's onSyscall, to log files written here as the run goes, or both.
   const records = workerData.syscalls === true;
   const straceMode = workerData.strace as StraceMode | undefined;
-  const straceLog = straceMode === undefined ? null : new StraceLog(straceMode);
+  // strace's own way: one log on stderr (umbra exec --strace without -o); else a file per process.
+  const shared = workerData.straceTo === "stderr" ? (bytes: Uint8Array) => writeAll(Deno.stderr, bytes) : null;
+  const straceLog = straceMode === undefined ? null : new StraceLog(straceMode, shared);
   const straceCalls = workerData.straceCalls === undefined ? null : new Set(workerData.straceCalls as number[]);
   const logging = records || straceLog !== null;
   // Seeded randomness: getrandom, the random devices, AT_RANDOM, fixed addresses, rdtsc (virtual time).

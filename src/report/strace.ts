@@ -116,18 +116,6 @@ export function formatExit(
     : `+++ killed by ${status.signal}${status.coreDumped ? " (core dumped)" : ""} +++`;
 }
 
-/**
- * The records as they came, or in deterministic mode by virtual time and then thread: threads
- * that run at once interleave natively in any order, each thread's own calls keep theirs.
- */
-export function logOrder(records: readonly SyscallRecord[], mode: StraceMode): SyscallRecord[] {
-  if (mode === "standard") return [...records];
-  return records.toSorted((a, b) => {
-    const time = BigInt(a.time) - BigInt(b.time);
-    return time !== 0n ? (time < 0n ? -1 : 1) : a.tid - b.tid;
-  });
-}
-
 /** {@linkcode formatSyscall} without the time and thread: `<name>(<args>) = <result>`. */
 export function formatCall(record: Omit<SyscallRecord, "time" | "tid">, mode: StraceMode): string {
   const deterministic = mode === "deterministic";
