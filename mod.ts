@@ -21,6 +21,7 @@ export {
   type ScheduleMode,
   type SpawnOptions,
   type StartedProcess,
+  type StraceMode,
 } from "./src/sandbox.ts";
 export type { SyscallRecord } from "./src/policy/messages.ts";
 export type { EventExitStatus, UmbraEvent } from "./src/report/events.ts";
