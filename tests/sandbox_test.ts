@@ -7,8 +7,14 @@ import { markedEnv, ROOT, umbraTest } from "./_util.ts";
 umbraTest("spawn reports a normal exit and the virtual pid", async () => {
   await using sandbox = await Sandbox.create();
   const process = sandbox.spawn({ path: "/bin/sh", args: ["-c", "exit 7"], env: markedEnv() });
-  deepEqual(await process.started, { pid: 1000, name: "localhost.sh.1000", time: 0n });
+  const started = await process.started;
+  deepEqual({ ...started, time: null }, { pid: 1000, name: "localhost.sh.1000", time: null });
+  // Real time: ns of the machine's clock since the sandbox started; in virtual time the start is 0.
+  equal(started.time > 0n && started.time < 30_000_000_000n, true, `started at ${started.time}`);
   deepEqual(await process.exited, { kind: "exited", code: 7 });
+  await using virtual = await Sandbox.create({ time: "virtual" });
+  const first = virtual.spawn({ path: "/bin/sh", args: ["-c", "exit 0"], env: markedEnv() });
+  equal((await first.started).time, 0n);
 });
 
 umbraTest("spawn reports death by signal", async () => {
