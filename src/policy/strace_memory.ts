@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { TraceeMemory } from "../native/memory.ts";
+import { concatBytes, type TraceeMemory } from "../native/memory.ts";
 import { captureApplies, memoryCaptures, STRING_MAX, STRINGS_MAX_COUNT } from "../report/strace.ts";
 
 /** Memory for a SyscallRecord: lowercase hex by argument index. */
@@ -84,13 +84,7 @@ function pack(memory: TraceeMemory, nativeTid: number, pointers: readonly bigint
     if (typeof text === "number") break; // an unreadable string ends what is shown
     parts.push(text, new Uint8Array(1));
   }
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /**
