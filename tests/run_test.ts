@@ -309,6 +309,43 @@ umbraTest("strace logs are written as the run goes: a run cut by SIGKILL keeps e
   });
 });
 
+/** Peak resident memory (KiB) of `umbra run run.yaml` in `directory`, measured by its parent python3. */
+async function peakMemory(directory: string, data: string): Promise<number> {
+  const measure = "import resource, subprocess, sys\n" +
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n" +
+    "print(code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)";
+  const output = await new Deno.Command("python3", {
+    args: ["-c", measure, UMBRA, "run", "run.yaml", "--data-directory", data],
+    cwd: directory,
+    stdout: "piped",
+  }).output();
+  const [code, peak] = new TextDecoder().decode(output.stdout).trim().split(" ").map(Number);
+  equal(code, 0);
+  return peak;
+}
+
+umbraTest("a deterministic strace log of 100,000 calls at one virtual time keeps memory flat", async () => {
+  // Every line has the same virtual time: none may wait for time to move before it is written.
+  const program = await compile("many_calls");
+  await withDirectory(async (directory) => {
+    const peaks: number[] = [];
+    for (const count of [1_000, 100_000]) {
+      await Deno.writeTextFile(
+        `${directory}/run.yaml`,
+        `general:\n  stop_time: 1h\nexperimental:\n  strace_logging_mode: deterministic\nhosts:\n  h:\n    processes:\n      - path: ${program}\n        args: [${count}]\n`,
+      );
+      peaks.push(await peakMemory(directory, `out${count}`));
+      const host = `${directory}/out${count}/hosts/h`;
+      const name = [...Deno.readDirSync(host)].find((entry) => entry.name.endsWith(".1000.strace"))?.name;
+      const log = await Deno.readTextFile(`${host}/${name}`);
+      equal(log.match(/ getppid\(\) = 1$/gm)?.length, count);
+    }
+    // Kept in memory, 100,000 lines cost hundreds of MiB; written as they come, next to nothing.
+    const [few, many] = peaks;
+    equal(many - few < 48 * 1024, true, `peak memory ${few} KiB with 1,000 calls, ${many} KiB with 100,000`);
+  });
+});
+
 umbraTest("report.json and the timeline record a SIGKILL with its sender, and one from umbra with none", async () => {
   await withDirectory(async (directory) => {
     // The shell kills its child; umbra kills the second process at its shutdown_time.

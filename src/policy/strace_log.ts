@@ -4,9 +4,9 @@
  * moment it was cut.
  *
  * In `standard` mode lines go out in the order umbra saw the calls end. In `deterministic` mode
- * they go out by virtual time, then thread: a line waits until nothing earlier can come (the
- * worker says when, see {@linkcode StraceLog.flush}), so that threads which ran at once still
- * give one order.
+ * they go out by virtual time, then thread, once nothing earlier can come (the worker says when:
+ * see {@linkcode StraceLog.release}), so that threads which ran at once still give one order.
+ * Only lines not released yet are kept, and every loop of the worker writes what was released.
  * @module
  */
 
@@ -28,8 +28,10 @@ type Sink = (bytes: Uint8Array) => void;
 /** One top-level process's log. */
 interface LogFile {
   write: Sink | null;
-  /** Lines not written yet (deterministic mode: waiting for their turn; else: for the next flush). */
+  /** Lines not released yet (deterministic mode: their order is not known yet). */
   lines: Line[];
+  /** Released lines, formatted, for the next write. */
+  ready: string[];
 }
 
 /** The strace logs of one sandbox. */
@@ -58,29 +60,41 @@ export class StraceLog {
   }
 
   /**
-   * Writes what may be written: every line in standard mode; in deterministic mode the lines
-   * earlier than `floor`, the virtual time below which no line can come any more.
+   * Lets lines go out: every line in standard mode; in deterministic mode those earlier than
+   * `floor`, the virtual time below which no line can come any more (no floor: every line kept,
+   * as when the deterministic scheduler makes a choice and a new turn's lines begin).
    */
-  flush(floor: bigint): void {
+  release(floor?: bigint): void {
     for (const log of this.#files.values()) {
       if (log.write === null || log.lines.length === 0) continue;
       let ready = log.lines;
+      log.lines = [];
       if (this.mode === "deterministic") {
         // Stable: one thread's lines at one time keep their order.
-        const sorted = log.lines.toSorted((a, b) => a.time < b.time ? -1 : a.time > b.time ? 1 : a.tid - b.tid);
-        const cut = sorted.findIndex((line) => line.time >= floor);
-        ready = cut < 0 ? sorted : sorted.slice(0, cut);
-        log.lines = cut < 0 ? [] : sorted.slice(cut);
-      } else log.lines = [];
-      if (ready.length === 0) continue;
-      const text = ready.map((line) => `${formatVirtualTime(line.time)} [${line.tid}] ${line.text}\n`).join("");
-      log.write(this.#encoder.encode(text));
+        ready = ready.sort((a, b) => a.time < b.time ? -1 : a.time > b.time ? 1 : a.tid - b.tid);
+        const cut = floor === undefined ? -1 : ready.findIndex((line) => line.time >= floor);
+        if (cut >= 0) {
+          log.lines = ready.slice(cut);
+          ready = ready.slice(0, cut);
+        }
+      }
+      for (const line of ready) log.ready.push(`${formatVirtualTime(line.time)} [${line.tid}] ${line.text}\n`);
+    }
+  }
+
+  /** Writes the released lines. */
+  flush(): void {
+    for (const log of this.#files.values()) {
+      if (log.write === null || log.ready.length === 0) continue;
+      log.write(this.#encoder.encode(log.ready.join("")));
+      log.ready = [];
     }
   }
 
   /** Writes everything left and closes the files. */
   close(): void {
-    this.flush(BigInt(Number.MAX_SAFE_INTEGER) ** 2n);
+    this.release();
+    this.flush();
     for (const file of this.#opened.splice(0)) file.close();
     this.#files.clear();
   }
@@ -91,7 +105,7 @@ export class StraceLog {
     if (!log) {
       // With one shared stream, deterministic order holds across every log: they are one.
       if (this.shared) key = "";
-      log = this.#files.get(key) ?? { write: this.shared, lines: [] };
+      log = this.#files.get(key) ?? { write: this.shared, lines: [], ready: [] };
       this.#files.set(key, log);
     }
     return log;
