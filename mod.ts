@@ -27,7 +27,7 @@ export type { SyscallRecord } from "./src/policy/messages.ts";
 export type { EventExitStatus, UmbraEvent } from "./src/report/events.ts";
 export * from "./src/config/config.ts";
 export type { ProcessEntry, SignalEntry } from "./src/report/report.ts";
-export { type ProcessReport, runConfig, type RunOptions, type RunReport, UsageError } from "./src/run.ts";
+export { type ProcessReport, runConfig, type RunOptions, type RunReport } from "./src/run.ts";
 export { DataDirectoryError } from "./src/data_directory.ts";
 export { describeExitStatus, type ExitStatus, shellExitCode } from "./src/kernel/exit_status.ts";
 export { ProgramError } from "./src/program.ts";
@@ -38,5 +38,6 @@ export {
   SandboxClosedError,
   SandboxFailedError,
   SpawnError,
+  UsageError,
 } from "./src/errors.ts";
 export { LibraryError } from "./src/native/loader.ts";

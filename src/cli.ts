@@ -11,10 +11,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "npm:comma
 import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
 import { NamespaceError, Sandbox, type SandboxProcess } from "./sandbox.ts";
-import { InvalidOptionError } from "./errors.ts";
+import { InvalidOptionError, UsageError } from "./errors.ts";
 import { SYS } from "./abi/syscalls.ts";
-import { ConfigError, loadConfig } from "./config/config.ts";
-import { runConfig, type RunReport, UsageError } from "./run.ts";
+import { ConfigError } from "./config/config_error.ts";
+import type { RunReport } from "./run.ts";
 import type { Config } from "./config/config.ts";
 import { end, type Ending, endingOf } from "./ending.ts";
 import { parseTraceFilter, TraceFilterError } from "./report/trace_filter.ts";
@@ -22,7 +22,6 @@ import { parseSignal } from "./abi/signals.ts";
 import { TerminalRelay } from "./terminal.ts";
 import { basename } from "node:path";
 import { DataDirectoryError } from "./data_directory.ts";
-import { writeViews } from "./report/views.ts";
 import { announcePause } from "./debug/pause.ts";
 import { join } from "node:path";
 import { SCHEDULE_MODES, type ScheduleMode } from "./policy/scheduler.ts";
@@ -195,6 +194,7 @@ async function record(program: string, args: string[], options: ExecOptions): Pr
   };
   const spawned: SandboxProcess[] = [];
   const relay = options.pauseForDebugging || options.stdio === "files" ? null : TerminalRelay.open();
+  const { runConfig } = await import("./run.ts");
   const report = await runConfig(config, {
     terminal: relay ?? undefined,
     stdio: options.stdio ?? "inherit",
@@ -248,6 +248,8 @@ export async function run(
   pauseForDebugging?: string,
   ignored: readonly number[] = [],
 ): Promise<Ending> {
+  // Loaded when used: the YAML parser and the recorder cost `umbra exec` start-up time.
+  const [{ loadConfig }, { runConfig }] = await Promise.all([import("./config/config.ts"), import("./run.ts")]);
   const config = await loadConfig(path);
   for (const warning of config.warnings) console.error(`umbra: warning: ${warning}`);
   // No progress line while the terminal is needed to say how to attach a debugger.
@@ -293,6 +295,7 @@ export async function report(directory: string): Promise<number> {
   const header = ["process", "pid", "ppid", "start", "end", "status", "expected"];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+  const { writeViews } = await import("./report/views.ts");
   const written = await writeViews(directory, {
     title: `umbra run: ${directory}`,
     stopTime: saved.stopTime,

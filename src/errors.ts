@@ -106,3 +106,9 @@ export class NotPausedError extends Error {
     super("the process ended without pausing");
   }
 }
+
+/** A run option that does not fit the config (the CLI's bad-usage exit). */
+export class UsageError extends Error {
+  /** "UsageError". */
+  override name = "UsageError";
+}

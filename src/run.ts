@@ -18,6 +18,7 @@ import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { resolveProgram } from "./program.ts";
 import { Sandbox, type SandboxProcess } from "./sandbox.ts";
 import { prepareDataDirectory } from "./data_directory.ts";
+import { UsageError } from "./errors.ts";
 
 /** One process in report.json: what happened to it, and for a configured one what was expected. */
 export interface ProcessReport extends Omit<ProcessEntry, "pid"> {
@@ -100,12 +101,6 @@ export interface RunOptions {
   ignoredSignals?: number[];
   /** The timeline's title. @default "umbra run: <data directory>" */
   title?: string;
-}
-
-/** A run option that does not fit the config (the CLI's bad-usage exit). */
-export class UsageError extends Error {
-  /** "UsageError". */
-  override name = "UsageError";
 }
 
 /** The PATH a bare program name is looked up in: umbra's own. */
