@@ -38,6 +38,10 @@ interface LogFile {
 export class StraceLog {
   readonly #files = new Map<string, LogFile>();
   readonly #opened: Deno.FsFile[] = [];
+  /** Logs with lines not released: a release visits only these (a run may have thousands of logs). */
+  readonly #held = new Set<LogFile>();
+  /** Logs with released lines not written yet. */
+  readonly #released = new Set<LogFile>();
   readonly #encoder = new TextEncoder();
 
   /** `shared`: every log goes there (strace's own way, on stderr), no file per process. */
@@ -50,6 +54,7 @@ export class StraceLog {
     const file = Deno.openSync(path, { write: true, create: true, truncate: true });
     this.#opened.push(file);
     log.write = (bytes) => writeAll(file, bytes);
+    if (log.lines.length > 0) this.#held.add(log);
   }
 
   /** A line of the log of `root`: `text` by thread `tid` at virtual time `time` (ns). */
@@ -57,6 +62,7 @@ export class StraceLog {
     const log = this.#log(host, root);
     if (log.write === null && log.lines.length >= PENDING_MAX) return; // a root never opened: no file for it
     log.lines.push({ time, tid, text });
+    this.#held.add(log);
   }
 
   /**
@@ -65,8 +71,9 @@ export class StraceLog {
    * as when the deterministic scheduler makes a choice and a new turn's lines begin).
    */
   release(floor?: bigint): void {
-    for (const log of this.#files.values()) {
-      if (log.write === null || log.lines.length === 0) continue;
+    for (const log of [...this.#held]) {
+      if (log.write === null) continue; // kept until its file opens
+      this.#held.delete(log);
       let ready = log.lines;
       log.lines = [];
       if (this.mode === "deterministic") {
@@ -76,19 +83,22 @@ export class StraceLog {
         if (cut >= 0) {
           log.lines = ready.slice(cut);
           ready = ready.slice(0, cut);
+          this.#held.add(log);
         }
       }
+      if (ready.length === 0) continue;
       for (const line of ready) log.ready.push(`${formatVirtualTime(line.time)} [${line.tid}] ${line.text}\n`);
+      this.#released.add(log);
     }
   }
 
   /** Writes the released lines. */
   flush(): void {
-    for (const log of this.#files.values()) {
-      if (log.write === null || log.ready.length === 0) continue;
-      log.write(this.#encoder.encode(log.ready.join("")));
+    for (const log of this.#released) {
+      log.write!(this.#encoder.encode(log.ready.join("")));
       log.ready = [];
     }
+    this.#released.clear();
   }
 
   /** Writes everything left and closes the files. */
@@ -97,6 +107,7 @@ export class StraceLog {
     this.flush();
     for (const file of this.#opened.splice(0)) file.close();
     this.#files.clear();
+    this.#held.clear();
   }
 
   #log(host: string, root: number): LogFile {
