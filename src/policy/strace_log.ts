@@ -6,7 +6,8 @@
  * In `standard` mode lines go out in the order umbra saw the calls end. In `deterministic` mode
  * they go out by virtual time, then thread, once nothing earlier can come (the worker says when:
  * see {@linkcode StraceLog.release}), so that threads which ran at once still give one order.
- * Only lines not released yet are kept, and every loop of the worker writes what was released.
+ * Lines wait in memory only until then, or until HOLD_MAX of them wait in one log (a program
+ * that never moves virtual time), and every loop of the worker writes what was released.
  * @module
  */
 
@@ -19,8 +20,17 @@ interface Line {
   text: string;
 }
 
+/**
+ * Lines one log may hold back waiting for virtual time to move, at most; then they go out in
+ * their order so far. Time stands still only while no thread reads the clock, sleeps or spins.
+ */
+const HOLD_MAX = 1024;
+
 /** Lines kept back for a root not opened yet (its spawn has not been seen to start), at most. */
 const PENDING_MAX = 4096;
+
+/** Later than any line: the earliest time of a log holding none. */
+const NEVER = 2n ** 64n;
 
 /** Where a log's bytes go: a file of its own, or the one stream every log shares. */
 type Sink = (bytes: Uint8Array) => void;
@@ -30,6 +40,8 @@ interface LogFile {
   write: Sink | null;
   /** Lines not released yet (deterministic mode: their order is not known yet). */
   lines: Line[];
+  /** The earliest time among `lines` (deterministic mode): no release below it needs a sort. */
+  earliest: bigint;
   /** Released lines, formatted, for the next write. */
   ready: string[];
 }
@@ -62,34 +74,42 @@ export class StraceLog {
     const log = this.#log(host, root);
     if (log.write === null && log.lines.length >= PENDING_MAX) return; // a root never opened: no file for it
     log.lines.push({ time, tid, text });
+    if (time < log.earliest) log.earliest = time;
     this.#held.add(log);
+    if (this.mode === "deterministic" && log.write !== null && log.lines.length >= HOLD_MAX) this.#release(log);
   }
 
   /**
    * Lets lines go out: every line in standard mode; in deterministic mode those earlier than
-   * `floor`, the virtual time below which no line can come any more (no floor: every line kept,
-   * as when the deterministic scheduler makes a choice and a new turn's lines begin).
+   * `floor`, the virtual time below which no line can come any more (no floor: every line).
    */
   release(floor?: bigint): void {
     for (const log of [...this.#held]) {
       if (log.write === null) continue; // kept until its file opens
-      this.#held.delete(log);
-      let ready = log.lines;
-      log.lines = [];
-      if (this.mode === "deterministic") {
-        // Stable: one thread's lines at one time keep their order.
-        ready = ready.sort((a, b) => a.time < b.time ? -1 : a.time > b.time ? 1 : a.tid - b.tid);
-        const cut = floor === undefined ? -1 : ready.findIndex((line) => line.time >= floor);
-        if (cut >= 0) {
-          log.lines = ready.slice(cut);
-          ready = ready.slice(0, cut);
-          this.#held.add(log);
-        }
-      }
-      if (ready.length === 0) continue;
-      for (const line of ready) log.ready.push(`${formatVirtualTime(line.time)} [${line.tid}] ${line.text}\n`);
-      this.#released.add(log);
+      if (this.mode === "deterministic" && floor !== undefined && log.earliest >= floor) continue;
+      this.#release(log, floor);
     }
+  }
+
+  #release(log: LogFile, floor?: bigint): void {
+    this.#held.delete(log);
+    let ready = log.lines;
+    log.lines = [];
+    log.earliest = NEVER;
+    if (this.mode === "deterministic") {
+      // Stable: one thread's lines at one time keep their order.
+      ready = ready.sort((a, b) => a.time < b.time ? -1 : a.time > b.time ? 1 : a.tid - b.tid);
+      const cut = floor === undefined ? -1 : ready.findIndex((line) => line.time >= floor);
+      if (cut >= 0) {
+        log.lines = ready.slice(cut);
+        log.earliest = log.lines[0].time;
+        ready = ready.slice(0, cut);
+        this.#held.add(log);
+      }
+    }
+    if (ready.length === 0) return;
+    for (const line of ready) log.ready.push(`${formatVirtualTime(line.time)} [${line.tid}] ${line.text}\n`);
+    this.#released.add(log);
   }
 
   /** Writes the released lines. */
@@ -116,7 +136,7 @@ export class StraceLog {
     if (!log) {
       // With one shared stream, deterministic order holds across every log: they are one.
       if (this.shared) key = "";
-      log = this.#files.get(key) ?? { write: this.shared, lines: [], ready: [] };
+      log = this.#files.get(key) ?? { write: this.shared, lines: [], earliest: NEVER, ready: [] };
       this.#files.set(key, log);
     }
     return log;

@@ -288,8 +288,6 @@ async function main(): Promise<void> {
     const late = scheduler.overdue(policy.nextDeadline() !== undefined);
     if (late !== null) replies.push(ReplyKind.interrupt, late);
     const push = (kind: number, tid: number, fields: Parameters<ReplyBatch["push"]>[2]) => {
-      // A choice ends a turn: every line of it is in, and the next turn's come after them.
-      straceLog?.release();
       turnBegan = clock.now;
       replies.push(kind, tid, fields);
     };
@@ -357,9 +355,9 @@ async function main(): Promise<void> {
       }
       // An empty batch with nothing to acknowledge would only wake the tracer for nothing.
       if (count > 0 || replies.count > 0) symbols.umbra_submit(handle, replies.bytes, replies.count);
-      // Natively threads interleave as they will, and the log goes out as far as the clock
-      // (deterministic scheduling released a turn's lines when it chose the next).
-      if (!scheduler) straceLog?.release(clock.now + 1n);
+      // Deterministic scheduling: nothing can be logged earlier than the last choice's time.
+      // Natively threads interleave as they will, and the log goes out as far as the clock.
+      straceLog?.release(scheduler ? turnBegan : clock.now + 1n);
       straceLog?.flush();
       for (const work of later.splice(0)) work();
       if ((count > 0 || turn === "settling") && Atomics.load(posted, 0) === received) continue;
