@@ -108,8 +108,6 @@ export interface SchedulerWorld {
   arriving(): boolean;
   /** A thread's place in an order that does not depend on real timing (host, then virtual tid). */
   rank(tid: number): number;
-  /** The threads of the parent of the process `tid` leads (none if it leads none): its end wakes them. */
-  parentThreads(tid: number): number[];
 }
 
 /** The output of one scheduling step. */
@@ -134,12 +132,6 @@ export class Scheduler {
   readonly #inKernel = new Set<number>();
   /** Threads in the kernel interrupted at their wait's deadline: no choice until they are back. */
   readonly #waking = new Set<number>();
-  /**
-   * Threads in the kernel that a child's end is waking (its wait returns, or its SIGCHLD comes),
-   * with when that end was seen (performance.now()): no choice until they are back, or until
-   * IDLE_GRACE_MS shows they were not woken after all.
-   */
-  readonly #woken = new Map<number, number>();
   /** Threads that restart a call (no user code before they are back in the kernel). */
   readonly #restarting = new Set<number>();
   /** Ready threads in the order they will be chosen (deterministic mode). */
@@ -191,7 +183,6 @@ export class Scheduler {
     this.#idleSince = null;
     switch (event.kind) {
       case EventKind.exited:
-        this.#wakesParent(tid);
         return this.#gone(tid);
       case EventKind.groupStop:
         // The kernel holds it (PTRACE_LISTEN) until a SIGCONT: a `continued` event brings it back.
@@ -223,18 +214,6 @@ export class Scheduler {
     }
   }
 
-  /**
-   * A process ended: its parent's threads asleep in the kernel may be waking, and a woken thread
-   * can still show asleep for a moment (its wake-up is queued to another CPU). Choosing before it
-   * is back would let real timing decide which turn it returns in.
-   */
-  #wakesParent(tid: number): void {
-    const now = performance.now();
-    for (const parent of this.world.parentThreads(tid)) {
-      if (this.#inKernel.has(parent)) this.#woken.set(parent, now);
-    }
-  }
-
   #stopped(tid: number, blockingNext: boolean): void {
     if (this.#current === tid) {
       this.#current = null;
@@ -243,7 +222,6 @@ export class Scheduler {
     }
     this.#inKernel.delete(tid);
     this.#waking.delete(tid);
-    this.#woken.delete(tid);
     this.#blockingNext.set(tid, blockingNext);
   }
 
@@ -255,7 +233,6 @@ export class Scheduler {
     if (this.#last === tid) this.#last = null;
     this.#inKernel.delete(tid);
     this.#waking.delete(tid);
-    this.#woken.delete(tid);
     this.#restarting.delete(tid);
     this.#arrived.delete(tid);
     this.#resumes.delete(tid);
@@ -376,11 +353,6 @@ export class Scheduler {
     for (const tid of this.#inKernel) {
       const state = this.world.state(tid);
       if (state !== "S" && state !== "D") return false;
-    }
-    const now = performance.now();
-    for (const [tid, since] of this.#woken) {
-      if (now - since < IDLE_GRACE_MS) return false;
-      this.#woken.delete(tid); // still asleep: the end did not wake it
     }
     return true;
   }

@@ -114,8 +114,7 @@ async function main(): Promise<void> {
       return stat === null ? null : stat[stat.lastIndexOf(")") + 2];
     },
     arriving: (): boolean => policy.arriving(),
-    rank: (tid): number => policy.threadRank(tid),
-    parentThreads: (tid): number[] => policy.parentThreads(tid),
+    rank: (tid) => policy.threadRank(tid),
   });
   const rules = filterRules({ virtualTime, seeded, observe: !logging, switchPoints: scheduler && SWITCH_POINTS });
   /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
