@@ -9,12 +9,11 @@
 import { SCHEDULE_MODES, type ScheduleMode } from "../policy/scheduler.ts";
 import { isHostname } from "./hostname.ts";
 import { ConfigError, type ConfigProblem } from "./config_error.ts";
-
-export { ConfigError, type ConfigProblem } from "./config_error.ts";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, stringify } from "npm:yaml@2.9.1";
 import { parseSignal, Signal, signalName } from "../abi/signals.ts";
 import { DurationError, formatDuration, parseDuration } from "./duration.ts";
 
+export { ConfigError, type ConfigProblem } from "./config_error.ts";
 export { DurationError, formatDuration, parseDuration } from "./duration.ts";
 
 /** How much umbra logs. */

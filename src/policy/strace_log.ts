@@ -84,6 +84,7 @@ export class StraceLog {
    * `floor`, the virtual time below which no line can come any more (no floor: every line).
    */
   release(floor?: bigint): void {
+    if (this.#held.size === 0) return; // the usual case, every loop of the worker: no copy of an empty set
     for (const log of [...this.#held]) {
       if (log.write === null) continue; // kept until its file opens
       if (this.mode === "deterministic" && floor !== undefined && log.earliest >= floor) continue;
