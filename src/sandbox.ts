@@ -323,6 +323,11 @@ export class Sandbox implements AsyncDisposable {
   readonly #counter: Int32Array;
   readonly #interrupt: () => void;
   readonly #closeLibrary: () => void;
+  /**
+   * Whether commands still go to the Worker: not once a close is posted (the Worker frees the
+   * controller that `#interrupt` touches as it ends), nor after a failure ended it.
+   */
+  #posting = true;
   readonly #processes = new Map<number, SandboxProcess>();
   readonly #deadlines = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   /** Hosts made or being made, by name: what openHost awaits. */
@@ -580,7 +585,10 @@ export class Sandbox implements AsyncDisposable {
   }
 
   /**
-   * Resolves when the sandbox's virtual clock reaches `time` (ns since it started); rejects with
+   * Resolves when the sandbox's clock reaches `time` (ns since it started). In virtual time the
+   * world waits there until the code awaiting it has run on (to its next timer or I/O wait):
+   * time does not jump and, under a deterministic or random schedule, no thread is chosen, so a
+   * close, signal or spawn made at once happens at `time`, however slow the caller. Rejects with
    * an {@linkcode InvalidOptionError} for a time that is not a bigint of 0 or more, and with a
    * {@linkcode SandboxClosedError} or {@linkcode SandboxFailedError} when the clock will not
    * move any more.
@@ -617,7 +625,10 @@ export class Sandbox implements AsyncDisposable {
     if (this.#closed) return this.#closed;
     this.#closed = new Promise((resolve) => this.#resolveClosed = resolve);
     if (this.#failure) this.#finish();
-    else this._post({ type: "close" });
+    else {
+      this._post({ type: "close" });
+      this.#posting = false;
+    }
     this.#updateRef();
     return this.#closed;
   }
@@ -636,8 +647,12 @@ export class Sandbox implements AsyncDisposable {
     return this.close();
   }
 
-  /** @internal Sends a command and wakes the Worker out of its blocking wait. */
+  /**
+   * @internal Sends a command and wakes the Worker out of its blocking wait; after a close, drops
+   * it (a late kill or release has nothing left to act on).
+   */
   _post(command: Command): void {
+    if (!this.#posting) return;
     // Count first, interrupt next, post last: the Worker waits for the message it was told of.
     Atomics.add(this.#counter, 0, 1);
     this.#interrupt();
@@ -680,6 +695,9 @@ export class Sandbox implements AsyncDisposable {
             this.#deadlines.delete(key);
           }
         }
+        // The world waits at the deadline until the code awaiting it has run (a task later):
+        // what it does there (close, signal, spawn) happens at that time, not after a jump.
+        setTimeout(() => this._post({ type: "release" }), 0);
         this.#updateRef();
         break;
       case "paused":
@@ -706,6 +724,7 @@ export class Sandbox implements AsyncDisposable {
 
   #fail(message: string): void {
     this.#failure = message;
+    this.#posting = false; // the Worker closed the controller before it said so
     console.error(`umbra: ${message}`);
     for (const process of this.#processes.values()) process._exited({ kind: "running" }, 0n);
     this.#processes.clear();
@@ -714,6 +733,7 @@ export class Sandbox implements AsyncDisposable {
   }
 
   #finish(): void {
+    this.#posting = false;
     this.#debug.close();
     for (const subscriber of this.#subscribers) subscriber(null);
     this.#worker.terminate().catch(() => {});

@@ -142,7 +142,12 @@ umbraTest("a bad spawn option throws an InvalidOptionError and starts nothing", 
 
 umbraTest("a closed sandbox refuses spawn, at and openHost with a SandboxClosedError", async () => {
   const sandbox = await Sandbox.create();
+  const sleeper = sandbox.spawn({ path: "/bin/sleep", args: ["1000"], env: markedEnv() });
+  await sleeper.started;
   await sandbox.close();
+  // Its controller is gone: a late kill has nothing to act on (and must not touch freed memory).
+  await sleeper.kill("SIGKILL");
+  deepEqual(await sleeper.exited, { kind: "running" });
   throws(() => sandbox.spawn({ path: "/bin/true" }), SandboxClosedError);
   await rejects(sandbox.at(1n), SandboxClosedError);
   await rejects(sandbox.openHost("other"), SandboxClosedError);

@@ -147,3 +147,27 @@ umbraTest("an argument list over the controller's bound fails the spawn clearly 
   await rejects(process.started, /Argument list too long/);
   deepEqual(await process.exited, { kind: "exited", code: 126 });
 });
+
+for (const schedule of ["native", "deterministic"] as const) {
+  umbraTest(`the world waits at an at() until the code awaiting it has acted (${schedule} schedule)`, async () => {
+    const data = await Deno.makeTempDir();
+    try {
+      await using sandbox = await Sandbox.create({ time: "virtual", schedule, dataDirectory: data });
+      const sleeper = sandbox.spawn({ path: "/bin/sleep", args: ["1000"], env: markedEnv() });
+      // Due at the very time of the deadline: under a schedule of umbra's, it must not get its turn.
+      const late = sandbox.spawn({ path: "/bin/sh", args: ["-c", "sleep 60; echo late"], env: markedEnv() });
+      await sandbox.at(60_000_000_000n);
+      // A slow caller: had the clock jumped on meanwhile, the sleep of 1000 s would have ended.
+      const until = performance.now() + 300;
+      while (performance.now() < until) { /* busy, as a caller doing work would be */ }
+      await sandbox.close();
+      deepEqual(await sleeper.exited, { kind: "running" });
+      if (schedule === "deterministic") {
+        deepEqual(await late.exited, { kind: "running" });
+        equal(await Deno.readTextFile(`${data}/hosts/localhost/sh.1001.stdout`), "");
+      }
+    } finally {
+      await Deno.remove(data, { recursive: true });
+    }
+  });
+}

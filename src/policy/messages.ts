@@ -60,9 +60,15 @@ export type Command =
   | { type: "signal-at"; id: number; signal: number; at: string }
   /** Make `host`'s namespaces and init now; answered by a `host-opened` notice. */
   | { type: "open-host"; host: string }
-  /** Report `deadline` when the virtual clock reaches `at` (the run's stop time). */
+  /**
+   * Report `deadline` when the virtual clock reaches `at` (the run's stop time), and hold the
+   * world there (as a `hold` does) until the main thread's `release`.
+   */
   | { type: "deadline-at"; at: string }
-  /** The commands up to the matching `release` belong together: no time jump in between. */
+  /**
+   * The commands up to the matching `release` belong together: no time jump in between, and no
+   * thread chosen under deterministic scheduling.
+   */
   | { type: "hold" }
   | { type: "release" }
   /** A signal reached umbra from outside (a terminal): look for ones its programs got too. */

@@ -270,13 +270,14 @@ export class Scheduler {
 
   /**
    * Chooses and resumes the next thread when none runs and every thread in the kernel has
-   * settled (`beforeChoice` runs first: what it resumes joins the choice). Returns "running" (a thread runs), "settling" (a thread in the kernel is on its way
+   * settled (`beforeChoice` runs first: what it resumes joins the choice; false: no choice now,
+   * the world is held). Returns "running" (a thread runs), "settling" (a thread in the kernel is on its way
    * back: look again soon) or "idle" (nothing can run: time may jump).
    */
-  step(push: Push, beforeChoice: () => void): "running" | "settling" | "idle" {
+  step(push: Push, beforeChoice: () => boolean): "running" | "settling" | "idle" {
     if (this.#current !== null) return "running";
     if (!this.#settled()) return "settling";
-    beforeChoice();
+    if (!beforeChoice()) return "idle";
     if (this.#waking.size > 0) return "settling";
     this.#enqueueArrived();
     const tid = this.#choose();

@@ -291,7 +291,12 @@ async function main(): Promise<void> {
       replies.push(kind, tid, fields);
     };
     while (true) {
-      const state = scheduler.step(push, () => policy.settle(replies));
+      // Held (at a deadline, until the main thread has acted on it): no thread is chosen, so
+      // what runs before the action never depends on how long it took to come.
+      const state = scheduler.step(push, () => {
+        policy.settle(replies);
+        return holds === 0;
+      });
       // Everything settled and nothing can run: every thread waits (no quiet spell needed). Work
       // a deadline scheduled (a spawn, a signal) comes first.
       if (state !== "idle" || later.length > 0 || holds > 0 || !policy.advanceIfIdle(replies, 1n)) return state;
@@ -395,10 +400,11 @@ async function main(): Promise<void> {
         } else if (command.type === "resume-paused") debug.resumePaused(command.tid);
         else if (command.type === "debug") debug.command(command);
         else if (command.type === "deadline-at") {
-          clock.schedule(
-            BigInt(command.at),
-            () => later.push(() => notify({ type: "deadline", time: String(clock.now) })),
-          );
+          // Held until the main thread answers with a release (it has run what awaited this).
+          clock.schedule(BigInt(command.at), () => {
+            holds++;
+            notify({ type: "deadline", time: String(clock.now) });
+          });
         }
       }
     }
