@@ -12,7 +12,7 @@ mkdir -p "$(dirname "$output")"
 log="$(mktemp)"
 if "$deno" compile --quiet --allow-all --no-prompt \
   --include src/policy/worker.ts --include src/native/embedded.js \
-  --output "$output" src/cli.ts >"$log" 2>&1; then
+  --output "$output" src/main.ts >"$log" 2>&1; then
   rm -f "$log"
   echo "built $output" >&2
 else

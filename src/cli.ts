@@ -517,7 +517,3 @@ function failureCode(error: unknown): number {
   console.error(`umbra: ${error instanceof Error ? error.message : String(error)}`);
   return EXIT_FAILURE;
 }
-
-if (import.meta.main) {
-  end(await main(Deno.args));
-}

@@ -5,11 +5,12 @@
  */
 
 import type { ScheduleMode } from "./policy/scheduler.ts";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import type { ExitStatus } from "./kernel/exit_status.ts";
 import { loadLibrary } from "./native/loader.ts";
-import type { Command, Notice, SpawnCommand, SyscallRecord } from "./policy/messages.ts";
+import type { Command, Notice, SpawnCommand, SyscallRecord, WorkerSettings } from "./policy/messages.ts";
+import { takePolicyWorker } from "./policy/worker_boot.ts";
 import type { UmbraEvent } from "./report/events.ts";
 import type { StraceMode } from "./report/strace.ts";
 import { resolveProgram } from "./program.ts";
@@ -377,22 +378,22 @@ export class Sandbox implements AsyncDisposable {
     if (dataDirectory !== null) openDataDirectory(dataDirectory);
     const library = await loadLibrary();
     const counter = new SharedArrayBuffer(4);
-    const worker = new Worker(new URL("./policy/worker.ts", import.meta.url), {
-      workerData: {
-        commandCounter: counter,
-        maxProcesses: options.maxProcesses ?? 4096,
-        unblockedSyscallLatency: String(options.unblockedSyscallLatency ?? 1000n),
-        time: options.time ?? "real",
-        schedule,
-        events: options.events ?? false,
-        syscalls: options.onSyscall !== undefined,
-        strace: options.strace,
-        straceTo: options.straceTo ?? "files",
-        straceCalls: options.straceCalls === undefined ? undefined : [...options.straceCalls],
-        epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),
-        seed,
-      },
-    });
+    const worker = takePolicyWorker();
+    const settings: WorkerSettings = {
+      commandCounter: counter,
+      maxProcesses: options.maxProcesses ?? 4096,
+      unblockedSyscallLatency: String(options.unblockedSyscallLatency ?? 1000n),
+      time: options.time ?? "real",
+      schedule,
+      events: options.events ?? false,
+      syscalls: options.onSyscall !== undefined,
+      strace: options.strace,
+      straceTo: options.straceTo ?? "files",
+      straceCalls: options.straceCalls === undefined ? undefined : [...options.straceCalls],
+      epochNs: String(options.epoch ? BigInt(options.epoch.getTime()) * 1_000_000n : DEFAULT_EPOCH_NS),
+      seed,
+    };
+    worker.postMessage(settings);
     const notice = await new Promise<Notice>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);

@@ -5,9 +5,31 @@
 
 import type { ExitStatus } from "../kernel/exit_status.ts";
 import type { UmbraEvent } from "../report/events.ts";
-import type { SyscallRecord } from "../report/strace.ts";
+import type { StraceMode, SyscallRecord } from "../report/strace.ts";
+import type { ScheduleMode } from "./scheduler.ts";
 
 export type { SyscallRecord } from "../report/strace.ts";
+
+/** What a policy Worker runs with: its first message, before any command. */
+export interface WorkerSettings {
+  /** Counts the commands posted: the Worker waits until it has received as many. */
+  commandCounter: SharedArrayBuffer;
+  maxProcesses: number;
+  /** ns, as a decimal string. */
+  unblockedSyscallLatency: string;
+  time: "real" | "virtual";
+  schedule: ScheduleMode;
+  events: boolean;
+  /** Send every intercepted call as a `syscall` notice. */
+  syscalls: boolean;
+  strace: StraceMode | undefined;
+  straceTo: "files" | "stderr";
+  straceCalls: number[] | undefined;
+  /** ns since 1970, as a decimal string. */
+  epochNs: string;
+  /** As a decimal string; undefined: not seeded. */
+  seed: string | undefined;
+}
 
 /** Start a program as a new top-level process of `host`. */
 export interface SpawnCommand {

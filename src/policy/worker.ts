@@ -7,7 +7,7 @@
  * @module
  */
 
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { basename } from "node:path";
 import { Errno } from "../abi/errno.ts";
 import { TraceeMemory } from "../native/memory.ts";
@@ -17,11 +17,11 @@ import { syscallName } from "../abi/syscalls.ts";
 import { encodeSpawnSpec, NO_ASLR, TRAP_TSC } from "../native/spawn_spec.ts";
 import { deviceKey } from "../kernel/random.ts";
 import { filterRules } from "../syscalls/table.ts";
-import type { Command, Notice, SpawnCommand } from "./messages.ts";
+import type { Command, Notice, SpawnCommand, WorkerSettings } from "./messages.ts";
 import { type CallLog, Policy } from "./policy.ts";
 import { StraceLog, writeAll } from "./strace_log.ts";
-import { formatCall, formatExit, formatSignal, straceFileName, type StraceMode } from "../report/strace.ts";
-import { PREEMPT_SLICE_MS, type ScheduleMode, Scheduler, SWITCH_POINTS } from "./scheduler.ts";
+import { formatCall, formatExit, formatSignal, straceFileName } from "../report/strace.ts";
+import { PREEMPT_SLICE_MS, Scheduler, SWITCH_POINTS } from "./scheduler.ts";
 import { Debugger } from "./debug.ts";
 import type { Process } from "../kernel/process.ts";
 import { CLOCK_READ_COST_NS, type ClockCell, RealCell, VirtualClock } from "../kernel/clock.ts";
@@ -52,11 +52,18 @@ const UNSLICED_WAIT_NS = 1_000_000_000_000_000n;
 const CLOCK_FD = 1023;
 
 const port = parentPort!;
-const posted = new Int32Array(workerData.commandCounter as SharedArrayBuffer);
+/** Whether the settings came. */
+let started = false;
 let received = 0;
 const commands: Command[] = [];
-port.on("message", (command: Command) => {
-  commands.push(command);
+// The first message holds the settings: a Worker may boot before they are known.
+port.on("message", (message: WorkerSettings | Command) => {
+  if (!started) {
+    started = true;
+    main(message as WorkerSettings).catch(fatal);
+    return;
+  }
+  commands.push(message as Command);
   received++;
 });
 
@@ -88,26 +95,28 @@ function notify(notice: Notice): void {
   port.postMessage(notice);
 }
 
-async function main(): Promise<void> {
+async function main(settings: WorkerSettings): Promise<void> {
+  /** How many commands the sandbox has posted (it counts before each). */
+  const posted = new Int32Array(settings.commandCounter);
   const library = await loadLibrary();
   const symbols = library.symbols;
-  const virtualTime = workerData.time === "virtual";
-  const epochNs = BigInt(workerData.epochNs as string);
+  const virtualTime = settings.time === "virtual";
+  const epochNs = BigInt(settings.epochNs);
   // strace logging wants every call and its result: everything is traced, nothing only observed.
   // Records go to the library's onSyscall, to log files written here as the run goes, or both.
-  const records = workerData.syscalls === true;
-  const straceMode = workerData.strace as StraceMode | undefined;
+  const records = settings.syscalls;
+  const straceMode = settings.strace;
   // strace's own way: one log on stderr (umbra exec --strace without -o); else a file per process.
-  const shared = workerData.straceTo === "stderr" ? (bytes: Uint8Array) => writeAll(Deno.stderr, bytes) : null;
+  const shared = settings.straceTo === "stderr" ? (bytes: Uint8Array) => writeAll(Deno.stderr, bytes) : null;
   const straceLog = straceMode === undefined ? null : new StraceLog(straceMode, shared);
-  const straceCalls = workerData.straceCalls === undefined ? null : new Set(workerData.straceCalls as number[]);
+  const straceCalls = settings.straceCalls === undefined ? null : new Set(settings.straceCalls);
   const logging = records || straceLog !== null;
   // Seeded randomness: getrandom, the random devices, AT_RANDOM, fixed addresses, rdtsc (virtual time).
-  const seed = workerData.seed === undefined ? undefined : BigInt(workerData.seed as string);
+  const seed = settings.seed === undefined ? undefined : BigInt(settings.seed);
   const seeded = seed !== undefined;
   // Deterministic scheduling: the calls that may sleep (which must not sleep unseen) and
   // sched_yield are where the turn may pass.
-  const schedule = workerData.schedule as ScheduleMode;
+  const schedule = settings.schedule;
   const scheduler: Scheduler | undefined = schedule === "native" ? undefined : new Scheduler(schedule, seed ?? 1n, {
     state: (tid) => {
       const stat = readProc(`${tid}/stat`);
@@ -170,14 +179,14 @@ async function main(): Promise<void> {
     policyNotify,
     // Deterministic scheduling: timed waits end at their deadlines by umbra's interrupt, never
     // when a real slice runs out (see src/syscalls/timeouts.ts).
-    { maxProcesses: workerData.maxProcesses as number, waitSliceNs: scheduler ? UNSLICED_WAIT_NS : undefined },
+    { maxProcesses: settings.maxProcesses, waitSliceNs: scheduler ? UNSLICED_WAIT_NS : undefined },
     new VirtualClock(epochNs, cell),
-    { events: workerData.events === true, syscalls: logging, log: logging ? callLog() : undefined },
+    { events: settings.events, syscalls: logging, log: logging ? callLog() : undefined },
     {
       virtualTime,
       seeded,
       seed,
-      unblockedSyscallLatency: BigInt(workerData.unblockedSyscallLatency as string),
+      unblockedSyscallLatency: BigInt(settings.unblockedSyscallLatency),
       scheduler,
     },
   );
@@ -411,10 +420,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error) => {
+function fatal(error: unknown): void {
   const where = error instanceof Error ? (error.stack ?? "").split("\n")[1]?.trim() ?? "" : "";
   notify({
     type: "fatal",
     message: `policy failed: ${error instanceof Error ? error.message : String(error)}${where ? ` (${where})` : ""}`,
   });
-});
+}
