@@ -18,6 +18,7 @@ export {
   Sandbox,
   type SandboxOptions,
   SandboxProcess,
+  type SandboxStats,
   type ScheduleMode,
   type SpawnOptions,
   type StartedProcess,

@@ -10,7 +10,7 @@
 import { compilePrograms } from "./compile.ts";
 import { loadAverage, machineFacts } from "./machine.ts";
 import { DOC_PATH, writeMarkdown } from "./markdown.ts";
-import { measureRow } from "./measure.ts";
+import { countStops, measureRow } from "./measure.ts";
 import { sizeComputeLoop, warmUp } from "./prepare.ts";
 import { misses, notes, type RowSummary, summarise, textTable } from "./report.ts";
 import { buildRows, PROGRAMS } from "./rows.ts";
@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   for (const row of buildRows(bin, compute.iterations)) {
     progress(started, `row ${row.id}: ${row.label} (${row.runs} runs × ${variants.join(", ")})`);
     const startup = summaries.find((summary) => summary.row.id === "6")?.values.umbra;
-    summaries.push(summarise(row, await measureRow(row.argv, row.runs, variants, row.pin, row.umbraOptions), startup));
+    const runs = await measureRow(row.argv, row.runs, variants, row.pin, row.umbraOptions);
+    const stops = await countStops(row.argv, row.pin, row.umbraOptions);
+    summaries.push(summarise(row, runs, stops, startup));
   }
   const schedules: ScheduleCost[] = [];
   for (const row of buildRows(bin, compute.iterations).filter((row) => !row.pin)) {

@@ -51,6 +51,27 @@ export async function runOnce(argv: readonly string[]): Promise<Sample | string>
   };
 }
 
+/** What umbra's `--stats` line says of one run: its stops, and the policy's time for them. */
+export interface StopCount {
+  readonly stops: number;
+  readonly policyMs: number;
+}
+
+/** Runs `row`'s argv once under `umbra exec --stats` and reads its stats line; a string says why not. */
+export async function countStops(
+  argv: readonly string[],
+  pin = false,
+  umbraOptions: readonly string[] = [],
+): Promise<StopCount | string> {
+  const [program, ...args] = commandFor("umbra", argv, pin, ["--stats", ...umbraOptions]);
+  const command = new Deno.Command(program, { args, cwd: ROOT, stdin: "null", stdout: "null", stderr: "piped" });
+  const output = await command.output();
+  const stderr = decoder.decode(output.stderr);
+  const line = /umbra: stats: (\d+) stops.*policy ([\d.]+) ms/.exec(stderr);
+  if (!output.success || !line) return `no stats line (exit ${output.code}): ${stderr.trim().split("\n").at(-1)}`;
+  return { stops: Number(line[1]), policyMs: Number(line[2]) };
+}
+
 /**
  * Runs argv `runs` times under each variant, interleaved (native, strace, umbra, native, ...)
  * so slow drift of the machine hits every variant alike. Failed runs are recorded, not retried.

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { median, type RowRuns, type Sample } from "./measure.ts";
+import { median, type RowRuns, type Sample, type StopCount } from "./measure.ts";
 import { type Row, targetText, unitOf } from "./rows.ts";
 import { type Variant, VARIANTS } from "./variants.ts";
 
@@ -19,6 +19,8 @@ export interface RowSummary {
   /** What the target bounds: umbra's value or ratio, start-up taken off where the target says so. */
   readonly targetValue: number;
   readonly status: "met" | "missed" | "report" | "unknown";
+  /** One more umbra run's `--stats`: its stops and the policy's time; a string says why there are none. */
+  readonly stops: StopCount | string;
 }
 
 function valueOf(row: Row, sample: Sample): number {
@@ -30,7 +32,7 @@ function valueOf(row: Row, sample: Sample): number {
  * Reduces a row's runs to medians, ratios and the target status; `startupMs` (umbra's own
  * start-up) is taken off umbra's time for a `lessStartup` target.
  */
-export function summarise(row: Row, runs: RowRuns, startupMs = NaN): RowSummary {
+export function summarise(row: Row, runs: RowRuns, stops: StopCount | string, startupMs = NaN): RowSummary {
   const value = (variant: Variant) => median((runs.get(variant)?.samples ?? []).map((s) => valueOf(row, s)));
   const values = { native: value("native"), strace: value("strace"), umbra: value("umbra") };
   const ratios = {
@@ -51,7 +53,7 @@ export function summarise(row: Row, runs: RowRuns, startupMs = NaN): RowSummary 
     status = Number.isNaN(actual) ? "unknown" : actual <= limit ? "met" : "missed";
     targetValue = actual;
   }
-  return { row, runs, values, ratios, targetValue, status };
+  return { row, runs, values, ratios, targetValue, status, stops };
 }
 
 /** A value with about three significant digits. */
@@ -71,7 +73,7 @@ function statusText(summary: RowSummary): string {
     case "met":
       return "ok";
     case "missed":
-      return summary.row.target?.later ? "MISS (later)" : "MISS";
+      return "MISS";
     case "unknown":
       return "no data";
     case "report":
@@ -89,10 +91,12 @@ const HEADER = [
   "strace/native",
   "umbra/native",
   "umbra/strace",
+  "umbra stops",
+  "policy µs/stop",
   "target",
   "status",
 ];
-const NUMERIC = new Set([0, 3, 4, 5, 6, 7, 8]);
+const NUMERIC = new Set([0, 3, 4, 5, 6, 7, 8, 9, 10]);
 
 function cells(summary: RowSummary): string[] {
   const { row, values, ratios } = summary;
@@ -104,6 +108,10 @@ function cells(summary: RowSummary): string[] {
     formatRatio(ratios.straceNative),
     formatRatio(ratios.umbraNative),
     formatRatio(ratios.umbraStrace),
+    typeof summary.stops === "string" ? "—" : `${summary.stops.stops}`,
+    typeof summary.stops === "string" || summary.stops.stops === 0
+      ? "—"
+      : (summary.stops.policyMs * 1000 / summary.stops.stops).toFixed(1),
     targetText(row.target, unitOf(row)),
     statusText(summary),
   ];
@@ -127,8 +135,18 @@ export function markdownTable(summaries: readonly RowSummary[]): string {
   return [line(HEADER), rule, ...summaries.map((summary) => line(cells(summary)))].join("\n");
 }
 
-/** One sentence per row whose target umbra misses (later-issue targets say so). */
+/**
+ * One sentence per row whose target umbra misses, then one per row
+ * where umbra is slower than strace tracing the same calls (every row's standing target).
+ */
 export function misses(summaries: readonly RowSummary[]): string[] {
+  const slower = summaries.filter((summary) => summary.ratios.umbraStrace > 1).map(({ row, ratios }) =>
+    `row ${row.id} (${row.label}): umbra is ${formatRatio(ratios.umbraStrace)} strace; every row: umbra ≤ 1× strace`
+  );
+  return [...ownMisses(summaries), ...slower];
+}
+
+function ownMisses(summaries: readonly RowSummary[]): string[] {
   return summaries.filter((summary) => summary.status === "missed").map((summary) => {
     const { row, targetValue } = summary;
     const target = row.target!;
@@ -169,6 +187,9 @@ export function notes(summaries: readonly RowSummary[]): string[] {
       }
     }
     if (row.showSelfTimed) result.push(selfTimedNote(row, runs));
+  }
+  for (const { row, stops } of summaries) {
+    if (typeof stops === "string") result.push(`row ${row.id}: no stop count: ${stops}`);
   }
   return result;
 }

@@ -10,13 +10,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "npm:commander@14.0.2";
 import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { ProgramError } from "./program.ts";
-import { NamespaceError, Sandbox, type SandboxProcess } from "./sandbox.ts";
+import { NamespaceError, Sandbox, type SandboxProcess, type SandboxStats } from "./sandbox.ts";
 import { InvalidOptionError, UsageError } from "./errors.ts";
 import { SYS } from "./abi/syscalls.ts";
 import { ConfigError } from "./config/config_error.ts";
 import type { RunReport } from "./run.ts";
 import type { Config } from "./config/config.ts";
-import { end, type Ending, endingOf } from "./ending.ts";
+import { type Ending, endingOf } from "./ending.ts";
 import { parseTraceFilter, TraceFilterError } from "./report/trace_filter.ts";
 import { parseSignal } from "./abi/signals.ts";
 import { TerminalRelay } from "./terminal.ts";
@@ -63,6 +63,8 @@ export interface ExecOptions {
    * (needs `output`). @default "inherit"
    */
   stdio?: "inherit" | "files";
+  /** `--stats`: when the program has ended, one line on stderr of the stops umbra took (see {@linkcode statsLine}). */
+  stats?: boolean;
   /**
    * Signals the program starts with ignored: umbra's caller's (see {@linkcode callerIgnoredSignals}),
    * as the program would have them were it exec'd directly. @default []
@@ -149,6 +151,7 @@ export async function exec(program: string, args: string[], options: ExecOptions
     const status = await process.exited;
     await sandbox.close(); // whatever else holds the pty ends with it
     await relay?.close();
+    if (options.stats && sandbox.stats) console.error(statsLine(sandbox.stats));
     if (sandbox.failure) return { code: EXIT_FAILURE }; // already reported, and everything was killed
     if (process.spawnError) console.error(`umbra: cannot run '${program}': ${process.spawnError}`);
     return endingOf(status);
@@ -210,7 +213,10 @@ async function record(program: string, args: string[], options: ExecOptions): Pr
       if (options.pauseForDebugging) announcePause(process);
       relay?.start();
     },
-    onClosed: () => relay?.close(),
+    onClosed: async (stats) => {
+      await relay?.close();
+      if (options.stats && stats) console.error(statsLine(stats));
+    },
     title: `umbra exec: ${[program, ...args].join(" ")}`,
   }).finally(() => relay?.close());
   if (report.failure !== null) return { code: EXIT_FAILURE }; // reported as it happened
@@ -329,6 +335,19 @@ interface ExecFlags {
   strace?: "standard" | "deterministic";
   e?: (nr: number) => boolean;
   stdio: "inherit" | "files";
+  stats?: boolean;
+}
+
+/**
+ * The `--stats` line: how many stops reached the policy, by kind, and the policy's time on them,
+ * e.g. "umbra: stats: 1503 stops (syscall 1000, fork 500, exit 3), policy 12.3 ms, 8.2 µs a stop".
+ */
+export function statsLine(stats: SandboxStats): string {
+  const total = Object.values(stats.stops).reduce((sum, count) => sum + count, 0);
+  const kinds = Object.entries(stats.stops).map(([kind, count]) => `${kind} ${count}`).join(", ");
+  const ns = Number(stats.policyNs);
+  const perStop = total > 0 ? `, ${(ns / 1000 / total).toFixed(1)} µs a stop` : "";
+  return `umbra: stats: ${total} stops (${kinds}), policy ${(ns / 1e6).toFixed(1)} ms${perStop}`;
 }
 
 function program(finish: (ending: Ending) => void, ignored: number[]): Command {
@@ -396,6 +415,10 @@ function program(finish: (ending: Ending) => void, ignored: number[]): Command {
         .choices(["inherit", "files"])
         .default("inherit"),
     )
+    .option(
+      "--stats",
+      "when the program has ended, print the stops umbra took, by kind, and the policy's time (stderr)",
+    )
     .passThroughOptions()
     .addHelpText(
       "after",
@@ -430,6 +453,7 @@ Examples:
             strace,
             straceFilter: options.e,
             stdio: options.stdio,
+            stats: options.stats,
             ignoredSignals: ignored,
           }),
         );

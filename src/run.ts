@@ -16,7 +16,7 @@ import { writeViews } from "./report/views.ts";
 import { SYS } from "./abi/syscalls.ts";
 import { describeExitStatus, type ExitStatus } from "./kernel/exit_status.ts";
 import { resolveProgram } from "./program.ts";
-import { Sandbox, type SandboxProcess } from "./sandbox.ts";
+import { Sandbox, type SandboxProcess, type SandboxStats } from "./sandbox.ts";
 import { prepareDataDirectory } from "./data_directory.ts";
 import { UsageError } from "./errors.ts";
 
@@ -95,8 +95,11 @@ export interface RunOptions {
   environment?: Record<string, string>;
   /** A controlling terminal for every program (see SpawnOptions.terminal; `umbra exec -o` on a terminal). */
   terminal?: { path: string; stdio: [boolean, boolean, boolean] };
-  /** Called once the sandbox has closed (every program ended), before the outputs are written. */
-  onClosed?: () => Promise<void> | void;
+  /**
+   * Called once the sandbox has closed (every program ended), before the outputs are written,
+   * with what the run cost (null after a failure).
+   */
+  onClosed?: (stats: SandboxStats | null) => Promise<void> | void;
   /** Signals every program starts with ignored (see SpawnOptions.ignoredSignals). @default [] */
   ignoredSignals?: number[];
   /** The timeline's title. @default "umbra run: <data directory>" */
@@ -215,7 +218,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
     const allDone = Promise.all(started.map(({ handle }) => handle.exited));
     await Promise.race([allDone, stopped, interruption.stop]);
     await sandbox.close(); // kills what still runs: recorded as "running"
-    await options.onClosed?.();
+    await options.onClosed?.(sandbox.stats);
     await collecting;
     failure = sandbox.failure;
     // One canonical order: processes runnable at the same virtual time reach umbra in any order.

@@ -318,12 +318,24 @@ function notPiped(stream: "stdin" | "stdout" | "stderr"): never {
   throw new InvalidOptionError(stream, `is not piped (spawn it with ${stream}: "piped")`);
 }
 
+/** What a sandbox's run cost umbra ({@linkcode Sandbox.stats}). */
+export interface SandboxStats {
+  /**
+   * Stops of program threads that reached the policy (each a ptrace stop, or a thread's end the
+   * tracer reaped), by kind ("syscall", "syscall-exit", "fork", "exit", "signal"...), most first.
+   */
+  readonly stops: Readonly<Record<string, number>>;
+  /** Real time the policy took to handle every event, in ns (its TypeScript, not the stops). */
+  readonly policyNs: bigint;
+}
+
 /** One emulated process world. Create with {@linkcode Sandbox.create}; close to kill everything. */
 export class Sandbox implements AsyncDisposable {
   readonly #worker: Worker;
   readonly #counter: Int32Array;
   readonly #interrupt: () => void;
   readonly #closeLibrary: () => void;
+  #stats: SandboxStats | null = null;
   /**
    * Whether commands still go to the Worker: not once a close is posted (the Worker frees the
    * controller that `#interrupt` touches as it ends), nor after a failure ended it.
@@ -621,6 +633,23 @@ export class Sandbox implements AsyncDisposable {
     return this.#failure;
   }
 
+  /**
+   * What the run cost umbra, once the sandbox has closed (null before, and after a failure):
+   * the stops of program threads that reached the policy, by kind, and the policy's time on them.
+   *
+   * @example
+   * ```ts
+   * import { Sandbox } from "./mod.ts";
+   * const sandbox = await Sandbox.create();
+   * await sandbox.spawn({ path: "/bin/true" }).exited;
+   * await sandbox.close();
+   * console.log(sandbox.stats?.stops);
+   * ```
+   */
+  get stats(): SandboxStats | null {
+    return this.#stats;
+  }
+
   /** Kills and reaps every process of the sandbox and stops its threads. A second call is harmless. */
   close(): Promise<void> {
     if (this.#closed) return this.#closed;
@@ -679,6 +708,9 @@ export class Sandbox implements AsyncDisposable {
         break;
       case "fatal":
         this.#fail(notice.message);
+        break;
+      case "stats":
+        this.#stats = { stops: notice.stops, policyNs: BigInt(notice.policyNs) };
         break;
       case "closed":
         this.#finish();

@@ -77,3 +77,23 @@ umbraTest("umbra run names every bad key of a config at once, one umbra line eac
     await Deno.remove(file);
   }
 });
+
+umbraTest("exec --stats prints one line of the stops umbra took, with and without -o", async () => {
+  const stats = /^umbra: stats: (\d+) stops \((.*)\), policy [\d.]+ ms, [\d.]+ µs a stop\n$/;
+  const plain = await umbra(["exec", "--stats", "--", "/bin/sh", "-c", "/bin/true; /bin/true"]);
+  equal(plain.code, 0, plain.stderr);
+  const [, total, kinds] = stats.exec(plain.stderr) ?? [];
+  match(plain.stderr, stats);
+  // The shell and its two children: three execs, three ends, and the kinds add up to the total.
+  const counts = Object.fromEntries(kinds.split(", ").map((entry) => entry.split(" ")).map(([k, n]) => [k, Number(n)]));
+  deepEqual([counts.exec, counts.exit], [3, 3]);
+  equal(Object.values(counts).reduce((sum, n) => sum + n, 0), Number(total));
+  const directory = await Deno.makeTempDir();
+  try {
+    const recorded = await umbra(["exec", "--stats", "-o", `${directory}/out`, "--", "/bin/true"]);
+    equal(recorded.code, 0, recorded.stderr);
+    match(recorded.stderr, stats);
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});

@@ -171,3 +171,16 @@ for (const schedule of ["native", "deterministic"] as const) {
     }
   });
 }
+
+umbraTest("stats count the stops of a run once the sandbox has closed", async () => {
+  const sandbox = await Sandbox.create();
+  const process = sandbox.spawn({ path: "/bin/sh", args: ["-c", "/bin/true; /bin/true; /bin/true"], env: markedEnv() });
+  deepEqual(await process.exited, { kind: "exited", code: 0 });
+  equal(sandbox.stats, null);
+  await sandbox.close();
+  const stats = sandbox.stats!;
+  // What the shell did: three children, each an exec of /bin/true, four ends in all.
+  const { exec, exit, fork = 0, vfork = 0, clone = 0 } = stats.stops;
+  deepEqual([exec, exit, fork + vfork + clone], [4, 4, 3]);
+  equal(stats.policyNs > 0n, true);
+});

@@ -120,4 +120,6 @@ export type Notice =
   | { type: "syscall"; host: string; root: number; record: SyscallRecord }
   | { type: "warning"; message: string }
   | { type: "fatal"; message: string }
+  /** What the run cost, sent once before `closed`. */
+  | { type: "stats"; stops: Record<string, number>; policyNs: string }
   | { type: "closed" };

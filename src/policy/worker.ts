@@ -13,6 +13,7 @@ import { Errno } from "../abi/errno.ts";
 import { TraceeMemory } from "../native/memory.ts";
 import { loadLibrary, preloadLibrary } from "../native/loader.ts";
 import { EventKind, MESSAGE_SIZE, readEvent, ReplyBatch, ReplyKind } from "../native/protocol.ts";
+import { StopCounter } from "./stop_counter.ts";
 import { syscallName } from "../abi/syscalls.ts";
 import { encodeSpawnSpec, NO_ASLR, TRAP_TSC } from "../native/spawn_spec.ts";
 import { deviceKey } from "../kernel/random.ts";
@@ -124,6 +125,7 @@ async function main(settings: WorkerSettings): Promise<void> {
     },
     arriving: (): boolean => policy.arriving(),
     rank: (tid) => policy.threadRank(tid),
+    quiet: (patienceNs) => symbols.umbra_quiet(handle, patienceNs),
   });
   const rules = filterRules({ virtualTime, seeded, observe: !logging, switchPoints: scheduler && SWITCH_POINTS });
   /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
@@ -245,6 +247,7 @@ async function main(settings: WorkerSettings): Promise<void> {
   let holds = 0;
   /** Deterministic scheduling: the virtual time of the last choice of a thread. */
   let turnBegan = 0n;
+  const counter = new StopCounter();
   let failure: unknown = null;
   let outsideChecked = performance.now();
   try {
@@ -267,6 +270,7 @@ async function main(settings: WorkerSettings): Promise<void> {
     notify({ type: "exited", id, pid: 0, status: { kind: "running" }, time: finalTime });
   }
   library.close();
+  notify({ type: "stats", ...counter.totals() });
   notify({ type: "closed" });
 
   /** strace logging's stream: to the library (onSyscall) and/or to the log files. */
@@ -345,7 +349,9 @@ async function main(settings: WorkerSettings): Promise<void> {
         if (scheduler?.inKernel(event.tid)) event.time = turnBegan;
         // Real time: the tracer stamps nothing (no clock region); events happen when they come.
         if (!virtualTime) event.time = clock.now;
+        const handled = performance.now();
         policy.handle(event, replies);
+        counter.count(event.kind, performance.now() - handled);
       }
       if (performance.now() - outsideChecked >= OUTSIDE_CHECK_MS) {
         outsideChecked = performance.now();
