@@ -94,6 +94,11 @@ export function renderMarkdown(report: Report): string {
     "time that does not fit the wall time, as a virtual or skewed clock would give.",
     "- Row 7 reads its pid once and then loops `kill(pid, SIGUSR1)`, so it times kill plus signal delivery " +
     "(a ptrace signal-delivery stop under both tracers), not an extra getpid per iteration.",
+    '- "umbra stops" comes from one more run of each row under `umbra exec --stats`: every ptrace stop (and thread ' +
+    'end the tracer reaped) that reached the policy. "policy µs/stop" is the policy\'s TypeScript time over them ' +
+    "(issue 16's target: 5 µs), shown from 100 stops on (below that it is mostly the policy warming up).",
+    "- Rows 14 and 15 time the same fork loop beside 10 and beside 1,000 children blocked in read(2): a fork should " +
+    "not cost more for the processes alive beside it. Row 16 starts 1,000 such children and ends them all at once.",
     "- The C programs live in bench/programs/ and are compiled by the bench with `gcc -O2` into .cache/bench/.",
     "- The compute loop (row 2) keeps the compiler honest with an empty `asm volatile` on its accumulator. " +
     (report.computeNote ??
