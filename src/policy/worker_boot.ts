@@ -9,8 +9,8 @@ import { Worker } from "node:worker_threads";
 
 const WORKER_URL = new URL("./worker.ts", import.meta.url);
 
-/** A Worker started ahead of need, not yet taken. */
-let spare: Worker | null = null;
+/** A Worker started ahead of need, not yet taken, and whether its boot failed meanwhile. */
+let spare: { worker: Worker; failed: boolean } | null = null;
 
 /**
  * Starts a policy Worker booting now, for the next sandbox to take. It does not keep Deno alive
@@ -18,14 +18,19 @@ let spare: Worker | null = null;
  */
 export function bootPolicyWorker(): void {
   if (spare !== null) return;
-  spare = new Worker(WORKER_URL);
-  spare.unref();
+  const booting = { worker: new Worker(WORKER_URL), failed: false };
+  booting.worker.unref();
+  // Nobody listens yet: an error now would go unheard (the taker then boots one it can hear).
+  booting.worker.once("error", () => booting.failed = true);
+  spare = booting;
 }
 
 /** The Worker booted ahead, or a new one: booting, waiting for its settings, keeping Deno alive. */
 export function takePolicyWorker(): Worker {
-  const worker = spare ?? new Worker(WORKER_URL);
+  const taken = spare;
   spare = null;
+  if (taken?.failed) taken.worker.terminate().catch(() => {});
+  const worker = taken && !taken.failed ? taken.worker : new Worker(WORKER_URL);
   worker.ref();
   return worker;
 }
