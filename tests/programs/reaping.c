@@ -34,10 +34,17 @@ static void start(pid_t *pids, int count, int gate) {
     }
 }
 
+// A child reaped by the kernel at its exit is released a moment after the parent's wait() has
+// stopped counting it (natively too, under load): give them up to a second to be gone.
 static int all_gone(pid_t *pids, int count) {
-    for (int i = 0; i < count; i++)
-        if (kill(pids[i], 0) == 0 || errno != ESRCH) return 0;
-    return 1;
+    for (int tries = 0; tries < 1000; tries++) {
+        int gone = 1;
+        for (int i = 0; i < count && gone; i++)
+            if (kill(pids[i], 0) == 0 || errno != ESRCH) gone = 0;
+        if (gone) return 1;
+        usleep(1000);
+    }
+    return 0;
 }
 
 // Children of a parent that does not want zombies: the blocking wait returns ECHILD once all exited.
