@@ -16,8 +16,6 @@ const clock = @import("clock.zig");
 const random = @import("random.zig");
 
 pub const ring_capacity = 8192;
-/// The longest a quiet check may keep asking.
-pub const quiet_patience_max_ns = 10 * std.time.ns_per_ms;
 /// How long next_events polls before it sleeps on the condition variable.
 const events_poll_ns = 50 * std.time.ns_per_us;
 
@@ -53,13 +51,8 @@ pub const Controller = struct {
     /// Whether one of those left its thread stopped for a reply (tracer thread only).
     unflushed_awaiting: bool = false,
 
-    /// True while the tracer thread is in (or about to enter) its blocking wait for a ready tracee.
+    /// True while the tracer thread is in (or about to enter) a blocking wait4.
     sleeping: std.atomic.Value(bool) = .init(false),
-    /// True only while the tracer blocks (for an acknowledgement, or for a ready tracee) with
-    /// every stop it reaped published; it reaps nothing before clearing it. For `quiet`.
-    idle: std.atomic.Value(bool) = .init(false),
-    /// Count of the wait4 results the tracer took (stops and exits), for `quiet`.
-    reaps: std.atomic.Value(u32) = .init(0),
     shutdown: std.atomic.Value(bool) = .init(false),
     /// A traced helper process; a signal to it wakes the tracer's blocking wait4.
     doorbell_pid: sys.pid_t = 0,
@@ -268,41 +261,6 @@ pub const Controller = struct {
         }
     }
 
-    /// Policy side: whether no program thread that slept can be on its way to a stop the policy
-    /// has not seen, checked at a cost that does not grow with the tracees: nothing on the
-    /// machine runnable but the caller, no traced stop or exit unreaped, the tracer blocked with
-    /// all it reaped published, no event queued, and no reap meanwhile. A woken thread goes
-    /// runnable -> unreaped -> being reaped -> queued, and the checks follow that order, so it
-    /// cannot slip between them. Blind spot: a wake-up still crossing to an idle CPU (an IPI)
-    /// is not runnable yet. Asks again (yielding the CPU) for up to `patience_ns` while the
-    /// answer is no: the tracer or Deno's own threads run for a moment after each batch. False
-    /// says nothing (the machine is busy, say): the policy then looks at each thread.
-    pub fn quiet(controller: *Controller, patience_ns: u64) bool {
-        assert(patience_ns <= quiet_patience_max_ns);
-        var timer = std.time.Timer.start() catch return controller.quiet_now();
-        while (!controller.quiet_now()) {
-            if (timer.read() >= patience_ns) return false;
-            _ = std.os.linux.syscall0(.sched_yield);
-        }
-        return true;
-    }
-
-    fn quiet_now(controller: *Controller) bool {
-        const reaps = controller.reaps.load(.seq_cst);
-        const runnable = runnable_threads() orelse return false;
-        assert(runnable >= 1); // the caller itself
-        if (runnable > 1) return false;
-        var info = std.mem.zeroes(std.os.linux.siginfo_t);
-        const flags = sys.WALL | sys.WEXITED | sys.WNOHANG | sys.WNOWAIT; // every thread's tracees
-        const rc = sys.waitid_all(&info, flags);
-        if (!sys.failed(rc) and info.fields.common.first.piduid.pid != 0) return false;
-        if (!controller.idle.load(.seq_cst)) return false;
-        controller.mutex.lock();
-        const queued = controller.events.count();
-        controller.mutex.unlock();
-        return queued == 0 and controller.reaps.load(.seq_cst) == reaps;
-    }
-
     /// Makes a waiting next_event return 0 now (the policy has other work, e.g. commands).
     pub fn interrupt(controller: *Controller) void {
         controller.mutex.lock();
@@ -311,17 +269,3 @@ pub const Controller = struct {
         controller.mutex.unlock();
     }
 };
-
-/// How many threads the whole machine has runnable now (the fourth field of /proc/loadavg,
-/// "runnable/total"), or null when it cannot be read.
-fn runnable_threads() ?u32 {
-    const fd = std.posix.openZ("/proc/loadavg", .{ .CLOEXEC = true }, 0) catch return null;
-    defer std.posix.close(fd);
-    var buffer: [128]u8 = undefined;
-    const length = std.posix.read(fd, &buffer) catch return null;
-    var fields = std.mem.tokenizeScalar(u8, buffer[0..length], ' ');
-    for (0..3) |_| _ = fields.next() orelse return null;
-    const field = fields.next() orelse return null;
-    const slash = std.mem.indexOfScalar(u8, field, '/') orelse return null;
-    return std.fmt.parseInt(u32, field[0..slash], 10) catch null;
-}

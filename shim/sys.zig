@@ -93,15 +93,6 @@ pub fn wait4(pid: pid_t, status: *u32, options: u32, usage: ?*linux.rusage) usiz
     return linux.wait4(pid, status, options, usage);
 }
 
-pub const P_ALL: u32 = 0;
-pub const WEXITED: u32 = 4;
-pub const WNOWAIT: u32 = 0x01000000;
-
-/// waitid(P_ALL, ...) into `info`: with WNOWAIT, says which child is ready without reaping it.
-pub fn waitid_all(info: *linux.siginfo_t, options: u32) usize {
-    return linux.syscall5(.waitid, P_ALL, 0, @intFromPtr(info), options, 0);
-}
-
 pub fn kill(pid: pid_t, signal: u32) usize {
     return linux.syscall2(.kill, @bitCast(@as(isize, pid)), signal);
 }

@@ -54,18 +54,15 @@ pub fn run(c: *Controller) void {
         if (produced.count > 0) continue;
         if (poll_briefly(c)) continue;
         c.sleeping.store(true, .seq_cst);
-        c.idle.store(true, .seq_cst);
         if (pending_replies(c) or c.shutdown.load(.seq_cst)) {
-            c.idle.store(false, .seq_cst);
             c.sleeping.store(false, .seq_cst);
             continue;
         }
-        // Sleep until a tracee is ready, without reaping it: the next round reaps, once idle is
-        // clear (Controller.quiet relies on that).
-        var info = std.mem.zeroes(linux.siginfo_t);
-        _ = sys.waitid_all(&info, wait_flags | sys.WEXITED | sys.WNOWAIT);
-        c.idle.store(false, .seq_cst);
+        var status: u32 = 0;
+        const rc = sys.wait4(-1, &status, wait_flags, null);
         c.sleeping.store(false, .seq_cst);
+        if (!sys.failed(rc)) on_wait(c, @intCast(rc), status);
+        flush(c);
     }
     kill_everything(c);
     mark_closed(c);
@@ -78,7 +75,7 @@ fn poll_briefly(c: *Controller) bool {
     var timer = std.time.Timer.start() catch return false;
     while (timer.read() < poll_ns) {
         var status: u32 = 0;
-        const rc = reap(c, -1, &status, wait_flags | sys.WNOHANG);
+        const rc = sys.wait4(-1, &status, wait_flags | sys.WNOHANG, null);
         if (!sys.failed(rc) and rc != 0) {
             on_wait(c, @intCast(rc), status);
             flush(c);
@@ -94,13 +91,6 @@ fn poll_briefly(c: *Controller) bool {
 /// How long the tracer polls before it sleeps in wait4.
 const poll_ns = 50 * std.time.ns_per_us;
 
-/// wait4 for the tracer's rounds: every result taken is counted (Controller.quiet).
-fn reap(c: *Controller, pid: sys.pid_t, status: *u32, flags: u32) usize {
-    const rc = sys.wait4(pid, status, flags, null);
-    if (!sys.failed(rc) and rc != 0) _ = c.reaps.fetchAdd(1, .seq_cst);
-    return rc;
-}
-
 fn pending_replies(c: *Controller) bool {
     c.mutex.lock();
     defer c.mutex.unlock();
@@ -114,7 +104,7 @@ const Produced = struct { count: u32, awaiting: bool };
 fn drain_ready(c: *Controller) Produced {
     var status: u32 = 0;
     while (true) {
-        const rc = reap(c, -1, &status, wait_flags | sys.WNOHANG);
+        const rc = sys.wait4(-1, &status, wait_flags | sys.WNOHANG, null);
         if (sys.failed(rc) or rc == 0) break;
         on_wait(c, @intCast(rc), status);
     }
@@ -134,8 +124,6 @@ fn flush(c: *Controller) void {
 
 fn wait_for_acknowledgement(c: *Controller) void {
     var timer = std.time.Timer.start() catch return;
-    c.idle.store(true, .seq_cst); // everything drained was published
-    defer c.idle.store(false, .seq_cst);
     while (true) {
         const acknowledged = c.acknowledged.load(.seq_cst);
         if (@as(i32, @bitCast(c.published -% acknowledged)) <= 0) return;
@@ -251,7 +239,7 @@ fn claim_child(c: *Controller, host: u16, child_tid: sys.pid_t, hold: bool) ?*Tr
 fn hold_first_stop(c: *Controller, child: *Tracee) ?*Tracee {
     if (child.birth == .claimed) {
         var status: u32 = 0;
-        const rc = reap(c, child.tid, &status, wait_flags);
+        const rc = sys.wait4(child.tid, &status, wait_flags, null);
         if (sys.failed(rc)) return null;
         if (!linux.W.IFSTOPPED(status)) {
             on_wait(c, child.tid, status);

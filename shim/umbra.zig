@@ -8,13 +8,12 @@ const Message = protocol.Message;
 const seccomp = @import("seccomp.zig");
 const sys = @import("sys.zig");
 const Controller = @import("controller.zig").Controller;
-const quiet_patience_max_ns = @import("controller.zig").quiet_patience_max_ns;
 const tracer = @import("tracer.zig");
 const memory = @import("memory.zig");
 const clock = @import("clock.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 16;
+const abi_version: u32 = 15;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -66,12 +65,6 @@ export fn umbra_next_events(controller: *Controller, out: [*]Message, capacity: 
 /// batch, even with no replies. Returns 0, -2 when closed, -3 for an oversized spawn spec.
 export fn umbra_submit(controller: *Controller, replies: [*]const Message, count: u32) i32 {
     return controller.submit(replies[0..count]);
-}
-
-/// Whether no program thread can be on its way to an unseen stop, asking for up to
-/// `patience_ns` (Controller.quiet; at most 10 ms); false says nothing.
-export fn umbra_quiet(controller: *Controller, patience_ns: u64) bool {
-    return controller.quiet(@min(patience_ns, quiet_patience_max_ns));
 }
 
 /// Makes a waiting umbra_next_events return 0 at once. Safe from any thread.

@@ -4,7 +4,7 @@
  */
 
 /** Must match `abi_version` in shim/umbra.zig. */
-export const ABI_VERSION = 16;
+export const ABI_VERSION = 15;
 
 /** FFI declarations for every exported function. */
 export const symbols = {
@@ -16,7 +16,6 @@ export const symbols = {
   umbra_clock_advance: { parameters: ["pointer", "u64"], result: "void" },
   umbra_next_events: { parameters: ["pointer", "buffer", "u32", "u32"], result: "i32" },
   umbra_submit: { parameters: ["pointer", "buffer", "u32"], result: "i32" },
-  umbra_quiet: { parameters: ["pointer", "u64"], result: "bool" },
   umbra_interrupt: { parameters: ["pointer"], result: "void" },
   umbra_close: { parameters: ["pointer"], result: "void" },
   umbra_read_memory: { parameters: ["i32", "u64", "buffer", "u64"], result: "i64" },

@@ -92,20 +92,6 @@ export const CLOCK_SLICE_MS = 250;
 /** How long (ms) nothing may happen before threads in the kernel count as waiting for good. */
 const IDLE_GRACE_MS = 2;
 
-/** What reading one thread's state from /proc costs (ns, measured: ~19 µs from the Worker). */
-const STATE_READ_NS = 20_000;
-
-/**
- * Threads seen asleep in the kernel from which the controller is asked (`quiet`) rather than
- * each read: below it the reads cost little, see a wake-up still on its way to a CPU, which the
- * controller cannot, and need no wait (measured: asking for every choice made
- * examples/concurrency.yaml 2.3× slower and let 1 run in 20 differ).
- */
-const QUIET_MIN_THREADS = 64;
-
-/** The longest (ns) a quiet check keeps asking before the threads' states are read one by one. */
-const QUIET_PATIENCE_MAX_NS = 1_000_000;
-
 /** A resume held back until its thread is chosen. */
 interface Resume {
   kind: number;
@@ -122,12 +108,6 @@ export interface SchedulerWorld {
   arriving(): boolean;
   /** A thread's place in an order that does not depend on real timing (host, then virtual tid). */
   rank(tid: number): number;
-  /**
-   * True when no program thread can be on its way to a stop not yet seen (asked of the
-   * controller at a cost that does not grow with the threads, for up to `patienceNs` while the
-   * answer is no); false says nothing.
-   */
-  quiet(patienceNs: bigint): boolean;
 }
 
 /** The output of one scheduling step. */
@@ -150,8 +130,6 @@ export class Scheduler {
   #streak = 0;
   /** Threads resumed into a call that may sleep (exit stop asked for). */
   readonly #inKernel = new Set<number>();
-  /** Those of them not yet seen asleep since they went in (each is read until it is). */
-  readonly #unconfirmed = new Set<number>();
   /** Threads in the kernel interrupted at their wait's deadline: no choice until they are back. */
   readonly #waking = new Set<number>();
   /** Threads that restart a call (no user code before they are back in the kernel). */
@@ -243,7 +221,6 @@ export class Scheduler {
       this.#last = tid;
     }
     this.#inKernel.delete(tid);
-    this.#unconfirmed.delete(tid);
     this.#waking.delete(tid);
     this.#blockingNext.set(tid, blockingNext);
   }
@@ -255,7 +232,6 @@ export class Scheduler {
     }
     if (this.#last === tid) this.#last = null;
     this.#inKernel.delete(tid);
-    this.#unconfirmed.delete(tid);
     this.#waking.delete(tid);
     this.#restarting.delete(tid);
     this.#arrived.delete(tid);
@@ -285,7 +261,7 @@ export class Scheduler {
     if (restart || (blocking && this.#restarting.has(tid))) {
       if (restart) this.#restarting.add(tid);
       else this.#restarting.delete(tid);
-      this.#enterKernel(tid);
+      this.#inKernel.add(tid);
       return push(resume.kind, tid, resume.fields);
     }
     this.#restarting.delete(tid);
@@ -315,7 +291,7 @@ export class Scheduler {
     this.#resumes.delete(tid);
     push(resume.kind, tid, resume.fields);
     if (resume.blocking) {
-      this.#enterKernel(tid);
+      this.#inKernel.add(tid);
       return "settling";
     }
     this.#current = tid;
@@ -373,30 +349,8 @@ export class Scheduler {
     return now - this.#idleSince < IDLE_GRACE_MS ? "settling" : "idle";
   }
 
-  #enterKernel(tid: number): void {
-    this.#inKernel.add(tid);
-    this.#unconfirmed.add(tid);
-  }
-
-  /**
-   * Whether every thread in the kernel sleeps there, none on its way back. A thread not yet seen
-   * asleep since it went in is read from /proc (few are: those resumed since the last choice);
-   * one seen asleep leaves that state only when woken, and then it is runnable, stopped, being
-   * reaped or queued, which the controller answers for all of them at once when there are many
-   * (with a thousand asleep in a read, a /proc read each cost ~20 ms at every choice).
-   */
   #settled(): boolean {
     if (this.world.arriving()) return false;
-    for (const tid of this.#unconfirmed) {
-      const state = this.world.state(tid);
-      if (state !== "S" && state !== "D") return false;
-      this.#unconfirmed.delete(tid);
-    }
-    if (this.#inKernel.size === 0) return true;
-    // Many: asked for up to about what reading them all would cost; read when the machine is
-    // busy (the answer stays no). Few: read, which also sees a wake-up on its way to a CPU.
-    const patience = BigInt(Math.min(this.#inKernel.size * STATE_READ_NS, QUIET_PATIENCE_MAX_NS));
-    if (this.#inKernel.size >= QUIET_MIN_THREADS && this.world.quiet(patience)) return true;
     for (const tid of this.#inKernel) {
       const state = this.world.state(tid);
       if (state !== "S" && state !== "D") return false;

@@ -125,7 +125,6 @@ async function main(settings: WorkerSettings): Promise<void> {
     },
     arriving: (): boolean => policy.arriving(),
     rank: (tid) => policy.threadRank(tid),
-    quiet: (patienceNs) => symbols.umbra_quiet(handle, patienceNs),
   });
   const rules = filterRules({ virtualTime, seeded, observe: !logging, switchPoints: scheduler && SWITCH_POINTS });
   /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
