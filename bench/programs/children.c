@@ -4,8 +4,6 @@
 // at once, and reaps them. Reports ns per fork of the one-by-one loop, or with <forks> 0 the
 // whole run per live child.
 #include "common.h"
-#include <sys/wait.h>
-#include <unistd.h>
 
 static long count(const char *text) {
     long n = strtol(text, NULL, 10);
@@ -42,19 +40,7 @@ int main(int argc, char **argv) {
     }
     close(pipe_fds[0]);
     long long loop_start = now_ns();
-    for (long i = 0; i < forks; i++) {
-        pid_t pid = fork();
-        if (pid < 0) {
-            perror("fork");
-            return 1;
-        }
-        if (pid == 0) _exit(0);
-        int status;
-        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            fprintf(stderr, "fork %ld: bad wait\n", i);
-            return 1;
-        }
-    }
+    if (fork_exit_wait(forks) != 0) return 1;
     long long loop_ns = now_ns() - loop_start;
     close(pipe_fds[1]);
     for (long i = 0; i < live; i++) {
