@@ -74,6 +74,8 @@ pub const Controller = struct {
 
     // Tracer thread only.
     table: tracees.Table,
+    /// A `sync` reply was applied: `synced` goes out once wait4 has nothing more ready.
+    sync_requested: bool = false,
     /// The last TSC value an rdtsc was answered with (virtual time).
     last_tsc: u64 = 0,
     hosts: [hosts.host_count_max]hosts.Host = .{hosts.Host{}} ** hosts.host_count_max,

@@ -79,6 +79,9 @@ pub const Event = struct {
     /// The thread stopped for an `interrupt` reply (PTRACE_INTERRUPT; deterministic scheduling
     /// only): it waits for a reply.
     pub const interrupted: u32 = 17;
+    /// Answer to a `sync` reply: every reply before it is applied and every wait4 result that
+    /// was ready after that is published (before this event).
+    pub const synced: u32 = 18;
 };
 
 /// Reply kinds, policy -> tracer.
@@ -110,6 +113,9 @@ pub const Reply = struct {
     /// Stop a running thread (PTRACE_INTERRUPT): an `interrupted` event follows, unless it
     /// stopped for something else first.
     pub const interrupt: u32 = 11;
+    /// Apply the replies before it, collect what wait4 has ready, then answer with `synced`:
+    /// a wake-up the tracer's own work causes (a reaped child's parent) is then visible.
+    pub const sync: u32 = 12;
 };
 
 /// aux2 of an exec event whose thread the tracer holds (spawn flag hold_at_exec).

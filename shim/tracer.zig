@@ -108,6 +108,10 @@ fn drain_ready(c: *Controller) Produced {
         if (sys.failed(rc) or rc == 0) break;
         on_wait(c, @intCast(rc), status);
     }
+    if (c.sync_requested) {
+        c.sync_requested = false;
+        publish(c, event(Event.synced, 0));
+    }
     const produced: Produced = .{ .count = c.unflushed, .awaiting = c.unflushed_awaiting };
     flush(c);
     return produced;
@@ -575,6 +579,10 @@ fn apply_replies(c: *Controller) void {
 fn apply(c: *Controller, reply: *const Message) void {
     if (reply.kind == Reply.spawn) return start_program(c, reply);
     if (reply.kind == Reply.open_host) return open_host(c, reply.aux2, reply.args[2]);
+    if (reply.kind == Reply.sync) {
+        c.sync_requested = true;
+        return;
+    }
     // A tracee killed after its event was published is gone: its reply has nothing to do. (One
     // killed but not yet reaped is still in its stop here; the ptrace requests then fail.)
     const tracee = c.table.get(reply.tid) orelse return;

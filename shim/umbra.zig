@@ -13,7 +13,7 @@ const memory = @import("memory.zig");
 const clock = @import("clock.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 15;
+const abi_version: u32 = 16;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -169,6 +169,18 @@ export fn umbra_sigqueue(tgid: i32, tid: i32, signal: i32, siginfo: [*]const u8)
     else
         linux.syscall4(.rt_tgsigqueueinfo, @bitCast(@as(isize, tgid)), @bitCast(@as(isize, tid)), @intCast(signal), @intFromPtr(siginfo));
     return -@as(i32, sys.errno(rc));
+}
+
+/// CPU time (ns) process `pid` has used, all its threads together; -errno when it is gone.
+/// The deterministic scheduler's slices count this, not real time: a thread waiting for a CPU
+/// the machine's load took has not used its slice.
+export fn umbra_cpu_ns(pid: i32) i64 {
+    const cpu_clock_sched = 2;
+    const id: i32 = (~pid << 3) | cpu_clock_sched;
+    var now: linux.timespec = undefined;
+    const rc = linux.syscall2(.clock_gettime, @bitCast(@as(isize, id)), @intFromPtr(&now));
+    if (sys.failed(rc)) return -@as(i64, sys.errno(rc));
+    return @as(i64, now.sec) * std.time.ns_per_s + now.nsec;
 }
 
 test {

@@ -86,6 +86,30 @@ umbraTest("a busy loop is preempted under the deterministic schedule: timeout 1 
   equal(output.stdout, "124\n946684801\n");
 });
 
+umbraTest("a loaded machine does not end a slice: a thread waiting for a CPU has not used its turn", async () => {
+  // A shell computes ~20 ms while its child waits for the turn, then prints the virtual time.
+  // Pinned to CPU 0, which two busy loops share, at nice 19, it waits for that CPU far longer
+  // than a slice (50 ms) of real time, while umbra runs on CPU 1: counted in real time, its
+  // slices ran out and its clock was charged 50 ms for each slice it never used.
+  const script = "sleep 5 & i=0; while [ $i -lt 25000 ]; do i=$((i+1)); done; date +%s.%N; kill $!";
+  const argv = ["taskset", "-c", "0", "nice", "-n", "19", "/bin/sh", "-c", script];
+  const alone = await umbraExec(["--schedule=deterministic"], argv);
+  const busy = [0, 1].map(() =>
+    new Deno.Command("taskset", { args: ["-c", "0", "sh", "-c", "while :; do :; done"] }).spawn()
+  );
+  try {
+    const loaded = await runNativeWithin(
+      ["taskset", "-c", "1", UMBRA, "exec", "--schedule=deterministic", "--", ...argv],
+      { seconds: 60 },
+    );
+    equal(loaded.code, 0, loaded.stderr);
+    equal(loaded.stdout, alone);
+  } finally {
+    for (const loop of busy) loop.kill("SIGKILL");
+    await Promise.all(busy.map((loop) => loop.status));
+  }
+});
+
 umbraTest("--schedule needs virtual time, and a bad seed is a usage error", async () => {
   const real = await runNativeWithin([UMBRA, "exec", "--schedule=random", "--time=real", "--", "/bin/true"]);
   deepEqual([real.code, real.stderr], [2, "umbra: --schedule=random needs --time=virtual\n"]);

@@ -4,7 +4,7 @@
  */
 
 /** Must match `abi_version` in shim/umbra.zig. */
-export const ABI_VERSION = 15;
+export const ABI_VERSION = 16;
 
 /** FFI declarations for every exported function. */
 export const symbols = {
@@ -27,6 +27,7 @@ export const symbols = {
   umbra_close_fd: { parameters: ["i32"], result: "void" },
   umbra_file_time_marker: { parameters: [], result: "i32" },
   umbra_file_time_mark: { parameters: ["i32"], result: "i64" },
+  umbra_cpu_ns: { parameters: ["i32"], result: "i64" },
 } as const;
 
 /** The loaded library. */

@@ -39,6 +39,7 @@ export const EventKind = {
   continued: 15,
   hostOpened: 16,
   interrupted: 17,
+  synced: 18,
 } as const;
 
 /** Reply kinds, policy -> tracer. */
@@ -52,6 +53,7 @@ export const ReplyKind = {
   writeRegisters: 9,
   openHost: 10,
   interrupt: 11,
+  sync: 12,
 } as const;
 
 /** aux2 of an exec event whose thread the tracer holds (spawned to pause for a debugger). */

@@ -457,6 +457,12 @@ export class Policy implements KernelObserver {
     return this.kernel.host(thread.process.common.host).index * 2 ** 32 + thread.id;
   }
 
+  /** Whether the thread at native tid `tid` leads a process that has other threads. */
+  leaderWaits(tid: number): boolean {
+    const process = this.kernel.thread(tid)?.process;
+    return process !== undefined && process.common.nativePid === tid && process.threads.size > 1;
+  }
+
   /** Whether programs are on their way in (spawned, not yet exec'd). */
   arriving(): boolean {
     return this.#requests.size > 0 || this.#beforeExec.size > 0;

@@ -108,6 +108,10 @@ export interface SchedulerWorld {
   arriving(): boolean;
   /** A thread's place in an order that does not depend on real timing (host, then virtual tid). */
   rank(tid: number): number;
+  /** The CPU time (ns) the process of thread `tid` has used, or null when it is gone. */
+  cpuNs(tid: number): bigint | null;
+  /** Whether `tid` leads a process whose other threads live on (its end is reported after theirs). */
+  leaderWaits(tid: number): boolean;
 }
 
 /** The output of one scheduling step. */
@@ -117,8 +121,9 @@ export type Push = (kind: number, tid: number, fields: Resume["fields"]) => void
 export class Scheduler {
   /** The thread running user code, if any. */
   #current: number | null = null;
-  /** When the current thread was resumed (performance.now()), for preemption. */
+  /** When the current thread was resumed (performance.now()), and its process's CPU time then (ns). */
   #since = 0;
+  #cpuSince = 0n;
   /** An interrupt was sent to the current thread. */
   #interrupting = false;
   /** The slice (ms) the last interrupt ended. */
@@ -150,6 +155,11 @@ export class Scheduler {
   #random: () => number;
   /** When the scheduler first found nothing to run since the last event (performance.now()). */
   #idleSince: number | null = null;
+  /**
+   * Where the round trip that lets time jump stands: none asked since the last event, asked,
+   * or answered with no event between (the tracer had nothing more to report).
+   */
+  #sync: "none" | "asked" | "answered" = "none";
 
   constructor(readonly mode: "deterministic" | "random", seed: bigint, private readonly world: SchedulerWorld) {
     this.#random = splitmix32(Number(BigInt.asUintN(32, seed ^ (seed >> 32n))));
@@ -179,8 +189,13 @@ export class Scheduler {
 
   /** An event from the tracer: its thread stopped (or left), and what its next resume may do. */
   noteEvent(event: RawEvent): void {
+    if (event.kind === EventKind.synced) {
+      if (this.#sync === "asked") this.#sync = "answered";
+      return;
+    }
     const tid = event.tid;
     this.#idleSince = null;
+    this.#sync = "none";
     switch (event.kind) {
       case EventKind.exited:
         return this.#gone(tid);
@@ -281,7 +296,7 @@ export class Scheduler {
     if (this.#waking.size > 0) return "settling";
     this.#enqueueArrived();
     const tid = this.#choose();
-    if (tid === undefined) return this.#idle();
+    if (tid === undefined) return this.#idle(push);
     this.#idleSince = null;
     if (tid !== this.#chosen || this.#ready.length === 0) {
       this.#chosen = tid;
@@ -296,17 +311,20 @@ export class Scheduler {
     }
     this.#current = tid;
     this.#since = performance.now();
+    this.#cpuSince = this.world.cpuNs(tid) ?? 0n;
     return "running";
   }
 
   /**
-   * The current thread, if it has run a whole slice of real time without a stop and is not being
-   * interrupted yet: it spins on the CPU, or sleeps in a call not known to block. Either way it
-   * is to be interrupted, if that makes a difference: after PREEMPT_SLICE_MS when another thread
-   * waits for the turn (or it sleeps), after CLOCK_SLICE_MS when only `timeWaits` (something
-   * waits for the clock, which a spinning thread's slice moves). Where a slice ends depends on
-   * real speed, so an interrupt is never deterministic: the longer clock slice keeps ordinary
-   * stretches of computation (a start-up, a compile) well clear of it.
+   * The current thread, if it has run a whole slice without a stop and is not being interrupted
+   * yet: it spins on the CPU, or sleeps in a call not known to block. Either way it is to be
+   * interrupted, if that makes a difference: after PREEMPT_SLICE_MS when another thread waits
+   * for the turn (or it sleeps), after CLOCK_SLICE_MS when only `timeWaits` (something waits for
+   * the clock, which a spinning thread's slice moves). A spinning thread's slice is CPU time its
+   * process used, so a machine's load (the thread runnable, but waiting for a CPU) does not end
+   * it. Where a slice ends still depends on the CPU's speed, so an interrupt is never
+   * deterministic: the longer clock slice keeps ordinary stretches of computation (a start-up, a
+   * compile) well clear of it.
    */
   overdue(timeWaits: boolean): number | null {
     const tid = this.#current;
@@ -318,14 +336,21 @@ export class Scheduler {
     const state = this.world.state(tid);
     if (state === "Z") {
       // A leader that ended before its other threads: no event comes until they end too.
-      this.#current = null;
+      // Any other zombie's end is on its way (the tracer has yet to collect it).
+      if (this.world.leaderWaits(tid)) this.#current = null;
       return null;
     }
     if (state === "S" || state === "D") this.#slept.add(tid);
-    else if (state !== "R" || !(waiting || timeWaits) || ran < slice) return null; // stopped or gone: its event is on the way
+    else if (state !== "R" || !(waiting || timeWaits) || this.#cpuMs(tid) < slice) return null; // stopped or gone: its event is on the way
     this.#interrupting = true;
     this.#slice = slice;
     return tid;
+  }
+
+  /** The CPU time (ms) the process of the current thread `tid` used since it was resumed. */
+  #cpuMs(tid: number): number {
+    const now = this.world.cpuNs(tid);
+    return now === null ? 0 : Number(now - this.#cpuSince) / 1e6;
   }
 
   /**
@@ -339,14 +364,26 @@ export class Scheduler {
   }
 
   /**
-   * Nothing can run. With threads in the kernel, that holds only after a quiet grace: a parent
-   * woken by a child's end can show asleep for a moment after the tracer has reaped the child.
+   * Nothing can run. With threads in the kernel, that holds only after a quiet grace and a
+   * round trip to the tracer: its own work wakes threads (reaping a child wakes the parent's
+   * wait, and sends its SIGCHLD), and under load the tracer may not have done that work yet.
+   * The answer comes after every reply sent is applied and every ready wait4 result is
+   * published; with no event before it, the states read after it are the settled ones.
    */
-  #idle(): "settling" | "idle" {
+  #idle(push: Push): "settling" | "idle" {
     if (this.#inKernel.size === 0) return "idle";
     const now = performance.now();
     this.#idleSince ??= now;
-    return now - this.#idleSince < IDLE_GRACE_MS ? "settling" : "idle";
+    if (now - this.#idleSince < IDLE_GRACE_MS) return "settling";
+    if (this.#sync === "answered") {
+      this.#sync = "none"; // what the jump sends out is not covered: the next one asks again
+      return "idle";
+    }
+    if (this.#sync === "none") {
+      push(ReplyKind.sync, 0, {});
+      this.#sync = "asked";
+    }
+    return "settling";
   }
 
   #settled(): boolean {

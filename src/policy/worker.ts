@@ -124,7 +124,13 @@ async function main(settings: WorkerSettings): Promise<void> {
       return stat === null ? null : stat[stat.lastIndexOf(")") + 2];
     },
     arriving: (): boolean => policy.arriving(),
-    rank: (tid) => policy.threadRank(tid),
+    rank: (tid): number => policy.threadRank(tid),
+    leaderWaits: (tid): boolean => policy.leaderWaits(tid),
+    cpuNs: (tid): bigint | null => {
+      const pid = policy.kernel.thread(tid)?.process.common.nativePid ?? tid;
+      const ns = symbols.umbra_cpu_ns(pid);
+      return ns < 0n ? null : ns;
+    },
   });
   const rules = filterRules({ virtualTime, seeded, observe: !logging, switchPoints: scheduler && SWITCH_POINTS });
   /** Descriptors umbra took from programs (timerfds), closed when the sandbox ends. */
@@ -339,6 +345,10 @@ async function main(settings: WorkerSettings): Promise<void> {
       replies.count = 0;
       for (let i = 0; i < count; i++) {
         const event = readEvent(view, events, i);
+        if (event.kind === EventKind.synced) {
+          scheduler?.noteEvent(event);
+          continue;
+        }
         if (fault && event.kind === EventKind.syscall && fault === `syscall:${syscallName(Number(event.value))}`) {
           throw new Error(`injected fault at ${fault} (UMBRA_FAULT)`);
         }
