@@ -75,6 +75,10 @@ export class Kernel {
   readonly #parked = new Set<Thread>();
   /** Threads in a native wait whose timeout runs on the virtual clock. */
   readonly #timed = new Set<Thread>();
+  /** Threads whose process creation (fork, vfork, clone) is under way: their child is not known yet. */
+  readonly #creating = new Set<Thread>();
+  /** Live (not zombie) processes of every host: kept as they change, as a fork asks at every call. */
+  #live = 0;
 
   /** Virtual time: how the kernel's real stamps of files read on the simulated clock. */
   readonly fileTimes: FileTimes;
@@ -158,13 +162,7 @@ export class Kernel {
    * limit.
    */
   get liveProcessCount(): number {
-    let count = 0;
-    for (const process of this.processes()) {
-      if (process.state.kind !== "runnable") continue;
-      count++;
-      for (const thread of process.threads.values()) if (thread.creating) count++;
-    }
-    return count;
+    return this.#live + this.#creating.size;
   }
 
   /**
@@ -205,7 +203,7 @@ export class Kernel {
   forkProcess(creator: Thread, nativePid: number, flags: bigint, id: ProcessId): Process {
     const parent = creator.process;
     if (parent.state.kind !== "runnable") throw new Error(`fork in zombie ${parent.id}`);
-    creator.creating = false;
+    this.#creating.delete(creator);
     const host = this.host(parent.common.host);
     const exitSignal = Number(flags & CSIGNAL);
     const actions = parent.state.signalActions;
@@ -251,6 +249,7 @@ export class Kernel {
     }, { kind: "runnable", threads: new Map(), signalActions, stopSignal: null });
     host.processes.set(process.id, process);
     host.processes.get(process.common.parent)?.common.children.add(process);
+    this.#live++;
     return process;
   }
 
@@ -286,7 +285,6 @@ export class Kernel {
     // Its exit hook, if any, is the execve's own (strace logging): its exit stop comes next.
     thread.id = process.id;
     thread.nativeTid = nativeTid;
-    thread.creating = false;
     this.#forgetWaits(thread);
     process.state = {
       ...process.state,
@@ -335,12 +333,12 @@ export class Kernel {
 
   /** `thread` started a fork, vfork or clone of a process: it counts as live until its child is known. */
   startCreation(thread: Thread): void {
-    thread.creating = true;
+    this.#creating.add(thread);
   }
 
   /** `thread` is at its next call: a creation it started is over (its child is known, or it failed). */
   endCreation(thread: Thread): void {
-    thread.creating = false;
+    this.#creating.delete(thread);
   }
 
   /** setpgid(2) succeeded: `process` is in group `group` now. */
@@ -384,10 +382,11 @@ export class Kernel {
     return this.#timed;
   }
 
-  /** `thread` is gone (or its process exec'd): it waits for nothing any more. */
+  /** `thread` is gone (or its process exec'd): it waits for nothing, and creates nothing, any more. */
   #forgetWaits(thread: Thread): void {
     this.unpark(thread);
     this.timedWait(thread, null);
+    this.#creating.delete(thread);
   }
 
   /**
@@ -558,6 +557,7 @@ export class Kernel {
     this.setRealTimer(process, 0n, 0n);
     this.#deletePosixTimers(process);
     process.state = { kind: "zombie", exitStatus };
+    this.#live--;
     this.observer.exited(process, exitStatus);
     this.#notifyParent(process);
   }

@@ -41,8 +41,6 @@ export class Thread {
   parked: Blocked | null = null;
   /** In a job-control group stop: the kernel holds it until SIGCONT. */
   groupStopped = false;
-  /** A process creation (fork, vfork, clone) this thread started and whose child is not known yet. */
-  creating = false;
   /** Traced syscalls since the thread last blocked (busy threads are charged virtual time). */
   busySyscalls = 0;
   /** A native wait whose timeout runs on the virtual clock, across its restarts. */
