@@ -522,8 +522,7 @@ fn read_exe(tid: sys.pid_t, out: []u8) i64 {
 /// stays stopped and the kernel wakes it on SIGCONT, as it would an untraced one; the trap that
 /// follows that wake (or any other) just resumes it.
 fn on_event_stop(c: *Controller, tracee: *Tracee, signal: u32) void {
-    const is_group_stop = signal == sys.SIGSTOP or signal == SIGTSTP or signal == SIGTTIN or signal == SIGTTOU;
-    if (is_group_stop) {
+    if (is_stop_signal(@intCast(signal))) {
         var message = event(Event.group_stop, tracee.tid);
         message.aux = @intCast(signal);
         publish(c, message);
@@ -545,6 +544,40 @@ fn on_event_stop(c: *Controller, tracee: *Tracee, signal: u32) void {
 const SIGTSTP = 20;
 const SIGTTIN = 21;
 const SIGTTOU = 22;
+const SIGCONT = 18;
+
+fn is_stop_signal(signal: i32) bool {
+    return signal == sys.SIGSTOP or signal == SIGTSTP or signal == SIGTTIN or signal == SIGTTOU;
+}
+
+/// Whether a SIGCONT is pending for thread `tid` or its process (/proc/<tid>/status SigPnd and
+/// ShdPnd: under ptrace the kernel queues a SIGCONT as any other signal).
+fn continue_pending(tid: sys.pid_t) bool {
+    var path_buffer: [32]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/status", .{tid}) catch unreachable;
+    const fd = linux.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true }, 0);
+    if (sys.failed(fd)) return false;
+    defer _ = linux.close(@intCast(fd));
+    var buffer: [4096]u8 = undefined;
+    const n = linux.read(@intCast(fd), &buffer, buffer.len);
+    if (sys.failed(n)) return false;
+    return pending_in(buffer[0..n], "\nSigPnd:", SIGCONT) or pending_in(buffer[0..n], "\nShdPnd:", SIGCONT);
+}
+
+/// Whether the signal mask on the /proc status line `field` has `signal`.
+fn pending_in(status: []const u8, field: []const u8, signal: u6) bool {
+    const start = (std.mem.indexOf(u8, status, field) orelse return false) + field.len;
+    const end = std.mem.indexOfScalarPos(u8, status, start, '\n') orelse status.len;
+    const mask = std.fmt.parseInt(u64, std.mem.trim(u8, status[start..end], " \t"), 16) catch return false;
+    return mask & (@as(u64, 1) << (signal - 1)) != 0;
+}
+
+test "a signal mask line of /proc status" {
+    const status = "Name:\tx\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000020000\n";
+    try std.testing.expect(!pending_in(status, "\nSigPnd:", SIGCONT));
+    try std.testing.expect(pending_in(status, "\nShdPnd:", SIGCONT));
+    try std.testing.expect(!pending_in(status, "\nShdPnd:", 19));
+}
 const PTRACE_LISTEN = 0x4208;
 const PTRACE_INTERRUPT = 0x4207;
 
@@ -676,7 +709,12 @@ fn set_arguments(r: *sys.Registers, arguments: [6]u64) void {
     r.r9 = arguments[5];
 }
 
-fn resume_tracee(tracee: *Tracee, signal: i32, flags: i32) void {
+fn resume_tracee(tracee: *Tracee, signal_given: i32, flags: i32) void {
+    // A stop signal taken from the queue before a SIGCONT came: natively the SIGCONT would have
+    // discarded it while it was pending (it arrived after the dequeue, or the stop signal's own
+    // sending would have discarded the SIGCONT). Delivered now it would stop the process for
+    // good, SIGCONT spent: it is dropped.
+    const signal = if (tracee.stop == .signal and is_stop_signal(signal_given) and continue_pending(tracee.tid)) 0 else signal_given;
     if (tracee.registers_dirty) {
         write_registers(tracee);
         tracee.registers_dirty = false;

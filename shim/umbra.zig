@@ -185,6 +185,7 @@ export fn umbra_cpu_ns(pid: i32) i64 {
 
 test {
     _ = @import("ring.zig");
+    _ = @import("tracer.zig");
     _ = @import("seccomp.zig");
     _ = @import("tracees.zig");
     _ = @import("spawn.zig");

@@ -397,12 +397,13 @@ export class Policy implements KernelObserver {
         if (thread.waiting) continue;
         if (!quiet) return "running";
         // A native sleep counts, and a leader that ended before its other threads (a zombie
-        // until they end too). Another thread that is gone or dying has its exit event on the
-        // way; one in a ptrace stop umbra does not hold has an event in flight; both are news.
+        // until they end too). Another thread that is gone or dying (a zombie the tracer has
+        // yet to collect, its exit event on the way) or in a ptrace stop umbra does not hold (an
+        // event in flight) is news.
         const stat = this.native.readProc(`${process.common.nativePid}/task/${thread.nativeTid}/stat`);
         if (stat === null) return "running";
         const state = stat[stat.lastIndexOf(")") + 2];
-        const endedLeader = state === "Z" && thread.nativeTid === process.common.nativePid;
+        const endedLeader = state === "Z" && this.leaderWaits(thread.nativeTid);
         if (state === "R") busy = true;
         else if (state !== "S" && state !== "D" && !endedLeader) return "running";
       }
