@@ -28,14 +28,14 @@ umbraTest("SIGKILL of umbra in the middle of a run with 50 processes leaves no s
 
 umbraTest("a failing policy ends the run with one clear line, exit 1, and everything killed", async () => {
   const output = await new Deno.Command(UMBRA, {
-    args: ["exec", "--", "/bin/sh", "-c", "sleep 100 & sleep 100 & wait"],
-    env: markedEnv({ UMBRA_FAULT: "syscall:wait4" }),
+    args: ["exec", "--time=virtual", "--", "/bin/sh", "-c", "sleep 100 & sleep 100 & wait"],
+    env: markedEnv({ UMBRA_FAULT: "syscall:clock_nanosleep" }),
     stdout: "piped",
     stderr: "piped",
   }).output();
   equal(output.code, 1);
   const stderr = new TextDecoder().decode(output.stderr);
-  match(stderr, /^umbra: policy failed: injected fault at syscall:wait4/);
+  match(stderr, /^umbra: policy failed: injected fault at syscall:clock_nanosleep/);
   equal(stderr.trim().split("\n").length, 1, stderr);
 });
 

@@ -1,8 +1,8 @@
 // wait4 and waitid, differential against native Linux: which child each form selects, status words and siginfo,
 // errors, clone children, resource usage, and job-control stops. The native output of each C program is pinned
 // here too, so that a wrong program cannot pass by failing the same way in both runs.
-import { deepEqual } from "node:assert/strict";
-import { differential, text, umbraTest } from "./_util.ts";
+import { deepEqual, equal } from "node:assert/strict";
+import { differential, runNativeWithin, text, UMBRA, umbraTest } from "./_util.ts";
 import type { RunResult } from "./_util.ts";
 
 /** The native run of a differential test comparing every line (see _util's differential). */
@@ -186,3 +186,22 @@ umbraTest("stopped and continued children are reported once, with WUNTRACED, WST
     ),
   );
 });
+
+umbraTest(
+  "a parent's waits take no stop: a shell reaps 100 children with no wait traced, and every exit is seen",
+  async () => {
+    // The kernel reaps, untraced; the model forgets its zombies as their pids come back or a look finds them gone.
+    const result = await runNativeWithin(
+      [UMBRA, "exec", "--stats", "--", "/bin/sh", "-c", "for i in $(seq 100); do /bin/true; done; echo done"],
+      { seconds: 60 },
+    );
+    equal(result.code, 0, result.stderr);
+    equal(result.stdout, "done\n");
+    const kinds = /^umbra: stats: \d+ stops \((.*)\)/.exec(result.stderr)?.[1] ?? "";
+    const counts = Object.fromEntries(
+      kinds.split(", ").map((entry) => entry.split(" ")).map(([k, n]) => [k, Number(n)]),
+    );
+    // The shell, seq (a command substitution) and the 100 children end; no wait4 stops at entry or exit.
+    deepEqual([counts.exit, counts["syscall-exit"]], [102, undefined]);
+  },
+);

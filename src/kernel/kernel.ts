@@ -67,6 +67,9 @@ const CLONE_SIGHAND = 0x00000800n;
 const CLONE_PARENT = 0x00008000n;
 const CSIGNAL = 0xffn;
 
+/** Zombies the model holds before it first looks which are reaped natively. */
+const ZOMBIE_LOOK_MIN = 64;
+
 /** The process tables and their transitions. */
 export class Kernel {
   readonly #hosts = new Map<string, Host>();
@@ -79,6 +82,13 @@ export class Kernel {
   readonly #creating = new Set<Thread>();
   /** Live (not zombie) processes of every host: kept as they change, as a fork asks at every call. */
   #live = 0;
+  /**
+   * Zombies of every host. Parents reap natively, untraced: a zombie stays here until its pid
+   * is taken again, its parent ends, or a look finds it gone natively.
+   */
+  readonly #zombies = new Set<Process>();
+  /** How many zombies make the next look for natively reaped ones due. */
+  #lookAt = ZOMBIE_LOOK_MIN;
 
   /** Virtual time: how the kernel's real stamps of files read on the simulated clock. */
   readonly fileTimes: FileTimes;
@@ -247,6 +257,9 @@ export class Kernel {
       posixTimers: new Map(),
       timerfds: timerfds ?? new Map(),
     }, { kind: "runnable", threads: new Map(), signalActions, stopSignal: null });
+    // The pid is free natively, so the zombie that had it was reaped (a wait umbra does not trace).
+    const former = host.processes.get(process.id);
+    if (former) this.reap(former);
     host.processes.set(process.id, process);
     host.processes.get(process.common.parent)?.common.children.add(process);
     this.#live++;
@@ -558,6 +571,7 @@ export class Kernel {
     this.#deletePosixTimers(process);
     process.state = { kind: "zombie", exitStatus };
     this.#live--;
+    this.#zombies.add(process);
     this.observer.exited(process, exitStatus);
     this.#notifyParent(process);
   }
@@ -589,5 +603,16 @@ export class Kernel {
     const host = this.host(process.common.host);
     host.processes.get(process.common.parent)?.common.children.delete(process);
     host.processes.delete(process.id);
+    this.#zombies.delete(process);
+  }
+
+  /**
+   * Forgets the zombies `reaped` says are gone natively, once there are twice as many as the
+   * last look left (at least ZOMBIE_LOOK_MIN): each look is paid for by the zombies made since.
+   */
+  forgetReaped(reaped: (zombie: Process) => boolean): void {
+    if (this.#zombies.size < this.#lookAt) return;
+    for (const zombie of [...this.#zombies]) if (reaped(zombie)) this.reap(zombie);
+    this.#lookAt = Math.max(ZOMBIE_LOOK_MIN, 2 * this.#zombies.size);
   }
 }

@@ -175,7 +175,9 @@ export class Policy implements KernelObserver {
       signalsSent: () => this.#noticePending(),
       duplicateFd: (nativePid, fd) => native.duplicateFd(nativePid, fd),
       armTimerfd: (fd, ns) => native.armTimerfd(fd, ns),
-      present: (nativePid) => native.readProc(`${nativePid}/stat`) !== null,
+      // kill(pid, 0): a zombie is still there; one its parent reaped is not (one syscall, where
+      // reading /proc takes three).
+      present: (nativePid) => native.signal(0, nativePid, 0) === 0,
       blockedSignals: (thread) => blockedSignals(native.readProc, thread),
     };
   }

@@ -27,8 +27,8 @@ export const seccomp: Handler = (context) => {
 
 /**
  * io_uring_setup(2): a ring runs its requests in the kernel without a syscall the filter could
- * see: a waitid would reap a child behind the model's back, a timeout would run on the real
- * clock. Refused with EPERM, as where kernel.io_uring_disabled is 2; programs fall back to plain
+ * see: a timeout would run on the real clock, a file's times would escape the virtual ones.
+ * Refused with EPERM, as where kernel.io_uring_disabled is 2; programs fall back to plain
  * syscalls.
  */
 export const io_uring_setup: Handler = () => fails(Errno.EPERM);

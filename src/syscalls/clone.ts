@@ -39,6 +39,7 @@ function admit(context: SyscallContext, flags: bigint): Outcome | null {
     return fails(invalidFlags(flags) ? Errno.EINVAL : Errno.EAGAIN);
   }
   context.kernel.startCreation(context.thread);
+  context.kernel.forgetReaped((zombie) => !context.native.present(zombie.common.nativePid));
   return null;
 }
 

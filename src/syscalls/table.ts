@@ -19,7 +19,6 @@ import * as time from "./time.ts";
 import * as timeouts from "./timeouts.ts";
 import * as timers from "./timers.ts";
 import * as timerfd from "./timerfd.ts";
-import * as wait from "./wait.ts";
 
 /** One table row. */
 export interface SyscallEntry {
@@ -92,8 +91,6 @@ const ROWS: readonly SyscallEntry[] = [
   full("vfork", clone.vfork),
   full("clone", clone.clone),
   partial("clone3", clone.clone3, "CLONE_UNTRACED is EINVAL (umbra keeps every child traced)"),
-  full("wait4", wait.wait4),
-  full("waitid", wait.waitid),
   full("setpgid", ids.setpgid),
   full("setsid", ids.setsid),
   ...(["kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal"] as const).map((name) =>
