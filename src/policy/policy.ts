@@ -689,6 +689,8 @@ export class Policy implements KernelObserver {
     const host = process.common.host;
     const time = this.#now();
     if (request === undefined) {
+      // Only a report reads the argv: /proc of a program that has already ended throws, dearly.
+      if (!this.reporting.events) return;
       const argv = cmdline(this.native.readProc(`${event.tid}/cmdline`)) ?? [path];
       this.#emit({ kind: "exec", time, host, pid: process.id, path, argv });
       return;

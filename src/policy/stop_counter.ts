@@ -35,7 +35,8 @@ export class StopCounter {
 
   /** The counts, most frequent first, and the policy's time in ns (a decimal string). */
   totals(): { stops: Record<string, number>; policyNs: string } {
-    const sorted = [...this.#stops].sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+    // Names compare by code unit: localeCompare's first call loads ICU data, ~9 ms at every close.
+    const sorted = [...this.#stops].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
     return { stops: Object.fromEntries(sorted), policyNs: String(Math.round(this.#policyMs * 1e6)) };
   }
 }
