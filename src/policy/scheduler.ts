@@ -104,6 +104,8 @@ interface Resume {
 export interface SchedulerWorld {
   /** A thread's state letter from /proc (R, S, D, t, Z...), or null when it is gone. */
   state(tid: number): string | null;
+  /** Whether every one of `tids` is asleep in the kernel (S or D in /proc). */
+  asleep(tids: Int32Array): boolean;
   /** Whether programs are on their way in (spawned, not yet exec'd): their first stop decides too. */
   arriving(): boolean;
   /** A thread's place in an order that does not depend on real timing (host, then virtual tid). */
@@ -388,11 +390,8 @@ export class Scheduler {
 
   #settled(): boolean {
     if (this.world.arriving()) return false;
-    for (const tid of this.#inKernel) {
-      const state = this.world.state(tid);
-      if (state !== "S" && state !== "D") return false;
-    }
-    return true;
+    if (this.#inKernel.size === 0) return true;
+    return this.world.asleep(Int32Array.from(this.#inKernel));
   }
 
   /**

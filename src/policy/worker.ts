@@ -123,6 +123,7 @@ async function main(settings: WorkerSettings): Promise<void> {
       const stat = readProc(`${tid}/stat`);
       return stat === null ? null : stat[stat.lastIndexOf(")") + 2];
     },
+    asleep: (tids) => symbols.umbra_asleep(tids, tids.length),
     arriving: (): boolean => policy.arriving(),
     rank: (tid): number => policy.threadRank(tid),
     leaderWaits: (tid): boolean => policy.leaderWaits(tid),
