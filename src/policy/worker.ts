@@ -306,7 +306,7 @@ async function main(settings: WorkerSettings): Promise<void> {
     const late = scheduler.overdue(policy.nextDeadline() !== undefined);
     if (late !== null) replies.push(ReplyKind.interrupt, late);
     const push = (kind: number, tid: number, fields: Parameters<ReplyBatch["push"]>[2]) => {
-      turnBegan = clock.now;
+      if (kind !== ReplyKind.sync) turnBegan = clock.now; // a choice's time (a sync chooses nothing)
       replies.push(kind, tid, fields);
     };
     while (true) {
