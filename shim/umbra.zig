@@ -13,7 +13,7 @@ const memory = @import("memory.zig");
 const clock = @import("clock.zig");
 
 /// Bumped whenever an exported signature or the Message layout changes.
-const abi_version: u32 = 18;
+const abi_version: u32 = 17;
 
 export fn umbra_abi_version() u32 {
     return abi_version;
@@ -183,19 +183,18 @@ export fn umbra_cpu_ns(pid: i32) i64 {
     return @as(i64, now.sec) * std.time.ns_per_s + now.nsec;
 }
 
-/// Whether each of the `count` threads at `tids` is asleep in the kernel: state S in
-/// /proc/<tid>/stat, or D too when `uninterruptible` (a D sleep is mostly the disk's, which
-/// ends by itself). Stops at the first that is not (or is gone). The deterministic scheduler
+/// Whether each of the `count` threads at `tids` is asleep in the kernel (state S or D in
+/// /proc/<tid>/stat). Stops at the first that is not (or is gone). The deterministic scheduler
 /// asks this before every choice, of every thread it resumed into a call that may sleep: read
 /// here, a thread costs three syscalls, where reading it from the policy costs ~19 µs.
-export fn umbra_asleep(tids: [*]const i32, count: u32, uninterruptible: bool) bool {
+export fn umbra_asleep(tids: [*]const i32, count: u32) bool {
     for (tids[0..count]) |tid| {
-        if (!thread_asleep(tid, uninterruptible)) return false;
+        if (!thread_asleep(tid)) return false;
     }
     return true;
 }
 
-fn thread_asleep(tid: i32, uninterruptible: bool) bool {
+fn thread_asleep(tid: i32) bool {
     var path_buffer: [32]u8 = undefined;
     const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/stat", .{tid}) catch unreachable;
     const fd = linux.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true }, 0);
@@ -204,24 +203,23 @@ fn thread_asleep(tid: i32, uninterruptible: bool) bool {
     var buffer: [512]u8 = undefined;
     const n = linux.read(@intCast(fd), &buffer, buffer.len);
     if (sys.failed(n)) return false;
-    return stat_asleep(buffer[0..n], uninterruptible);
+    return stat_asleep(buffer[0..n]);
 }
 
 /// The state letter follows the last ')' (the command name may hold any byte, ')' too).
-fn stat_asleep(stat: []const u8, uninterruptible: bool) bool {
+fn stat_asleep(stat: []const u8) bool {
     const close = std.mem.lastIndexOfScalar(u8, stat, ')') orelse return false;
     if (close + 2 >= stat.len) return false;
     const state = stat[close + 2];
-    return state == 'S' or (uninterruptible and state == 'D');
+    return state == 'S' or state == 'D';
 }
 
 test "a /proc stat line's state" {
-    try std.testing.expect(stat_asleep("12 (sh) S 1 12 12 0", false));
-    try std.testing.expect(stat_asleep("12 (a) b) D 1", true));
-    try std.testing.expect(!stat_asleep("12 (a) b) D 1", false));
-    try std.testing.expect(!stat_asleep("12 (a) S) R 1", true));
-    try std.testing.expect(!stat_asleep("12 (sh) t 1", true));
-    try std.testing.expect(!stat_asleep("12 (sh)", true));
+    try std.testing.expect(stat_asleep("12 (sh) S 1 12 12 0"));
+    try std.testing.expect(stat_asleep("12 (a) b) D 1"));
+    try std.testing.expect(!stat_asleep("12 (a) S) R 1"));
+    try std.testing.expect(!stat_asleep("12 (sh) t 1"));
+    try std.testing.expect(!stat_asleep("12 (sh)"));
 }
 
 test {

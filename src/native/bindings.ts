@@ -4,7 +4,7 @@
  */
 
 /** Must match `abi_version` in shim/umbra.zig. */
-export const ABI_VERSION = 18;
+export const ABI_VERSION = 17;
 
 /** FFI declarations for every exported function. */
 export const symbols = {
@@ -28,7 +28,7 @@ export const symbols = {
   umbra_file_time_marker: { parameters: [], result: "i32" },
   umbra_file_time_mark: { parameters: ["i32"], result: "i64" },
   umbra_cpu_ns: { parameters: ["i32"], result: "i64" },
-  umbra_asleep: { parameters: ["buffer", "u32", "bool"], result: "bool" },
+  umbra_asleep: { parameters: ["buffer", "u32"], result: "bool" },
 } as const;
 
 /** The loaded library. */

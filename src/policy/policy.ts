@@ -466,17 +466,6 @@ export class Policy implements KernelObserver {
     return process !== undefined && process.common.nativePid === tid && process.threads.size > 1;
   }
 
-  /**
-   * The native tids of the threads of the parent of the process `tid` leads (its end wakes
-   * them). Empty when `tid` leads no process, or its parent is not a program of the sandbox.
-   */
-  parentThreads(tid: number): number[] {
-    const process = this.kernel.thread(tid)?.process;
-    if (!process || process.common.nativePid !== tid) return [];
-    const parent = this.kernel.process(process.common.host, process.common.parent);
-    return parent ? [...parent.threads.values()].map((thread) => thread.nativeTid) : [];
-  }
-
   /** Whether programs are on their way in (spawned, not yet exec'd). */
   arriving(): boolean {
     return this.#requests.size > 0 || this.#beforeExec.size > 0;

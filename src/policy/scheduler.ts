@@ -92,21 +92,6 @@ export const CLOCK_SLICE_MS = 250;
 /** How long (ms) nothing may happen before threads in the kernel count as waiting for good. */
 const IDLE_GRACE_MS = 2;
 
-/**
- * How long (ms) at most the next choice waits for a parent's thread a child's end wakes. It
- * comes back within microseconds, or ~15 ms on a loaded machine; one that stays asleep (its
- * wait not for this child, SIGCHLD blocked) costs this once.
- */
-const WAKE_WAIT_MS = 100;
-
-/**
- * How long (ms) threads in an uninterruptible sleep (D) hold the next choice. Such a sleep is
- * mostly the disk's or the page cache's, and ends by itself: counted as waiting for good, it let
- * time jump over a read of a file (to a run's stop time). A vfork's parent waits in D for its
- * child, and is asleep at once.
- */
-const UNINTERRUPTIBLE_MS = 50;
-
 /** A resume held back until its thread is chosen. */
 interface Resume {
   kind: number;
@@ -119,8 +104,8 @@ interface Resume {
 export interface SchedulerWorld {
   /** A thread's state letter from /proc (R, S, D, t, Z...), or null when it is gone. */
   state(tid: number): string | null;
-  /** Whether every one of `tids` is asleep in the kernel: S in /proc, or D too when `uninterruptible`. */
-  asleep(tids: Int32Array, uninterruptible: boolean): boolean;
+  /** Whether every one of `tids` is asleep in the kernel (S or D in /proc). */
+  asleep(tids: Int32Array): boolean;
   /** Whether programs are on their way in (spawned, not yet exec'd): their first stop decides too. */
   arriving(): boolean;
   /** A thread's place in an order that does not depend on real timing (host, then virtual tid). */
@@ -129,8 +114,6 @@ export interface SchedulerWorld {
   cpuNs(tid: number): bigint | null;
   /** Whether `tid` leads a process whose other threads live on (its end is reported after theirs). */
   leaderWaits(tid: number): boolean;
-  /** The threads of the parent of the process `tid` leads (none if it leads none, or its parent is not a program). */
-  parentThreads(tid: number): number[];
 }
 
 /** The output of one scheduling step. */
@@ -156,17 +139,6 @@ export class Scheduler {
   readonly #inKernel = new Set<number>();
   /** Threads in the kernel interrupted at their wait's deadline: no choice until they are back. */
   readonly #waking = new Set<number>();
-  /**
-   * Threads in the kernel of a parent whose child just ended, and until when (performance.now())
-   * the next choice waits for them: the end wakes a wait for it, and under ptrace the SIGCHLD
-   * stops the thread it goes to, even an ignored one. /proc can show such a thread asleep for
-   * milliseconds after the tracer has published the child's end.
-   */
-  readonly #woken = new Map<number, number>();
-  /** Threads resumed into the wait of a vfork for its child (D in /proc while it lasts). */
-  readonly #vforking = new Set<number>();
-  /** Since when (performance.now()) only uninterruptible sleepers hold the next choice. */
-  #uninterruptibleSince: number | null = null;
   /** Threads that restart a call (no user code before they are back in the kernel). */
   readonly #restarting = new Set<number>();
   /** Ready threads in the order they will be chosen (deterministic mode). */
@@ -228,8 +200,7 @@ export class Scheduler {
     this.#sync = "none";
     switch (event.kind) {
       case EventKind.exited:
-        this.#gone(tid);
-        return this.#wakesParent(tid);
+        return this.#gone(tid);
       case EventKind.groupStop:
         // The kernel holds it (PTRACE_LISTEN) until a SIGCONT: a `continued` event brings it back.
         return this.#stopped(tid, false);
@@ -247,9 +218,7 @@ export class Scheduler {
       case EventKind.clone: {
         // The vfork parent sleeps until its child execs or exits; the child starts in user space.
         const flags = BigInt.asUintN(64, event.value);
-        const vfork = (flags & BigInt(CloneFlag.CLONE_VFORK)) !== 0n;
-        this.#stopped(tid, vfork);
-        if (vfork) this.#vforking.add(tid);
+        this.#stopped(tid, (flags & BigInt(CloneFlag.CLONE_VFORK)) !== 0n);
         this.#blockingNext.set(event.aux, false);
         return;
       }
@@ -270,24 +239,7 @@ export class Scheduler {
     }
     this.#inKernel.delete(tid);
     this.#waking.delete(tid);
-    this.#woken.delete(tid);
-    this.#vforking.delete(tid);
     this.#blockingNext.set(tid, blockingNext);
-  }
-
-  /** Thread `tid` is gone: if it ended a process, its parent's threads in the kernel are waking. */
-  #wakesParent(tid: number): void {
-    const until = performance.now() + WAKE_WAIT_MS;
-    for (const parent of this.world.parentThreads(tid)) {
-      if (this.#inKernel.has(parent)) this.#woken.set(parent, until);
-    }
-  }
-
-  /** Whether a parent's thread a child's end wakes has yet to come back (and may still). */
-  #awaitingWoken(): boolean {
-    const now = performance.now();
-    for (const [tid, until] of this.#woken) if (until <= now) this.#woken.delete(tid);
-    return this.#woken.size > 0;
   }
 
   #gone(tid: number): void {
@@ -298,8 +250,6 @@ export class Scheduler {
     if (this.#last === tid) this.#last = null;
     this.#inKernel.delete(tid);
     this.#waking.delete(tid);
-    this.#woken.delete(tid);
-    this.#vforking.delete(tid);
     this.#restarting.delete(tid);
     this.#arrived.delete(tid);
     this.#resumes.delete(tid);
@@ -343,7 +293,7 @@ export class Scheduler {
    */
   step(push: Push, beforeChoice: () => boolean): "running" | "settling" | "idle" {
     if (this.#current !== null) return "running";
-    if (this.#awaitingWoken() || !this.#settled()) return "settling";
+    if (!this.#settled()) return "settling";
     if (!beforeChoice()) return "idle";
     if (this.#waking.size > 0) return "settling";
     this.#enqueueArrived();
@@ -441,22 +391,7 @@ export class Scheduler {
   #settled(): boolean {
     if (this.world.arriving()) return false;
     if (this.#inKernel.size === 0) return true;
-    const inKernel = [...this.#inKernel];
-    const vforks = this.#vforking.size === 0 ? [] : inKernel.filter((tid) => this.#vforking.has(tid));
-    const others = vforks.length === 0 ? inKernel : inKernel.filter((tid) => !this.#vforking.has(tid));
-    if (vforks.length > 0 && !this.world.asleep(Int32Array.from(vforks), true)) return false;
-    const tids = Int32Array.from(others);
-    if (this.world.asleep(tids, false)) {
-      this.#uninterruptibleSince = null;
-      return true;
-    }
-    if (!this.world.asleep(tids, true)) {
-      this.#uninterruptibleSince = null;
-      return false;
-    }
-    const now = performance.now();
-    this.#uninterruptibleSince ??= now;
-    return now - this.#uninterruptibleSince >= UNINTERRUPTIBLE_MS;
+    return this.world.asleep(Int32Array.from(this.#inKernel));
   }
 
   /**

@@ -123,11 +123,10 @@ async function main(settings: WorkerSettings): Promise<void> {
       const stat = readProc(`${tid}/stat`);
       return stat === null ? null : stat[stat.lastIndexOf(")") + 2];
     },
-    asleep: (tids, uninterruptible) => symbols.umbra_asleep(tids, tids.length, uninterruptible),
+    asleep: (tids) => symbols.umbra_asleep(tids, tids.length),
     arriving: (): boolean => policy.arriving(),
     rank: (tid): number => policy.threadRank(tid),
     leaderWaits: (tid): boolean => policy.leaderWaits(tid),
-    parentThreads: (tid): number[] => policy.parentThreads(tid),
     cpuNs: (tid): bigint | null => {
       const pid = policy.kernel.thread(tid)?.process.common.nativePid ?? tid;
       const ns = symbols.umbra_cpu_ns(pid);
