@@ -338,15 +338,8 @@ fn nspid_depth(pid: sys.pid_t) u8 {
 /// The ids of thread `tid` in each pid namespace, outermost first (/proc/<tid>/status NSpid).
 /// Returns how many it read (0: gone).
 pub fn read_nspid(tid: sys.pid_t, out: []sys.pid_t) usize {
-    var path_buffer: [32]u8 = undefined;
-    const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/status", .{tid}) catch unreachable;
-    const fd = linux.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true }, 0);
-    if (sys.failed(fd)) return 0;
-    defer _ = linux.close(@intCast(fd));
     var buffer: [4096]u8 = undefined;
-    const n = linux.read(@intCast(fd), &buffer, buffer.len);
-    if (sys.failed(n)) return 0;
-    const text = buffer[0..n];
+    const text = sys.read_proc(tid, "status", &buffer) orelse return 0;
     const start = std.mem.indexOf(u8, text, "\nNSpid:") orelse return 0;
     const end = std.mem.indexOfScalarPos(u8, text, start + 1, '\n') orelse text.len;
     var fields = std.mem.tokenizeAny(u8, text[start + "\nNSpid:".len .. end], " \t");

@@ -18,6 +18,19 @@ pub fn failed(rc: usize) bool {
 
 pub const pid_t = i32;
 
+/// Reads /proc/<pid>/<name> (one read: the files umbra reads fit `buffer`) into `buffer`;
+/// null when it cannot be read (the thread is gone).
+pub fn read_proc(pid: pid_t, name: []const u8, buffer: []u8) ?[]u8 {
+    var path_buffer: [64]u8 = undefined;
+    const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/{s}", .{ pid, name }) catch unreachable;
+    const fd = linux.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true }, 0);
+    if (failed(fd)) return null;
+    defer _ = linux.close(@intCast(fd));
+    const n = linux.read(@intCast(fd), buffer.ptr, buffer.len);
+    if (failed(n)) return null;
+    return buffer[0..n];
+}
+
 /// `struct user_regs_struct` for x86_64 (sys/user.h).
 pub const Registers = extern struct {
     r15: u64,

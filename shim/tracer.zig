@@ -553,15 +553,9 @@ fn is_stop_signal(signal: i32) bool {
 /// Whether a SIGCONT is pending for thread `tid` or its process (/proc/<tid>/status SigPnd and
 /// ShdPnd: under ptrace the kernel queues a SIGCONT as any other signal).
 fn continue_pending(tid: sys.pid_t) bool {
-    var path_buffer: [32]u8 = undefined;
-    const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/status", .{tid}) catch unreachable;
-    const fd = linux.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true }, 0);
-    if (sys.failed(fd)) return false;
-    defer _ = linux.close(@intCast(fd));
     var buffer: [4096]u8 = undefined;
-    const n = linux.read(@intCast(fd), &buffer, buffer.len);
-    if (sys.failed(n)) return false;
-    return pending_in(buffer[0..n], "\nSigPnd:", SIGCONT) or pending_in(buffer[0..n], "\nShdPnd:", SIGCONT);
+    const status = sys.read_proc(tid, "status", &buffer) orelse return false;
+    return pending_in(status, "\nSigPnd:", SIGCONT) or pending_in(status, "\nShdPnd:", SIGCONT);
 }
 
 /// Whether the signal mask on the /proc status line `field` has `signal`.

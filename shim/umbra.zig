@@ -195,15 +195,8 @@ export fn umbra_asleep(tids: [*]const i32, count: u32) bool {
 }
 
 fn thread_asleep(tid: i32) bool {
-    var path_buffer: [32]u8 = undefined;
-    const path = std.fmt.bufPrintZ(&path_buffer, "/proc/{d}/stat", .{tid}) catch unreachable;
-    const fd = linux.open(path, .{ .ACCMODE = .RDONLY, .CLOEXEC = true }, 0);
-    if (sys.failed(fd)) return false;
-    defer _ = linux.close(@intCast(fd));
     var buffer: [512]u8 = undefined;
-    const n = linux.read(@intCast(fd), &buffer, buffer.len);
-    if (sys.failed(n)) return false;
-    return stat_asleep(buffer[0..n]);
+    return stat_asleep(sys.read_proc(tid, "stat", &buffer) orelse return false);
 }
 
 /// The state letter follows the last ')' (the command name may hold any byte, ')' too).

@@ -292,13 +292,13 @@ export class Kernel {
     for (const other of process.state.threads.values()) {
       if (other === thread) continue;
       this.#threadsByNative.delete(other.nativeTid);
-      this.#forgetWaits(other);
+      this.#forgetThread(other);
     }
     this.#threadsByNative.delete(formerNativeTid);
     // Its exit hook, if any, is the execve's own (strace logging): its exit stop comes next.
     thread.id = process.id;
     thread.nativeTid = nativeTid;
-    this.#forgetWaits(thread);
+    this.#forgetThread(thread);
     process.state = {
       ...process.state,
       threads: new Map([[process.id, thread]]),
@@ -321,13 +321,13 @@ export class Kernel {
     const thread = this.#threadsByNative.get(nativeTid);
     if (!thread) return undefined;
     this.#threadsByNative.delete(nativeTid);
-    this.#forgetWaits(thread);
+    this.#forgetThread(thread);
     const process = thread.process;
     process.threads.delete(thread.id);
     if (nativeTid !== process.common.nativePid) return undefined;
     for (const other of process.threads.values()) {
       this.#threadsByNative.delete(other.nativeTid);
-      this.#forgetWaits(other);
+      this.#forgetThread(other);
     }
     for (const child of [...process.common.children]) this.#reparent(child, this.observer.adoptiveParent(child));
     this.#becomeZombie(process, status);
@@ -396,7 +396,7 @@ export class Kernel {
   }
 
   /** `thread` is gone (or its process exec'd): it waits for nothing, and creates nothing, any more. */
-  #forgetWaits(thread: Thread): void {
+  #forgetThread(thread: Thread): void {
     this.unpark(thread);
     this.timedWait(thread, null);
     this.#creating.delete(thread);
